@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using Platform.ServiceDefaults.Telemetry;
+
+namespace Platform.Messaging;
+
+/// <summary>
+/// The contract between the services that talk through SQS: the body is JSON of a versioned message type named in the
+/// <c>type</c> attribute, and the W3C trace context travels as the <c>traceparent</c>/<c>tracestate</c> attributes so
+/// one trace spans sender → queue → receiver.
+/// </summary>
+public static class QueueMessages
+{
+    public const string TypeAttribute = "type";
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Every attribute a receiver must ask SQS for.</summary>
+    public static readonly List<string> AttributeNames = [TypeAttribute, "traceparent", "tracestate"];
+
+    /// <summary>Sends <paramref name="body"/> as message type <paramref name="type"/>, carrying the current trace context.</summary>
+    public static async Task<string> SendAsync<T>(this IAmazonSQS sqs, string queueUrl, string type, T body, CancellationToken cancellationToken)
+    {
+        using var activity = PlatformTelemetry.ActivitySource.StartActivity($"{QueueName(queueUrl)} publish", ActivityKind.Producer);
+        activity?.SetTag("messaging.system", "aws_sqs");
+        activity?.SetTag("messaging.destination.name", QueueName(queueUrl));
+        activity?.SetTag("messaging.message.type", type);
+
+        var attributes = new Dictionary<string, MessageAttributeValue>
+        {
+            [TypeAttribute] = new() { DataType = "String", StringValue = type },
+        };
+        DistributedContextPropagator.Current.Inject(Activity.Current, attributes, static (carrier, key, value) =>
+        {
+            if (carrier is Dictionary<string, MessageAttributeValue> map)
+            {
+                map[key] = new MessageAttributeValue { DataType = "String", StringValue = value };
+            }
+        });
+
+        var response = await sqs.SendMessageAsync(new SendMessageRequest
+        {
+            QueueUrl = queueUrl,
+            MessageBody = JsonSerializer.Serialize(body, Json),
+            MessageAttributes = attributes,
+        }, cancellationToken);
+        activity?.SetTag("messaging.message.id", response.MessageId);
+        return response.MessageId;
+    }
+
+    /// <summary>The message's type attribute, or null when it has none.</summary>
+    public static string? TypeOf(Message message) =>
+        message.MessageAttributes is { } attributes && attributes.TryGetValue(TypeAttribute, out var value) ? value.StringValue : null;
+
+    /// <summary>Starts the receiver's span as a child of the sender's, from the trace context the message carries.</summary>
+    public static Activity? StartProcessActivity(Message message, string queueUrl)
+    {
+        DistributedContextPropagator.Current.ExtractTraceIdAndState(message.MessageAttributes, static (carrier, key, out value, out values) =>
+        {
+            values = null;
+            value = carrier is Dictionary<string, MessageAttributeValue> map && map.TryGetValue(key, out var attribute) ? attribute.StringValue : null;
+        }, out var traceParent, out var traceState);
+        ActivityContext.TryParse(traceParent, traceState, isRemote: true, out var parent);
+
+        var activity = PlatformTelemetry.ActivitySource.StartActivity($"{QueueName(queueUrl)} process", ActivityKind.Consumer, parent);
+        activity?.SetTag("messaging.system", "aws_sqs");
+        activity?.SetTag("messaging.destination.name", QueueName(queueUrl));
+        activity?.SetTag("messaging.message.id", message.MessageId);
+        activity?.SetTag("messaging.message.type", TypeOf(message));
+        return activity;
+    }
+
+    public static T? Deserialize<T>(Message message) => JsonSerializer.Deserialize<T>(message.Body, Json);
+
+    private static string QueueName(string queueUrl) => queueUrl[(queueUrl.LastIndexOf('/') + 1)..];
+}
+
+/// <summary>Message types and their bodies. A breaking change gets a new version suffix; receivers handle both for a while.</summary>
+public static class MessageTypes
+{
+    /// <summary>A round trip through the queue: proves the Api → SQS → Worker path end to end.</summary>
+    public const string Ping = "platform.ping.v1";
+}
+
+/// <summary>Body of <see cref="MessageTypes.Ping"/>.</summary>
+public sealed record PingMessage(Guid PingId, DateTimeOffset SentAt);
