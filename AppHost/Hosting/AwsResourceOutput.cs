@@ -1,0 +1,29 @@
+using Aspire.Hosting.ApplicationModel;
+
+namespace Aspire.Hosting;
+
+/// <summary>
+/// A value an AWS resource produces once it exists (a bucket's name, a queue's URL). Locally it is known when the
+/// emulator has created the resource; in AWS it is an output of the deployed stack. In the model it reads
+/// <c>{storage.outputs.BucketName}</c>, which is what the CDK translation maps to the real construct's attribute.
+/// </summary>
+public sealed class AwsResourceOutput(IResource resource, string outputName) : IValueProvider, IManifestExpressionProvider, IValueWithReferences
+{
+    private readonly TaskCompletionSource<string> _value = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public IResource Resource { get; } = resource;
+
+    public string OutputName { get; } = outputName;
+
+    public string ValueExpression => $"{{{Resource.Name}.outputs.{OutputName}}}";
+
+    public IEnumerable<object> References => [Resource];
+
+    /// <summary>Waits until the resource exists: a service never starts with a queue URL that does not answer yet.</summary>
+    public async ValueTask<string?> GetValueAsync(CancellationToken cancellationToken = default) =>
+        await _value.Task.WaitAsync(cancellationToken);
+
+    public bool IsSet => _value.Task.IsCompletedSuccessfully;
+
+    internal void Set(string value) => _value.TrySetResult(value);
+}

@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+
+namespace Platform.AppHost.Hosting;
+
+/// <summary>How the AWS-shaped resources (Postgres, Redis, S3, SQS) run when the AppHost runs on a developer's machine.</summary>
+public enum LocalRuntimeKind
+{
+    /// <summary>Containers: Aspire's Postgres and Redis integrations and a pinned LocalStack image for S3/SQS.</summary>
+    Containers,
+
+    /// <summary>Local processes: Debian's PostgreSQL and redis-server, and fauxqs (npm) for S3/SQS.</summary>
+    Processes,
+}
+
+/// <summary>
+/// The one place that decides which <see cref="LocalRuntimeKind"/> this run uses. The <c>Add…</c> hosting extensions ask
+/// it; <c>Program.cs</c> never branches on it.
+/// </summary>
+public sealed class LocalRuntime
+{
+    public const string ConfigurationKey = "Platform:LocalRuntime";
+
+    private LocalRuntime(LocalRuntimeKind kind, string reason)
+    {
+        Kind = kind;
+        Reason = reason;
+    }
+
+    public LocalRuntimeKind Kind { get; }
+
+    /// <summary>Why this kind was chosen, in words a developer reads in the console.</summary>
+    public string Reason { get; }
+
+    /// <summary>Reads <c>Platform:LocalRuntime</c> (auto | containers | processes) once per builder.</summary>
+    public static LocalRuntime For(IDistributedApplicationBuilder builder)
+    {
+        if (s_cache.TryGetValue(builder, out var cached))
+        {
+            return cached;
+        }
+
+        var configured = builder.Configuration[ConfigurationKey]?.Trim().ToLowerInvariant();
+        var runtime = configured switch
+        {
+            null or "" or "auto" => Detect(),
+            "containers" => new LocalRuntime(LocalRuntimeKind.Containers, $"{ConfigurationKey}=containers"),
+            "processes" => new LocalRuntime(LocalRuntimeKind.Processes, $"{ConfigurationKey}=processes"),
+            _ => throw new DistributedApplicationException(
+                $"{ConfigurationKey} is '{configured}', but it must be one of: auto, containers, processes."),
+        };
+
+        s_cache.AddOrUpdate(builder, runtime);
+        if (builder.ExecutionContext.IsRunMode)
+        {
+            Console.WriteLine($"Platform: local runtime '{runtime.Kind.ToString().ToLowerInvariant()}' ({runtime.Reason}).");
+        }
+
+        return runtime;
+    }
+
+    // One decision per builder: several extensions ask, and the console line is printed once.
+    private static readonly ConditionalWeakTable<IDistributedApplicationBuilder, LocalRuntime> s_cache = new();
+
+    /// <summary>Containers only when a container engine really answers; a CLI on the PATH is not enough.</summary>
+    private static LocalRuntime Detect()
+    {
+        var preferred = Environment.GetEnvironmentVariable("ASPIRE_CONTAINER_RUNTIME");
+        string[] engines = string.IsNullOrWhiteSpace(preferred) ? ["docker", "podman"] : [preferred];
+        foreach (var engine in engines)
+        {
+            var answer = EngineAnswers(engine);
+            if (answer is null)
+            {
+                return new LocalRuntime(LocalRuntimeKind.Containers, $"auto: the {engine} engine answers");
+            }
+        }
+
+        return new LocalRuntime(LocalRuntimeKind.Processes, $"auto: no container engine answers ({string.Join(", ", engines)})");
+    }
+
+    /// <summary>Returns null when '<paramref name="engine"/> info' succeeds within a few seconds, else why not.</summary>
+    private static string? EngineAnswers(string engine)
+    {
+        try
+        {
+            using var process = Process.Start(new ProcessStartInfo(engine, ["info", "--format", "{{.ServerVersion}}"])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            });
+            if (process is null)
+            {
+                return "did not start";
+            }
+
+            if (!process.WaitForExit(TimeSpan.FromSeconds(5)))
+            {
+                process.Kill(entireProcessTree: true);
+                return "timed out";
+            }
+
+            return process.ExitCode == 0 ? null : $"exit code {process.ExitCode}";
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return "not installed";
+        }
+    }
+}

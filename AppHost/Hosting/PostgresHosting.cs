@@ -1,0 +1,133 @@
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Platform.AppHost.Hosting;
+
+namespace Aspire.Hosting;
+
+/// <summary>
+/// <c>postgres</c>: the application's PostgreSQL database. Locally its server is Aspire's Postgres container or Debian's
+/// PostgreSQL as a process; in AWS it is RDS. Whatever the form, services receive <c>ConnectionStrings:{name}</c>.
+/// </summary>
+public static class PostgresHosting
+{
+    /// <summary>Npgsql's way to make every transaction on a connection read-only, as it is on an RDS read replica.</summary>
+    internal const string ReadOnlyOptions = "-c default_transaction_read_only=on";
+
+    /// <summary>
+    /// Adds a PostgreSQL server (named <c>{name}-server</c>) and the database <paramref name="databaseName"/> on it,
+    /// exposed as the connection string <paramref name="name"/>. The database is created when the server is ready.
+    /// </summary>
+    public static IResourceBuilder<PostgresDatabase> AddPlatformPostgres(
+        this IDistributedApplicationBuilder builder, [ResourceName] string name, string databaseName)
+    {
+        PlatformDefaults.Apply(builder);
+        var serverName = $"{name}-server";
+
+        IResourceBuilder<IResourceWithConnectionString> server = LocalRuntime.For(builder).Kind switch
+        {
+            LocalRuntimeKind.Containers => builder.AddPostgres(serverName)
+                .WithDataVolume()
+                .WithLifetime(ContainerLifetime.Session),
+            _ => builder.AddPostgresProcess(serverName),
+        };
+
+        var database = new PostgresDatabase(name, databaseName, server.Resource, readOnly: false);
+        return builder.AddResource(database)
+            .WithParentRelationship(server.Resource)
+            .WithIconName("Database")
+            .WithInitialState(new CustomResourceSnapshot
+            {
+                ResourceType = "PostgresDatabase",
+                State = KnownResourceStates.NotStarted,
+                Properties = [new("DatabaseName", databaseName)],
+            })
+            .OnInitializeResource(async (resource, e, ct) =>
+            {
+                await PlatformDefaults.StartAfterParentAsync(resource, server.Resource, e, async () =>
+                {
+                    var serverConnectionString = await server.Resource.ConnectionStringExpression.GetValueAsync(ct)
+                        ?? throw new DistributedApplicationException($"'{serverName}' has no connection string.");
+                    await CreateDatabaseIfMissingAsync(serverConnectionString, databaseName, ct);
+                }, ct);
+            })
+            .WithDatabaseHealthCheck();
+    }
+
+    /// <summary>
+    /// Adds a read-only connection string to the same database: the RDS read replica in AWS, the primary locally with
+    /// every transaction read-only, so a write sent to it fails here just as it would against the replica.
+    /// </summary>
+    public static IResourceBuilder<PostgresDatabase> AddReadOnlyConnection(
+        this IResourceBuilder<PostgresDatabase> primary, [ResourceName] string name)
+    {
+        var builder = primary.ApplicationBuilder;
+        var replica = new PostgresDatabase(name, primary.Resource.DatabaseName, primary.Resource, readOnly: true);
+        return builder.AddResource(replica)
+            .WithParentRelationship(primary.Resource)
+            .WithIconName("DatabaseArrowRight")
+            .WithInitialState(new CustomResourceSnapshot
+            {
+                ResourceType = "PostgresReadReplica",
+                State = KnownResourceStates.NotStarted,
+                Properties = [new("DatabaseName", primary.Resource.DatabaseName)],
+            })
+            .OnInitializeResource((resource, e, ct) =>
+                PlatformDefaults.StartAfterParentAsync(resource, primary.Resource, e, () => Task.CompletedTask, ct))
+            .WithDatabaseHealthCheck();
+    }
+
+    private static IResourceBuilder<PostgresDatabase> WithDatabaseHealthCheck(this IResourceBuilder<PostgresDatabase> builder)
+    {
+        var resource = builder.Resource;
+        var key = $"{resource.Name}_check";
+        string? connectionString = null;
+        builder.OnConnectionStringAvailable(async (r, _, ct) => connectionString = await r.ConnectionStringExpression.GetValueAsync(ct));
+        builder.ApplicationBuilder.Services.AddHealthChecks().AddNpgSql(
+            _ => connectionString ?? throw new InvalidOperationException($"The connection string of '{resource.Name}' is not available yet."),
+            name: key);
+        return builder.WithHealthCheck(key);
+    }
+
+    private static async Task CreateDatabaseIfMissingAsync(string serverConnectionString, string databaseName, CancellationToken ct)
+    {
+        var csb = new NpgsqlConnectionStringBuilder(serverConnectionString) { Database = "postgres", Pooling = false };
+        await using var connection = new NpgsqlConnection(csb.ConnectionString);
+        await connection.OpenAsync(ct);
+
+        await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = @name", connection);
+        exists.Parameters.AddWithValue("name", databaseName);
+        if (await exists.ExecuteScalarAsync(ct) is not null)
+        {
+            return;
+        }
+
+        var quoted = new NpgsqlCommandBuilder().QuoteIdentifier(databaseName);
+        await using var create = new NpgsqlCommand($"CREATE DATABASE {quoted}", connection);
+        try
+        {
+            await create.ExecuteNonQueryAsync(ct);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.DuplicateDatabase)
+        {
+            // Another AppHost created it between the check and the create: the database exists, which is all we need.
+        }
+    }
+}
+
+/// <summary>A database on a PostgreSQL server, reached through a connection string named after the resource.</summary>
+public sealed class PostgresDatabase(string name, string databaseName, IResourceWithConnectionString server, bool readOnly)
+    : Resource(name), IResourceWithConnectionString, IResourceWithWaitSupport, IResourceWithParent<IResourceWithConnectionString>
+{
+    public string DatabaseName { get; } = databaseName;
+
+    /// <summary>True for a connection that maps to a read replica: every transaction on it is read-only.</summary>
+    public bool ReadOnly { get; } = readOnly;
+
+    /// <summary>The server (or, for a read-only connection, the primary database) this connection belongs to.</summary>
+    public IResourceWithConnectionString Parent { get; } = server;
+
+    public ReferenceExpression ConnectionStringExpression => ReadOnly
+        ? ReferenceExpression.Create($"{Parent.ConnectionStringExpression};Options={PostgresHosting.ReadOnlyOptions}")
+        : ReferenceExpression.Create($"{Parent.ConnectionStringExpression};Database={DatabaseName}");
+}

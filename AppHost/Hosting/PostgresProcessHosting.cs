@@ -1,0 +1,156 @@
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
+using Platform.AppHost.Hosting;
+
+namespace Aspire.Hosting;
+
+/// <summary>
+/// Debian's PostgreSQL server as an executable resource: the process-mode twin of Aspire's Postgres container, for
+/// machines without a container engine. Data persists in <c>.data/postgres</c> between runs.
+/// </summary>
+internal static class PostgresProcessHosting
+{
+    private const string SuperUser = "postgres";
+
+    public static IResourceBuilder<PostgresProcessResource> AddPostgresProcess(this IDistributedApplicationBuilder builder, string name)
+    {
+        var binDirectory = FindBinDirectory(builder);
+        var dataRoot = LocalProcesses.DataDirectory(builder);
+        var dataDirectory = Path.Combine(dataRoot, "postgres");
+        var port = LocalProcesses.Port(builder, name);
+        var passwordValue = LocalProcesses.PersistentSecret(Path.Combine(dataRoot, "postgres.password"));
+        var password = builder.AddParameter($"{name}-password", passwordValue, secret: true);
+
+        var postgres = Path.Combine(binDirectory, "postgres");
+        var asPostgresUser = LocalProcesses.IsRoot;
+        var resource = new PostgresProcessResource(name, asPostgresUser ? "setpriv" : postgres, dataRoot, password.Resource);
+
+        return builder.AddResource(resource)
+            .WithEndpoint(PostgresProcessResource.PrimaryEndpointName, e =>
+            {
+                e.Port = port;
+                e.TargetPort = port;
+                e.TargetHost = "127.0.0.1";
+                e.IsProxied = false;
+                e.UriScheme = "tcp";
+            })
+            .WithArgs(context =>
+            {
+                if (asPostgresUser)
+                {
+                    // initdb and postgres refuse to run as root; drop to the user Debian's package created for them.
+                    context.Args.Add($"--reuid={SuperUser}");
+                    context.Args.Add($"--regid={SuperUser}");
+                    context.Args.Add("--init-groups");
+                    context.Args.Add(postgres);
+                }
+
+                context.Args.Add("-D");
+                context.Args.Add(dataDirectory);
+                context.Args.Add("-p");
+                context.Args.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                foreach (var setting in new[]
+                {
+                    "listen_addresses=127.0.0.1",
+                    "unix_socket_directories=",
+                    // Losing the last few commits on a crash is fine for development data; corruption is not, so fsync stays on.
+                    "synchronous_commit=off",
+                    "max_connections=200",
+                })
+                {
+                    context.Args.Add("-c");
+                    context.Args.Add(setting);
+                }
+            })
+            .OnBeforeResourceStarted((_, _, ct) =>
+                InitializeDataDirectoryAsync(binDirectory, dataDirectory, passwordValue, asPostgresUser, ct))
+            .WithIconName("DatabaseMultiple")
+            .WithHealthCheck(AddServerHealthCheck(builder, name,
+                $"Host=127.0.0.1;Port={port};Username={SuperUser};Password={passwordValue};Database=postgres;Pooling=false;Timeout=3"));
+    }
+
+    private static string AddServerHealthCheck(IDistributedApplicationBuilder builder, string name, string connectionString)
+    {
+        var key = $"{name}_check";
+        builder.Services.AddHealthChecks().AddNpgSql(connectionString, name: key);
+        return key;
+    }
+
+    /// <summary>Runs initdb on first use. A second run finds PG_VERSION and reuses the data.</summary>
+    private static async Task InitializeDataDirectoryAsync(string binDirectory, string dataDirectory, string password, bool asPostgresUser, CancellationToken ct)
+    {
+        if (File.Exists(Path.Combine(dataDirectory, "PG_VERSION")))
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(dataDirectory);
+        var passwordFile = Path.Combine(Path.GetTempPath(), $"platform-initdb-{Guid.NewGuid():N}");
+        await File.WriteAllTextAsync(passwordFile, password, ct);
+        try
+        {
+            var initdb = new List<string>
+            {
+                Path.Combine(binDirectory, "initdb"), "-D", dataDirectory, "-U", SuperUser, "--pwfile", passwordFile,
+                "--auth=scram-sha-256", "--encoding=UTF8", "--no-locale", "--no-sync",
+            };
+            if (asPostgresUser)
+            {
+                LocalProcesses.RestrictToOwner(passwordFile);
+                await LocalProcesses.RunToCompletionAsync("chown", ["-R", $"{SuperUser}:{SuperUser}", dataDirectory, passwordFile], ct);
+                initdb.InsertRange(0, [$"--reuid={SuperUser}", $"--regid={SuperUser}", "--init-groups"]);
+                await LocalProcesses.RunToCompletionAsync("setpriv", initdb, ct);
+            }
+            else
+            {
+                await LocalProcesses.RunToCompletionAsync(initdb[0], initdb[1..], ct);
+            }
+        }
+        catch (DistributedApplicationException ex) when (asPostgresUser && ex.Message.Contains("ermission denied", StringComparison.Ordinal))
+        {
+            throw new DistributedApplicationException(
+                $"The 'postgres' user cannot use '{dataDirectory}': every folder above it must be readable by that user. " +
+                $"Point Platform:DataDirectory at a folder it can reach (for example /var/tmp/platform). {ex.Message}");
+        }
+        finally
+        {
+            File.Delete(passwordFile);
+        }
+    }
+
+    private static string FindBinDirectory(IDistributedApplicationBuilder builder)
+    {
+        var configured = builder.Configuration["Platform:Postgres:BinDirectory"];
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            return File.Exists(Path.Combine(configured, "postgres"))
+                ? configured
+                : throw LocalProcesses.MissingBinary(Path.Combine(configured, "postgres"), "postgresql");
+        }
+
+        const string root = "/usr/lib/postgresql";
+        var newest = Directory.Exists(root)
+            ? Directory.GetDirectories(root)
+                .Select(d => (Dir: Path.Combine(d, "bin"), Version: int.TryParse(Path.GetFileName(d), out var v) ? v : 0))
+                .Where(d => File.Exists(Path.Combine(d.Dir, "postgres")) && File.Exists(Path.Combine(d.Dir, "initdb")))
+                .OrderByDescending(d => d.Version)
+                .Select(d => d.Dir)
+                .FirstOrDefault()
+            : null;
+        return newest ?? throw LocalProcesses.MissingBinary("/usr/lib/postgresql/<version>/bin/postgres", "postgresql");
+    }
+}
+
+/// <summary>A PostgreSQL server run as a local process; its connection string has the same shape as Aspire's container.</summary>
+public sealed class PostgresProcessResource(string name, string command, string workingDirectory, ParameterResource password)
+    : ExecutableResource(name, command, workingDirectory), IResourceWithConnectionString
+{
+    internal const string PrimaryEndpointName = "tcp";
+
+    public EndpointReference PrimaryEndpoint => new(this, PrimaryEndpointName);
+
+    public ParameterResource PasswordParameter { get; } = password;
+
+    public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create(
+        $"Host={PrimaryEndpoint.Property(EndpointProperty.Host)};Port={PrimaryEndpoint.Property(EndpointProperty.Port)};Username=postgres;Password={PasswordParameter}");
+}

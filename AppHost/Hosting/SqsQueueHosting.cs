@@ -1,0 +1,145 @@
+using System.Globalization;
+using System.Text.Json;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Platform.AppHost.Hosting;
+
+namespace Aspire.Hosting;
+
+/// <summary>
+/// <c>messaging</c>: an SQS queue, optionally with a dead-letter queue. Locally both are created in the AWS emulator at
+/// start-up (idempotently); in AWS they are the stack's queues. Services receive <c>{name}:QueueUrl</c> and
+/// <c>{name}:DeadLetterQueueUrl</c>.
+/// </summary>
+public static class SqsQueueHosting
+{
+    public static IResourceBuilder<SqsQueueResource> AddSqsQueue(this IDistributedApplicationBuilder builder, [ResourceName] string name, string queueName)
+    {
+        var emulator = builder.GetOrAddAwsEmulator();
+        var queue = new SqsQueueResource(name, queueName, emulator.Resource);
+        var healthCheckKey = $"{name}_check";
+        builder.Services.AddHealthChecks().AddAsyncCheck(healthCheckKey, async ct =>
+        {
+            if (!queue.QueueUrlOutput.IsSet)
+            {
+                return HealthCheckResult.Unhealthy($"Queue '{queueName}' is not created yet.");
+            }
+
+            using var sqs = await AwsEmulatorClients.SqsAsync(emulator.Resource, ct);
+            await sqs.GetQueueAttributesAsync(await queue.QueueUrlOutput.GetValueAsync(ct), ["QueueArn"], ct);
+            return HealthCheckResult.Healthy();
+        });
+
+        return builder.AddResource(queue)
+            .WithParentRelationship(emulator.Resource)
+            .WithIconName("MailInbox")
+            .WithInitialState(new CustomResourceSnapshot
+            {
+                ResourceType = "SqsQueue",
+                State = KnownResourceStates.NotStarted,
+                Properties = [new("QueueName", queueName)],
+            })
+            .OnInitializeResource((resource, e, ct) => PlatformDefaults.StartAfterParentAsync(resource, emulator.Resource, e, async () =>
+            {
+                using var sqs = await AwsEmulatorClients.SqsAsync(emulator.Resource, ct);
+                await CreateQueuesAsync(sqs, resource, ct);
+            }, ct))
+            .WithHealthCheck(healthCheckKey);
+    }
+
+    /// <summary>
+    /// Gives the queue a dead-letter queue (<c>{queueName}-dlq</c>): a message received
+    /// <paramref name="maxReceiveCount"/> times without being deleted moves there instead of being retried forever.
+    /// </summary>
+    public static IResourceBuilder<SqsQueueResource> WithDeadLetterQueue(this IResourceBuilder<SqsQueueResource> queue, int maxReceiveCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxReceiveCount, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(maxReceiveCount, 1000);
+        queue.Resource.MaxReceiveCount = maxReceiveCount;
+        return queue;
+    }
+
+    /// <summary>Gives a service the queue: its URL, its dead-letter queue's URL, and the AWS client settings.</summary>
+    public static IResourceBuilder<T> WithReference<T>(this IResourceBuilder<T> service, IResourceBuilder<SqsQueueResource> queue)
+        where T : IResourceWithEnvironment
+    {
+        var resource = queue.Resource;
+        return service
+            .WithAwsClientSettings(resource.Emulator)
+            .WithEnvironment(context =>
+            {
+                context.EnvironmentVariables[$"{resource.Name}__QueueUrl"] = resource.QueueUrlOutput;
+                if (resource.MaxReceiveCount is not null)
+                {
+                    context.EnvironmentVariables[$"{resource.Name}__DeadLetterQueueUrl"] = resource.DeadLetterQueueUrlOutput;
+                }
+            })
+            .WithReferenceRelationship(resource);
+    }
+
+    private static async Task CreateQueuesAsync(IAmazonSQS sqs, SqsQueueResource queue, CancellationToken ct)
+    {
+        var attributes = new Dictionary<string, string>();
+        if (queue.MaxReceiveCount is { } maxReceiveCount)
+        {
+            var dlqUrl = await CreateOrUpdateAsync(sqs, queue.DeadLetterQueueName, new()
+            {
+                // Keep failed messages as long as SQS allows, so nothing is lost before someone looks.
+                ["MessageRetentionPeriod"] = "1209600",
+            }, ct);
+            var dlqArn = (await sqs.GetQueueAttributesAsync(dlqUrl, ["QueueArn"], ct)).QueueARN;
+            attributes["RedrivePolicy"] = JsonSerializer.Serialize(new Dictionary<string, string>
+            {
+                ["deadLetterTargetArn"] = dlqArn,
+                ["maxReceiveCount"] = maxReceiveCount.ToString(CultureInfo.InvariantCulture),
+            });
+            queue.DeadLetterQueueUrlOutput.Set(dlqUrl);
+        }
+
+        queue.QueueUrlOutput.Set(await CreateOrUpdateAsync(sqs, queue.QueueName, attributes, ct));
+    }
+
+    /// <summary>CreateQueue is idempotent for equal attributes; after a change of settings the attributes are updated.</summary>
+    private static async Task<string> CreateOrUpdateAsync(IAmazonSQS sqs, string queueName, Dictionary<string, string> attributes, CancellationToken ct)
+    {
+        try
+        {
+            return (await sqs.CreateQueueAsync(new CreateQueueRequest { QueueName = queueName, Attributes = attributes }, ct)).QueueUrl;
+        }
+        catch (QueueNameExistsException)
+        {
+            var url = (await sqs.GetQueueUrlAsync(queueName, ct)).QueueUrl;
+            await sqs.SetQueueAttributesAsync(url, attributes, ct);
+            return url;
+        }
+    }
+}
+
+/// <summary>An SQS queue and its optional dead-letter queue; their URLs are outputs, known once they exist.</summary>
+public sealed class SqsQueueResource : Resource, IResourceWithWaitSupport
+{
+    public SqsQueueResource(string name, string queueName, IAwsEmulatorResource? emulator) : base(name)
+    {
+        QueueName = queueName;
+        Emulator = emulator;
+        QueueUrlOutput = new AwsResourceOutput(this, "QueueUrl");
+        DeadLetterQueueUrlOutput = new AwsResourceOutput(this, "DeadLetterQueueUrl");
+    }
+
+    public string QueueName { get; }
+
+    public string DeadLetterQueueName => $"{QueueName}-dlq";
+
+    /// <summary>Receives before a message moves to the dead-letter queue; null when the queue has none.</summary>
+    public int? MaxReceiveCount { get; internal set; }
+
+    /// <summary>The emulator serving this queue locally; null where the queue is the real one.</summary>
+    public IAwsEmulatorResource? Emulator { get; }
+
+    public AwsResourceOutput QueueUrlOutput { get; }
+
+    public AwsResourceOutput DeadLetterQueueUrlOutput { get; }
+}

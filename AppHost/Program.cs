@@ -1,0 +1,32 @@
+var builder = DistributedApplication.CreateBuilder(args);
+
+// Data and messaging. Each resource is its AWS service; how it runs on this machine (containers or local processes)
+// is decided once, inside the Add… extensions in Hosting/.
+var postgres = builder.AddPlatformPostgres("postgres", databaseName: "platform");
+var postgresRead = postgres.AddReadOnlyConnection("postgres-read");
+var redis = builder.AddPlatformRedis("redis");
+var storage = builder.AddS3Bucket("storage", bucketName: "media");
+var messaging = builder.AddSqsQueue("messaging", queueName: "media-events").WithDeadLetterQueue(maxReceiveCount: 5);
+
+// Services. The Api owns the schema, so the Worker starts after it.
+var api = builder.AddProject<Projects.Api>("api")
+    .WithReference(postgres).WithReference(postgresRead).WithReference(redis)
+    .WithReference(storage).WithReference(messaging)
+    .WaitFor(postgres).WaitFor(postgresRead).WaitFor(redis).WaitFor(storage).WaitFor(messaging)
+    .WithHttpHealthCheck("/health");
+
+builder.AddProject<Projects.Worker>("worker")
+    .WithReference(postgres).WithReference(storage).WithReference(messaging)
+    .WaitFor(api)
+    .WithHttpHealthCheck("/health");
+
+var web = builder.AddProject<Projects.Web>("web")
+    .WithExternalHttpEndpoints()
+    .WithReference(api).WithReference(redis)
+    .WaitFor(api)
+    .WithHttpHealthCheck("/health");
+
+// Browsers upload straight to the bucket from the web origin.
+storage.WithCorsOrigin(web.GetEndpoint("http"));
+
+builder.Build().Run();

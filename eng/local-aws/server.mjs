@@ -1,0 +1,50 @@
+// Local S3 + SQS for the process runtime: fauxqs (https://www.npmjs.com/package/fauxqs), started through its
+// programmatic API so that it binds 127.0.0.1 only (its CLI binds 0.0.0.0) and so that we can add what it lacks.
+//
+// What it lacks, and why this file exists: fauxqs 1.9.2 answers no CORS. Real S3 applies the bucket's CORS rules, so a
+// browser can PUT to a presigned URL from the web origin. This hook plays that part for the origins the AppHost passes
+// in CORS_ALLOWED_ORIGINS (the web endpoint), and for no one else.
+import { buildApp } from "fauxqs";
+
+const port = Number.parseInt(process.env.PORT ?? "", 10);
+if (!Number.isInteger(port) || port < 1 || port > 65535) {
+  console.error(`PORT must be a TCP port, got '${process.env.PORT ?? ""}'.`);
+  process.exit(2);
+}
+
+const allowedOrigins = new Set(
+  (process.env.CORS_ALLOWED_ORIGINS ?? "")
+    .split(",")
+    .map((origin) => origin.trim().replace(/\/+$/, ""))
+    .filter(Boolean),
+);
+
+const app = buildApp({ logger: false, defaultRegion: process.env.AWS_REGION ?? "us-east-1" });
+
+app.addHook("onRequest", async (request, reply) => {
+  const origin = request.headers.origin;
+  if (!origin || !allowedOrigins.has(origin)) {
+    return;
+  }
+
+  reply.header("access-control-allow-origin", origin);
+  reply.header("vary", "Origin");
+  reply.header("access-control-expose-headers", "ETag, x-amz-request-id");
+  if (request.method === "OPTIONS") {
+    reply.header("access-control-allow-methods", "GET, PUT, POST, HEAD, DELETE");
+    reply.header("access-control-allow-headers", request.headers["access-control-request-headers"] ?? "*");
+    reply.header("access-control-max-age", "600");
+    return reply.code(204).send();
+  }
+});
+
+const shutdown = async (signal) => {
+  console.log(`fauxqs: ${signal} received, stopping.`);
+  await app.close();
+  process.exit(0);
+};
+process.on("SIGTERM", () => shutdown("SIGTERM"));
+process.on("SIGINT", () => shutdown("SIGINT"));
+
+await app.listen({ host: "127.0.0.1", port });
+console.log(`fauxqs listening on http://127.0.0.1:${port} (CORS origins: ${[...allowedOrigins].join(", ") || "none"})`);
