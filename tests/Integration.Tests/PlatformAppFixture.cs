@@ -1,0 +1,68 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+[assembly: AssemblyFixture(typeof(Platform.Integration.Tests.PlatformAppFixture))]
+
+namespace Platform.Integration.Tests;
+
+/// <summary>
+/// The real AppHost, started once for the whole test run in the process runtime (Debian's Postgres and Redis, fauxqs)
+/// with a data folder of its own, and shared by every test. Tests create their own data, so order never matters.
+/// </summary>
+public sealed class PlatformAppFixture : IAsyncLifetime
+{
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+
+    private DistributedApplication? _app;
+    private DirectoryInfo? _dataDirectory;
+
+    public DistributedApplication App => _app ?? throw new InvalidOperationException("The AppHost has not started.");
+
+    public HttpClient CreateClient(string resource) => App.CreateHttpClient(resource, "http");
+
+    public async ValueTask InitializeAsync()
+    {
+        using var cts = new CancellationTokenSource(StartTimeout);
+
+        // The 'postgres' user runs the database when the tests run as root, so it must be able to enter the folder.
+        _dataDirectory = Directory.CreateTempSubdirectory("platform-tests-");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(_dataDirectory.FullName, (UnixFileMode)Convert.ToInt32("755", 8));
+        }
+
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
+            ["--Platform:LocalRuntime=processes", $"--Platform:DataDirectory={_dataDirectory.FullName}"],
+            (options, _) => options.DisableDashboard = true,
+            cts.Token);
+        builder.Services.ConfigureHttpClientDefaults(http => http.AddStandardResilienceHandler());
+
+        _app = await builder.BuildAsync(cts.Token);
+        await _app.StartAsync(cts.Token);
+
+        var model = _app.Services.GetRequiredService<DistributedApplicationModel>();
+        await Task.WhenAll(model.Resources
+            .Where(r => r is not ParameterResource && !r.HasAnnotationOfType<ExplicitStartupAnnotation>())
+            .Select(r => _app.ResourceNotifications.WaitForResourceHealthyAsync(r.Name, cts.Token)));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+
+        try
+        {
+            _dataDirectory?.Delete(recursive: true);
+        }
+        catch (IOException)
+        {
+            // Postgres may still be flushing for a moment; the folder is in the temp directory either way.
+        }
+    }
+}
