@@ -1,8 +1,19 @@
+using Platform.Web.Features.Accounts;
+using Platform.Web.Features.Media;
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddRedisClient("redis");
-builder.Services.AddRazorPages();
+builder.AddWebAccounts();
+builder.AddWebMedia();
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddRazorPages(options =>
+{
+    options.Conventions.AuthorizeFolder("/Media");
+    options.Conventions.AuthorizePage("/Gallery");
+    options.Conventions.AuthorizePage("/Upload");
+});
 
 var app = builder.Build();
 
@@ -13,8 +24,14 @@ if (!app.Environment.IsDevelopment())
 }
 
 app.UseStatusCodePagesWithReExecute("/Error", "?statusCode={0}");
+app.UseAuthentication();
+app.UseMiddleware<SessionExpiredMiddleware>();
+app.UseAuthorization();
+app.UseAntiforgery();
+
 app.MapStaticAssets();
 app.MapRazorPages().WithStaticAssets();
+app.MapUploadEndpoints();
 app.MapDefaultEndpoints();
 
 app.Run();

@@ -1,0 +1,26 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+
+namespace Platform.Web.Features.Accounts;
+
+/// <summary>Signs a person in with the Api and keeps their tokens in the server-side session.</summary>
+public sealed class AccountSignIn(AccountsApiClient accounts, TimeProvider clock)
+{
+    /// <summary>Null when signed in; otherwise the message to show.</summary>
+    public async Task<string?> SignInAsync(HttpContext context, string email, string password, CancellationToken ct)
+    {
+        var login = await accounts.LoginAsync(email, password, ct);
+        if (!login.Succeeded)
+        {
+            return login.Error;
+        }
+
+        var identity = new ClaimsIdentity(
+            [new Claim(ClaimTypes.Name, email), new Claim(ClaimTypes.Email, email)],
+            CookieAuthenticationDefaults.AuthenticationScheme);
+        var properties = ApiAccessTokenHandler.WithTokens(new AuthenticationProperties { IsPersistent = true }, login.Value!, clock.GetUtcNow());
+        await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity), properties);
+        return null;
+    }
+}

@@ -1,0 +1,55 @@
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Platform.Web.Features.Accounts;
+
+public static class AccountsExtensions
+{
+    /// <summary>
+    /// Cookie sign-in whose session lives in Redis, Data Protection keys in Redis (so every Web instance can read every
+    /// cookie and antiforgery token), and the Api's account endpoints behind a typed client.
+    /// </summary>
+    public static IHostApplicationBuilder AddWebAccounts(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddStackExchangeRedisCache(_ => { });
+        services.AddOptions<Microsoft.Extensions.Caching.StackExchangeRedis.RedisCacheOptions>()
+            .Configure<IServiceProvider>((options, sp) =>
+            {
+                // Reuse the connection Aspire's Redis integration manages (health checks, tracing, resilience).
+                options.ConnectionMultiplexerFactory = () => Task.FromResult(sp.GetRequiredService<IConnectionMultiplexer>());
+                options.InstanceName = "";
+            });
+
+        services.AddDataProtection().SetApplicationName("platform-web");
+        services.AddOptions<KeyManagementOptions>().Configure<IConnectionMultiplexer>((options, redis) =>
+            options.XmlRepository = new RedisXmlRepository(() => redis.GetDatabase(), "platform:web:data-protection-keys"));
+
+        services.AddSingleton<RedisTicketStore>();
+        services.AddSingleton<IPostConfigureOptions<CookieAuthenticationOptions>, UseTicketStore>();
+        services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddCookie(options =>
+            {
+                options.LoginPath = "/account/login";
+                options.LogoutPath = "/account/logout";
+                options.AccessDeniedPath = "/account/login";
+                options.Cookie.Name = "platform.session";
+                options.Cookie.HttpOnly = true;
+                options.Cookie.SameSite = SameSiteMode.Lax;
+                options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                options.ExpireTimeSpan = RedisTicketStore.IdleTimeout;
+                options.SlidingExpiration = true;
+            });
+        services.AddAuthorization();
+
+        services.AddHttpClient<AccountsApiClient>(client => client.BaseAddress = new Uri("https+http://api"));
+        services.AddTransient<ApiAccessTokenHandler>();
+        services.AddScoped<AccountSignIn>();
+        services.AddHttpContextAccessor();
+        return builder;
+    }
+}

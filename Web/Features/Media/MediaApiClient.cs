@@ -1,0 +1,40 @@
+using System.Net.Http.Json;
+
+namespace Platform.Web.Features.Media;
+
+/// <summary>The Api's media endpoints, called on behalf of the signed-in user (see ApiAccessTokenHandler).</summary>
+public sealed class MediaApiClient(HttpClient http)
+{
+    public async Task<ApiResult<MediaPage>> ListAsync(int page, int pageSize, CancellationToken ct) =>
+        await ReadAsync<MediaPage>(await http.GetAsync($"/api/media?page={page}&pageSize={pageSize}", ct), ct);
+
+    public async Task<ApiResult<MediaItem>> GetAsync(Guid id, CancellationToken ct) =>
+        await ReadAsync<MediaItem>(await http.GetAsync($"/api/media/{id}", ct), ct);
+
+    public async Task<ApiResult<UploadTicket>> CreateUploadAsync(UploadRequest request, CancellationToken ct) =>
+        await ReadAsync<UploadTicket>(await http.PostAsJsonAsync("/api/media", request, ct), ct);
+
+    public async Task<ApiResult<bool>> CompleteUploadAsync(Guid id, CancellationToken ct) =>
+        await SucceedsAsync(await http.PostAsync($"/api/media/{id}/complete", content: null, ct), ct);
+
+    public async Task<ApiResult<bool>> DeleteAsync(Guid id, CancellationToken ct) =>
+        await SucceedsAsync(await http.DeleteAsync($"/api/media/{id}", ct), ct);
+
+    private static async Task<ApiResult<T>> ReadAsync<T>(HttpResponseMessage response, CancellationToken ct)
+    {
+        using (response)
+        {
+            return response.IsSuccessStatusCode
+                ? ApiResult<T>.Success((await response.Content.ReadFromJsonAsync<T>(ct))!)
+                : await ApiResult<T>.FailureAsync(response, ct);
+        }
+    }
+
+    private static async Task<ApiResult<bool>> SucceedsAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        using (response)
+        {
+            return response.IsSuccessStatusCode ? ApiResult<bool>.Success(true) : await ApiResult<bool>.FailureAsync(response, ct);
+        }
+    }
+}

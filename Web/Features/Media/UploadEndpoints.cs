@@ -1,0 +1,79 @@
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Platform.Web.Features.Media;
+
+/// <summary>
+/// JSON endpoints the upload and gallery scripts call on the Web origin. They hold no bytes: the browser PUTs each file
+/// straight to S3 through the presigned URL the Api hands out, and reports back when it is done.
+/// </summary>
+public static class UploadEndpoints
+{
+    private const int MaxStatusIds = 60;
+
+    public static IEndpointRouteBuilder MapUploadEndpoints(this IEndpointRouteBuilder app)
+    {
+        var uploads = app.MapGroup("/uploads")
+            .RequireAuthorization()
+            .AddEndpointFilter(ValidateAntiforgeryAsync)
+            .DisableAntiforgery();
+        uploads.MapPost("/", CreateAsync);
+        uploads.MapPost("/{id:guid}/complete", CompleteAsync);
+        uploads.MapGet("/status", StatusAsync);
+        return app;
+    }
+
+    public sealed record StatusItem(Guid Id, string Status, string? ThumbnailUrl, string? FailureReason);
+
+    private static async Task<Results<Ok<UploadTicket>, ProblemHttpResult>> CreateAsync(UploadRequest request, MediaApiClient api, CancellationToken ct)
+    {
+        var result = await api.CreateUploadAsync(request, ct);
+        return result.Succeeded ? TypedResults.Ok(result.Value) : Problem(result);
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> CompleteAsync(Guid id, MediaApiClient api, CancellationToken ct)
+    {
+        var result = await api.CompleteUploadAsync(id, ct);
+        return result.Succeeded ? TypedResults.NoContent() : Problem(result);
+    }
+
+    /// <summary>The current status of the given items, for the gallery and upload page to update themselves.</summary>
+    private static async Task<Results<Ok<List<StatusItem>>, ProblemHttpResult>> StatusAsync(string? ids, MediaApiClient api, CancellationToken ct)
+    {
+        var parsed = (ids ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(s => Guid.TryParse(s, out var id) ? id : (Guid?)null)
+            .ToList();
+        if (parsed.Count > MaxStatusIds || parsed.Any(id => id is null))
+        {
+            return TypedResults.Problem($"'ids' must be up to {MaxStatusIds} comma-separated item ids.", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        var items = await Task.WhenAll(parsed.Select(id => api.GetAsync(id!.Value, ct)));
+        return TypedResults.Ok(items
+            .Where(r => r.Succeeded)
+            .Select(r => new StatusItem(r.Value!.Id, r.Value.Status, r.Value.ThumbnailUrl, r.Value.FailureReason))
+            .ToList());
+    }
+
+    private static ProblemHttpResult Problem<T>(ApiResult<T> result)
+    {
+        var status = (int?)result.Status ?? StatusCodes.Status502BadGateway;
+        return TypedResults.Problem(result.Error, statusCode: status);
+    }
+
+    /// <summary>The scripts send the antiforgery token in a header; a request without a valid one is refused.</summary>
+    private static async ValueTask<object?> ValidateAntiforgeryAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        if (!HttpMethods.IsGet(http.Request.Method))
+        {
+            var antiforgery = http.RequestServices.GetRequiredService<IAntiforgery>();
+            if (!await antiforgery.IsRequestValidAsync(http))
+            {
+                return TypedResults.Problem("The form has expired. Reload the page and try again.", statusCode: StatusCodes.Status400BadRequest);
+            }
+        }
+
+        return await next(context);
+    }
+}
