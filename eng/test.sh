@@ -8,6 +8,8 @@ set -e
 require_toolchains
 install_process_runtime
 install_npm_packages
+# The browser tests drive Debian's Chromium; Playwright never downloads a browser of its own.
+apt_install_missing "chromium:chromium"
 set +e
 
 results="$PLATFORM_ROOT/artifacts/test-results"

@@ -1,0 +1,96 @@
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Platform.Integration.Tests.Browser;
+
+/// <summary>A person's whole journey in a real browser against the real AppHost.</summary>
+public sealed class GalleryJourneyTests(PlatformAppFixture app, BrowserFixture browser)
+{
+    private static readonly TimeSpan Processing = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Register_upload_see_thumbnails_open_details_and_delete()
+    {
+        var session = await WebSession.OpenAsync(app, browser);
+        var page = session.Page;
+        await session.RegisterAsync(WebSession.NewEmail(), WebSession.Password);
+        await Expect(page.GetByText("Nothing here yet")).ToBeVisibleAsync();
+
+        var photo = await TestFiles.ImageAsync(page, "harbour.jpg", "image/jpeg", 1600, 1200);
+        var drawing = await TestFiles.ImageAsync(page, "sketch.png", "image/png", 800, 600);
+        var report = TestFiles.Pdf("report.pdf", pages: 3);
+        await session.UploadAsync(photo, drawing, report);
+        await session.ScreenshotAsync("upload.png");
+
+        // The gallery updates by itself until every item is processed: two thumbnails and a PDF tile.
+        await page.GotoAsync(session.Url("/gallery"));
+        var tiles = page.Locator("li.tile");
+        await Expect(tiles).ToHaveCountAsync(3);
+        await Expect(page.Locator("li.tile[data-status=ready]")).ToHaveCountAsync(3, new() { Timeout = (float)Processing.TotalMilliseconds });
+        await Expect(page.GetByRole(AriaRole.Img, new() { Name = "harbour.jpg" })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Img, new() { Name = "sketch.png" })).ToBeVisibleAsync();
+        await Expect(page.Locator("li.tile", new() { HasText = "report.pdf" }).GetByText("PDF")).ToBeVisibleAsync();
+        foreach (var thumbnail in await page.Locator("li.tile img").AllAsync())
+        {
+            await Expect(thumbnail).ToHaveJSPropertyAsync("complete", true);
+            Assert.InRange(await thumbnail.EvaluateAsync<int>("i => i.naturalWidth"), 1, 320);
+        }
+
+        await session.ScreenshotAsync("gallery.png");
+
+        // Details: the larger image, its metadata and a download link.
+        await page.GetByRole(AriaRole.Link, new() { Name = "harbour.jpg" }).First.ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "harbour.jpg" })).ToBeVisibleAsync();
+        await Expect(page.GetByText("1600 × 1200 px")).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Download" })).ToBeVisibleAsync();
+        await session.ScreenshotAsync("details.png");
+
+        // Delete, with confirmation.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Delete" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Delete “harbour.jpg”?" })).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Delete for good" }).ClickAsync();
+        await Expect(page.GetByText("The file was deleted.")).ToBeVisibleAsync();
+        await Expect(page.Locator("li.tile")).ToHaveCountAsync(2);
+        await Expect(page.GetByText("harbour.jpg")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task Another_user_sees_none_of_the_first_users_items()
+    {
+        var owner = await WebSession.OpenAsync(app, browser);
+        await owner.RegisterAsync(WebSession.NewEmail(), WebSession.Password);
+        await owner.UploadAsync(await TestFiles.ImageAsync(owner.Page, "private.png", "image/png", 400, 300));
+        await owner.Page.GotoAsync(owner.Url("/gallery"));
+        var href = await owner.Page.Locator("li.tile a").First.GetAttributeAsync("href");
+        Assert.StartsWith("/media/", href);
+
+        var other = await WebSession.OpenAsync(app, browser, phone: true);
+        await other.RegisterAsync(WebSession.NewEmail(), WebSession.Password);
+        await Expect(other.Page.GetByText("Nothing here yet")).ToBeVisibleAsync();
+        await Expect(other.Page.GetByText("private.png")).ToHaveCountAsync(0);
+
+        var response = await other.Page.GotoAsync(other.Url(href!));
+        Assert.Equal(404, response!.Status);
+        await Expect(other.Page.GetByRole(AriaRole.Heading, new() { Name = "Page not found" })).ToBeVisibleAsync();
+        await other.ScreenshotAsync("other-user-phone.png");
+    }
+
+    [Fact]
+    public async Task Bad_input_gets_a_clear_message_not_an_error_page()
+    {
+        var session = await WebSession.OpenAsync(app, browser);
+        var page = session.Page;
+        await session.RegisterAsync(WebSession.NewEmail(), WebSession.Password);
+
+        await page.GotoAsync(session.Url("/upload"));
+        await page.Locator("#files").SetInputFilesAsync(new FilePayload { Name = "notes.txt", MimeType = "text/plain", Buffer = "hello"u8.ToArray() });
+        var row = page.Locator("li.upload", new() { HasText = "notes.txt" });
+        await Expect(row).ToHaveAttributeAsync("data-status", "failed");
+        await Expect(row.Locator(".upload-status")).Not.ToBeEmptyAsync();
+        await Expect(row.Locator(".upload-status")).Not.ToContainTextAsync("Exception");
+
+        var response = await page.GotoAsync(session.Url("/no-such-page"));
+        Assert.Equal(404, response!.Status);
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Page not found" })).ToBeVisibleAsync();
+    }
+}

@@ -1,0 +1,35 @@
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Platform.Integration.Tests.Browser;
+
+[CollectionDefinition(nameof(WebRestart), DisableParallelization = true)]
+public sealed class WebRestart;
+
+/// <summary>Restarts the Web resource, so it runs alone: no other test may be using Web meanwhile.</summary>
+[Collection(nameof(WebRestart))]
+public sealed class SessionRestartTests(PlatformAppFixture app, BrowserFixture browser)
+{
+    [Fact]
+    public async Task A_signed_in_session_survives_a_restart_of_the_web_app()
+    {
+        var session = await WebSession.OpenAsync(app, browser);
+        var email = WebSession.NewEmail();
+        await session.RegisterAsync(email, WebSession.Password);
+
+        var restartedAt = DateTime.UtcNow;
+        var commands = app.App.Services.GetRequiredService<ResourceCommandService>();
+        var result = await commands.ExecuteCommandAsync("web", KnownResourceCommands.RestartCommand, TestContext.Current.CancellationToken);
+        Assert.True(result.Success, result.Message);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await app.App.ResourceNotifications.WaitForResourceAsync("web",
+            e => e.Snapshot.StartTimeStamp > restartedAt && e.Snapshot.HealthStatus == HealthStatus.Healthy, timeout.Token);
+
+        await session.Page.GotoAsync(session.Url("/gallery"));
+        await Expect(session.Page.GetByRole(AriaRole.Heading, new() { Name = "Your gallery" })).ToBeVisibleAsync();
+        await Expect(session.Page.GetByRole(AriaRole.Button, new() { Name = "Sign out" })).ToBeVisibleAsync();
+    }
+}
