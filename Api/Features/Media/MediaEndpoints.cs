@@ -101,7 +101,7 @@ public static class MediaEndpoints
 
     private static async Task<Results<Accepted<MediaItemResponse>, NotFound, ProblemHttpResult>> CompleteAsync(
         Guid id, ClaimsPrincipal user, MediaStore store, MediaStorage storage, IAmazonSQS sqs, IOptions<SqsQueueSettings> queue,
-        MediaResponses responses, CancellationToken ct)
+        MediaResponses responses, TimeProvider clock, CancellationToken ct)
     {
         var ownerId = user.UserId();
         var item = await store.FindForUpdateAsync(ownerId, id, ct);
@@ -137,7 +137,7 @@ public static class MediaEndpoints
         // Worker treats duplicates as no-ops.
         if (item.Status == MediaStatus.Uploaded)
         {
-            await sqs.SendAsync(queue.Value.QueueUrl, MessageTypes.MediaUploaded, new MediaUploadedMessage(item.Id, ownerId, DateTimeOffset.UtcNow), ct);
+            await sqs.SendAsync(queue.Value.QueueUrl, MessageTypes.MediaUploaded, new MediaUploadedMessage(item.Id, ownerId, clock.GetUtcNow()), ct);
         }
 
         var current = await store.GetAsync(ownerId, id, ct);
