@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.OpenApi;
 using Scalar.AspNetCore;
 
 namespace Platform.Api.Infrastructure;
@@ -12,6 +14,8 @@ public static class ApiDefaults
     /// read, so nobody can make the Api buffer megabytes.
     /// </summary>
     public const long MaxRequestBodyBytes = 64 * 1024;
+
+    private const string BearerSchemeName = "Bearer";
 
     public static IHostApplicationBuilder AddApiDefaults(this IHostApplicationBuilder builder)
     {
@@ -39,7 +43,33 @@ public static class ApiDefaults
             options.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
         builder.Services.Configure<JsonOptions>(options => options.SerializerOptions.AllowTrailingCommas = false);
 
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(options =>
+        {
+            // Say in the document that the media endpoints take the bearer token from /api/auth/login, so Scalar's
+            // "Authorize" works and generated clients send it.
+            options.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Components ??= new OpenApiComponents();
+                document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+                document.Components.SecuritySchemes[BearerSchemeName] = new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.Http,
+                    Scheme = "bearer",
+                    Description = "The accessToken from POST /api/auth/login.",
+                };
+                return Task.CompletedTask;
+            });
+            options.AddOperationTransformer((operation, context, _) =>
+            {
+                if (context.Description.ActionDescriptor.EndpointMetadata.OfType<IAuthorizeData>().Any())
+                {
+                    operation.Security ??= [];
+                    operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerSchemeName, context.Document)] = [] });
+                }
+
+                return Task.CompletedTask;
+            });
+        });
         return builder;
     }
 
