@@ -183,6 +183,23 @@ public sealed class MediaTests(PlatformAppFixture fixture)
     }
 
     [Fact]
+    public async Task Uploading_with_another_content_type_than_declared_is_a_conflict()
+    {
+        // Real S3 refuses such a PUT (the type is signed into the URL); the emulator does not, so the Api checks too.
+        using var user = await MediaClient.SignUpAsync(fixture, Ct);
+        var bytes = TestMedia.Pdf(1);
+        var created = await user.CreateAsync("doc.pdf", "application/pdf", bytes.Length, Ct);
+        await MediaClient.PutAsync(created, bytes, "text/html", Ct);
+
+        var response = await user.CompleteAsync(created.Id, Ct);
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<Problem>(Ct);
+        Assert.Equal("The file was uploaded as 'text/html', but 'application/pdf' was declared.", problem!.Detail);
+        Assert.Equal("pending", (await user.GetAsync(created.Id, Ct)).Status);
+    }
+
+    [Fact]
     public async Task The_server_chooses_the_object_key_and_cleans_the_file_name()
     {
         using var user = await MediaClient.SignUpAsync(fixture, Ct);

@@ -81,7 +81,7 @@ public static class MediaEndpoints
             return TypedResults.Problem(
                 statusCode: StatusCodes.Status415UnsupportedMediaType,
                 title: "This type of file is not accepted.",
-                detail: $"The content type '{request.ContentType}' is not accepted. Allowed: {string.Join(", ", MediaOptions.AllowedContentTypes)}.");
+                detail: $"The content type '{Shorten(request.ContentType)}' is not accepted. Allowed: {string.Join(", ", MediaOptions.AllowedContentTypes)}.");
         }
 
         var maxBytes = options.Value.MaxUploadBytes;
@@ -207,6 +207,9 @@ public static class MediaEndpoints
 
         return TypedResults.NoContent();
     }
+
+    /// <summary>Client text echoed in a problem is cut short: a message, not a mirror.</summary>
+    private static string Shorten(string text) => text.Length <= 100 ? text : text[..100] + "…";
 
     private static ProblemHttpResult Conflict(string title, string detail) =>
         TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: title, detail: detail);

@@ -77,7 +77,8 @@ internal sealed class MediaItemConfiguration : IEntityTypeConfiguration<MediaIte
         // A user's items, newest first: the list query reads this index in order.
         builder.HasIndex(m => new { m.OwnerId, m.CreatedAt, m.Id }).IsDescending(false, true, true);
 
-        // Deleting an account deletes its rows (its objects are removed by the Worker's lifecycle, not here).
+        // Every item has an owner. The Identity API endpoints offer no account deletion; should one be added, it must
+        // remove the owner's objects too (the rows follow by cascade).
         builder.HasOne<PlatformUser>().WithMany().HasForeignKey(m => m.OwnerId).OnDelete(DeleteBehavior.Cascade);
     }
 }
