@@ -1,5 +1,8 @@
 using Platform.Api.Data;
+using Platform.Api.Features.Accounts;
 using Platform.Api.Features.Diagnostics;
+using Platform.Api.Features.Media;
+using Platform.Api.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -8,15 +11,21 @@ builder.AddPlatformData();
 builder.AddRedisClient("redis");
 builder.AddS3BucketClient("storage");
 builder.AddSqsQueueClient("messaging");
-builder.Services.AddProblemDetails();
-builder.Services.AddSingleton(TimeProvider.System);
+builder.AddApiDefaults();
+builder.AddAccounts();
+builder.AddMedia();
 
 var app = builder.Build();
 
-app.UseExceptionHandler();
-app.UseStatusCodePages();
+app.UseApiDefaults();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseRateLimiter();
 
 app.MapDefaultEndpoints();
+app.MapApiDocs();
+app.MapAccountEndpoints();
+app.MapMediaEndpoints();
 app.MapDiagnosticsEndpoints();
 
 await app.MigrateDatabaseAsync();

@@ -16,7 +16,7 @@ var api = builder.AddProject<Projects.Api>("api")
     .WithHttpHealthCheck("/health");
 
 builder.AddProject<Projects.Worker>("worker")
-    .WithReference(postgres).WithReference(storage).WithReference(messaging)
+    .WithReference(postgres).WithReference(redis).WithReference(storage).WithReference(messaging)
     .WaitFor(api)
     .WithHttpHealthCheck("/health");
 

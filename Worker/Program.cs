@@ -1,16 +1,19 @@
 using Platform.Worker.Data;
 using Platform.Worker.Features.Diagnostics;
+using Platform.Worker.Features.Media;
 using Platform.Worker.Messaging;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddNpgsqlDbContext<WorkerDbContext>("postgres");
+builder.AddRedisClient("redis");
 builder.AddS3BucketClient("storage");
 builder.AddSqsQueueClient("messaging");
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddScoped<IMessageHandler, PingHandler>();
-builder.Services.AddHostedService<QueueConsumer>();
+builder.AddMediaProcessing();
+builder.AddQueueConsumer();
 
 var app = builder.Build();
 

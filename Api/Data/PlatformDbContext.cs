@@ -1,10 +1,16 @@
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
+using Platform.Api.Features.Accounts;
 using Platform.Api.Features.Diagnostics;
+using Platform.Api.Features.Media;
 
 namespace Platform.Api.Data;
 
-/// <summary>The Api's database on the primary: every write goes here, and the schema (migrations) is owned here.</summary>
-public class PlatformDbContext : DbContext
+/// <summary>
+/// The Api's database on the primary: every write goes here, and the schema (migrations) is owned here. It holds the
+/// Identity tables (users, their claims, logins and tokens; no roles) beside the application's own.
+/// </summary>
+public class PlatformDbContext : IdentityUserContext<PlatformUser, Guid>
 {
     public PlatformDbContext(DbContextOptions<PlatformDbContext> options) : base(options)
     {
@@ -16,6 +22,8 @@ public class PlatformDbContext : DbContext
     }
 
     public DbSet<Ping> Pings => Set<Ping>();
+
+    public DbSet<MediaItem> MediaItems => Set<MediaItem>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

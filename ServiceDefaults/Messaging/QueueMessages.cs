@@ -81,7 +81,46 @@ public static class MessageTypes
 {
     /// <summary>A round trip through the queue: proves the Api → SQS → Worker path end to end.</summary>
     public const string Ping = "platform.ping.v1";
+
+    /// <summary>The bytes of a media item are in the bucket: the Worker makes its thumbnails and reads its metadata.</summary>
+    public const string MediaUploaded = "media.uploaded.v1";
+
+    /// <summary>A media item's row is gone but removing its objects failed: the Worker removes them, with SQS's retries.</summary>
+    public const string MediaDeleted = "media.deleted.v1";
 }
 
 /// <summary>Body of <see cref="MessageTypes.Ping"/>.</summary>
 public sealed record PingMessage(Guid PingId, DateTimeOffset SentAt);
+
+/// <summary>
+/// Body of <see cref="MessageTypes.MediaUploaded"/>. It carries only identifiers: the Worker reads the item's current
+/// state from the database, so a late or repeated message can never roll an item back.
+/// </summary>
+public sealed record MediaUploadedMessage(Guid MediaId, Guid OwnerId, DateTimeOffset UploadedAt);
+
+/// <summary>Body of <see cref="MessageTypes.MediaDeleted"/>: the object keys still to remove.</summary>
+public sealed record MediaDeletedMessage(Guid MediaId, Guid OwnerId, IReadOnlyList<string> ObjectKeys);
+
+/// <summary>
+/// Where a media item's objects live in the bucket. Keys are chosen by the server from the owner's and the item's ids
+/// and never contain anything the client sent, so a file name can neither collide with nor overwrite another object.
+/// </summary>
+public static class MediaObjectKeys
+{
+    public const int SmallThumbnailSize = 320;
+    public const int LargeThumbnailSize = 1280;
+
+    public static string Prefix(Guid ownerId, Guid mediaId) => $"media/{ownerId:N}/{mediaId:N}/";
+
+    public static string Original(Guid ownerId, Guid mediaId) => Prefix(ownerId, mediaId) + "original";
+
+    public static string Thumbnail(Guid ownerId, Guid mediaId, int size) => Prefix(ownerId, mediaId) + $"thumb-{size}.webp";
+
+    /// <summary>Every object an item can have: the original and both thumbnails.</summary>
+    public static IReadOnlyList<string> All(Guid ownerId, Guid mediaId) =>
+    [
+        Original(ownerId, mediaId),
+        Thumbnail(ownerId, mediaId, SmallThumbnailSize),
+        Thumbnail(ownerId, mediaId, LargeThumbnailSize),
+    ];
+}

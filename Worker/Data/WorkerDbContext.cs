@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Platform.Worker.Features.Diagnostics;
+using Platform.Worker.Features.Media;
 
 namespace Platform.Worker.Data;
 
@@ -10,6 +11,8 @@ namespace Platform.Worker.Data;
 public sealed class WorkerDbContext(DbContextOptions<WorkerDbContext> options) : DbContext(options)
 {
     public DbSet<ReceivedPing> Pings => Set<ReceivedPing>();
+
+    public DbSet<MediaRow> MediaItems => Set<MediaRow>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(WorkerDbContext).Assembly);

@@ -1,90 +1,301 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Globalization;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using Microsoft.Extensions.Options;
 using Platform.Messaging;
+using Platform.ServiceDefaults.Telemetry;
 
 namespace Platform.Worker.Messaging;
 
 /// <summary>
-/// Long-polls the queue and hands each message to the handler for its type. A message is deleted only after its handler
-/// finished; if the handler fails, the message becomes visible again and SQS redelivers it, until the queue's redrive
-/// policy moves it to the dead-letter queue.
+/// Long-polls the queue in batches of up to ten and hands each message to the handler for its type, at most
+/// <see cref="QueueConsumerOptions.MaxConcurrency"/> at a time: a new batch is asked for only when a slot is free, so a
+/// received message never waits hidden in memory. While a handler runs, its message's visibility is extended. A message
+/// is deleted only after its handler finished; if the handler fails, the message comes back after a back-off and SQS
+/// redelivers it, until the redrive policy moves it to the dead-letter queue.
+/// <para>
+/// On stop, no more messages are received; work in flight may finish for <see cref="QueueConsumerOptions.DrainTimeout"/>,
+/// then it is cancelled and its messages are made visible at once for another worker. Nothing is lost either way.
+/// </para>
 /// </summary>
-public sealed partial class QueueConsumer(
-    IAmazonSQS sqs,
-    IOptions<SqsQueueSettings> queue,
-    IServiceScopeFactory scopes,
-    ILogger<QueueConsumer> logger) : BackgroundService
+public sealed partial class QueueConsumer : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var queueUrl = queue.Value.QueueUrl;
-        LogStarted(logger, queueUrl);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            ReceiveMessageResponse response;
-            try
-            {
-                response = await sqs.ReceiveMessageAsync(new ReceiveMessageRequest
-                {
-                    QueueUrl = queueUrl,
-                    MaxNumberOfMessages = 10,
-                    WaitTimeSeconds = 20,
-                    MessageAttributeNames = QueueMessages.AttributeNames,
-                    MessageSystemAttributeNames = ["ApproximateReceiveCount", "SentTimestamp"],
-                }, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception ex)
-            {
-                LogReceiveFailed(logger, ex);
-                await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken);
-                continue;
-            }
+    private const int MaxBatch = 10;
 
-            foreach (var message in response.Messages ?? [])
-            {
-                await ProcessAsync(queueUrl, message, stoppingToken);
-            }
-        }
+    private readonly IAmazonSQS sqs;
+    private readonly SqsQueueSettings queue;
+    private readonly QueueConsumerOptions options;
+    private readonly IServiceScopeFactory scopes;
+    private readonly TimeProvider clock;
+    private readonly ILogger<QueueConsumer> logger;
+    private readonly Histogram<double> lag;
+    private readonly Counter<long> deadLettered;
+    private readonly Counter<long> released;
+
+    public QueueConsumer(
+        IAmazonSQS sqs,
+        IOptions<SqsQueueSettings> queue,
+        IOptions<QueueConsumerOptions> options,
+        IServiceScopeFactory scopes,
+        TimeProvider clock,
+        IMeterFactory meters,
+        ILogger<QueueConsumer> logger)
+    {
+        this.sqs = sqs;
+        this.queue = queue.Value;
+        this.options = options.Value;
+        this.scopes = scopes;
+        this.clock = clock;
+        this.logger = logger;
+        var meter = meters.Create(PlatformTelemetry.MeterName);
+        lag = meter.CreateHistogram<double>("platform.queue.lag", "s", "Time from sending a message to a worker starting it.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300] });
+        deadLettered = meter.CreateCounter<long>("platform.queue.dead_lettered", "{message}", "Messages that failed their last delivery and went to the dead-letter queue.");
+        released = meter.CreateCounter<long>("platform.queue.released", "{message}", "In-flight messages handed back to the queue on shutdown.");
     }
 
-    private async Task ProcessAsync(string queueUrl, Message message, CancellationToken stoppingToken)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var activity = QueueMessages.StartProcessActivity(message, queueUrl);
-        var type = QueueMessages.TypeOf(message);
+        var queueUrl = queue.QueueUrl;
+        LogStarted(logger, queueUrl, options.MaxConcurrency);
+
+        using var slots = new SemaphoreSlim(options.MaxConcurrency, options.MaxConcurrency);
+        using var abort = new CancellationTokenSource();
+        var inFlight = new ConcurrentDictionary<Task, bool>();
         try
         {
-            await using var scope = scopes.CreateAsyncScope();
-            var handler = scope.ServiceProvider.GetServices<IMessageHandler>().FirstOrDefault(h => h.MessageType == type)
-                ?? throw new InvalidMessageException($"No handler for message type '{type ?? "(none)"}'.");
-            await handler.HandleAsync(message, stoppingToken);
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                await slots.WaitAsync(stoppingToken);
+                var reserved = 1;
+                while (reserved < MaxBatch && slots.Wait(0))
+                {
+                    reserved++;
+                }
+
+                List<Message> messages;
+                try
+                {
+                    var response = await sqs.ReceiveMessageAsync(new ReceiveMessageRequest
+                    {
+                        QueueUrl = queueUrl,
+                        MaxNumberOfMessages = reserved,
+                        WaitTimeSeconds = 20,
+                        VisibilityTimeout = (int)options.VisibilityTimeout.TotalSeconds,
+                        MessageAttributeNames = QueueMessages.AttributeNames,
+                        MessageSystemAttributeNames = ["ApproximateReceiveCount", "SentTimestamp"],
+                    }, stoppingToken);
+                    messages = response.Messages ?? [];
+                }
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                {
+                    slots.Release(reserved);
+                    LogReceiveFailed(logger, ex);
+                    await Task.Delay(TimeSpan.FromSeconds(2), clock, stoppingToken);
+                    continue;
+                }
+                catch
+                {
+                    slots.Release(reserved);
+                    throw;
+                }
+
+                if (messages.Count < reserved)
+                {
+                    slots.Release(reserved - messages.Count);
+                }
+
+                foreach (var message in messages)
+                {
+                    var task = Task.Run(() => ProcessAsync(queueUrl, message, abort.Token), CancellationToken.None);
+                    inFlight[task] = true;
+                    _ = task.ContinueWith(t =>
+                    {
+                        inFlight.TryRemove(t, out _);
+                        slots.Release();
+                    }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                }
+            }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Not deleted: it becomes visible again and another worker picks it up. Nothing is lost.
+            // Stopping: fall through to draining.
+        }
+        finally
+        {
+            await DrainAsync(inFlight, abort);
+        }
+    }
+
+    private async Task DrainAsync(ConcurrentDictionary<Task, bool> inFlight, CancellationTokenSource abort)
+    {
+        var all = Task.WhenAll(inFlight.Keys);
+        if (all.IsCompleted)
+        {
             return;
         }
-        catch (Exception ex)
+
+        LogDraining(logger, inFlight.Count, options.DrainTimeout);
+        if (await Task.WhenAny(all, Task.Delay(options.DrainTimeout, clock)) != all)
         {
-            activity?.AddException(ex);
-            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error);
-            LogHandlerFailed(logger, message.MessageId, type, ex);
+            await abort.CancelAsync();
+            await all.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
+    private async Task ProcessAsync(string queueUrl, Message message, CancellationToken abort)
+    {
+        using var activity = QueueMessages.StartProcessActivity(message, queueUrl);
+        var type = QueueMessages.TypeOf(message);
+        var receiveCount = SystemAttribute(message, "ApproximateReceiveCount") is { } count && int.TryParse(count, CultureInfo.InvariantCulture, out var n) ? n : 1;
+        if (SystemAttribute(message, "SentTimestamp") is { } sent && long.TryParse(sent, CultureInfo.InvariantCulture, out var sentMs))
+        {
+            lag.Record(Math.Max(0, (clock.GetUtcNow() - DateTimeOffset.FromUnixTimeMilliseconds(sentMs)).TotalSeconds),
+                new TagList { { "messaging.message.type", type ?? "unknown" } });
+        }
+
+        using var extender = CancellationTokenSource.CreateLinkedTokenSource(abort);
+        var extending = ExtendVisibilityAsync(queueUrl, message, extender.Token);
+        IMessageHandler? handler = null;
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            handler = scope.ServiceProvider.GetServices<IMessageHandler>().FirstOrDefault(h => h.MessageType == type)
+                ?? throw new InvalidMessageException($"No handler for message type '{type ?? "(none)"}'.");
+            try
+            {
+                await handler.HandleAsync(message, abort);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !abort.IsCancellationRequested)
+            {
+                await FailedAsync(queueUrl, message, type, receiveCount, handler, ex, activity);
+                return;
+            }
+        }
+        catch (OperationCanceledException) when (abort.IsCancellationRequested)
+        {
+            // Shutting down and out of time: hand the message back now rather than after its visibility timeout.
+            await ReleaseAsync(queueUrl, message);
             return;
+        }
+        catch (InvalidMessageException ex)
+        {
+            await FailedAsync(queueUrl, message, type, receiveCount, null, ex, activity);
+            return;
+        }
+        finally
+        {
+            await extender.CancelAsync();
+            await extending;
         }
 
         await sqs.DeleteMessageAsync(queueUrl, message.ReceiptHandle, CancellationToken.None);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Listening on {QueueUrl}")]
-    private static partial void LogStarted(ILogger logger, string queueUrl);
+    private async Task FailedAsync(string queueUrl, Message message, string? type, int receiveCount, IMessageHandler? handler, Exception error, Activity? activity)
+    {
+        activity?.AddException(error);
+        activity?.SetStatus(ActivityStatusCode.Error);
+
+        // A message that can never succeed goes to the dead-letter queue now: retrying it only delays the same end.
+        if (error is InvalidMessageException && queue.DeadLetterQueueUrl is { Length: > 0 } dlq)
+        {
+            LogInvalid(logger, message.MessageId, type, error.Message);
+            await sqs.SendMessageAsync(new SendMessageRequest { QueueUrl = dlq, MessageBody = message.Body, MessageAttributes = message.MessageAttributes }, CancellationToken.None);
+            await sqs.DeleteMessageAsync(queueUrl, message.ReceiptHandle, CancellationToken.None);
+            deadLettered.Add(1, new TagList { { "messaging.message.type", type ?? "unknown" } });
+            return;
+        }
+
+        LogHandlerFailed(logger, message.MessageId, type, receiveCount, error);
+        if (receiveCount >= options.MaxReceiveCount)
+        {
+            // SQS moves it to the dead-letter queue on the next receive; count it and let the handler record the end.
+            deadLettered.Add(1, new TagList { { "messaging.message.type", type ?? "unknown" } });
+            if (handler is not null)
+            {
+                try
+                {
+                    await handler.OnGivingUpAsync(message, error, CancellationToken.None);
+                }
+                catch (Exception ex)
+                {
+                    LogGivingUpFailed(logger, message.MessageId, ex);
+                }
+            }
+
+            return;
+        }
+
+        // Back off before the next try (5 s, 10 s, 20 s, …): a failing dependency is not hammered by every message.
+        var backOff = TimeSpan.FromSeconds(Math.Min(5 * Math.Pow(2, receiveCount - 1), 900));
+        await TryChangeVisibilityAsync(queueUrl, message, backOff);
+    }
+
+    private async Task ReleaseAsync(string queueUrl, Message message)
+    {
+        released.Add(1);
+        LogReleased(logger, message.MessageId);
+        await TryChangeVisibilityAsync(queueUrl, message, TimeSpan.Zero);
+    }
+
+    /// <summary>Keeps the message hidden while its work runs: every third of the visibility timeout, extend it.</summary>
+    private async Task ExtendVisibilityAsync(string queueUrl, Message message, CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(options.VisibilityTimeout / 3, clock);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct))
+            {
+                await TryChangeVisibilityAsync(queueUrl, message, options.VisibilityTimeout);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The work is over.
+        }
+    }
+
+    private async Task TryChangeVisibilityAsync(string queueUrl, Message message, TimeSpan visibility)
+    {
+        try
+        {
+            await sqs.ChangeMessageVisibilityAsync(queueUrl, message.ReceiptHandle, (int)visibility.TotalSeconds, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is AmazonSQSException or HttpRequestException or TimeoutException)
+        {
+            // The message comes back at its current timeout anyway.
+            LogVisibilityFailed(logger, message.MessageId, ex);
+        }
+    }
+
+    private static string? SystemAttribute(Message message, string name) =>
+        message.Attributes is { } attributes && attributes.TryGetValue(name, out var value) ? value : null;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Listening on {QueueUrl}, {MaxConcurrency} messages at a time")]
+    private static partial void LogStarted(ILogger logger, string queueUrl, int maxConcurrency);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Receiving from the queue failed; retrying")]
     private static partial void LogReceiveFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Message {MessageId} of type {MessageType} failed; SQS will redeliver it")]
-    private static partial void LogHandlerFailed(ILogger logger, string messageId, string? messageType, Exception exception);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Message {MessageId} of type {MessageType} failed on delivery {ReceiveCount}")]
+    private static partial void LogHandlerFailed(ILogger logger, string messageId, string? messageType, int receiveCount, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Message {MessageId} of type {MessageType} is invalid ({Reason}); moved to the dead-letter queue")]
+    private static partial void LogInvalid(ILogger logger, string messageId, string? messageType, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Recording the final failure of message {MessageId} failed")]
+    private static partial void LogGivingUpFailed(ILogger logger, string messageId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stopping: waiting up to {DrainTimeout} for {Count} message(s) in flight")]
+    private static partial void LogDraining(ILogger logger, int count, TimeSpan drainTimeout);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Message {MessageId} released to the queue unfinished (shutdown)")]
+    private static partial void LogReleased(ILogger logger, string messageId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Changing the visibility of message {MessageId} failed")]
+    private static partial void LogVisibilityFailed(ILogger logger, string messageId, Exception exception);
 }

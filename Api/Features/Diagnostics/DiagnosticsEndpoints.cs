@@ -1,9 +1,13 @@
 using System.Diagnostics;
+using System.Security.Claims;
 using Amazon.SQS;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Platform.Api.Data;
+using Platform.Api.Features.Accounts;
+using Platform.Api.Features.Media;
+using Platform.Media;
 using Platform.Messaging;
 
 namespace Platform.Api.Features.Diagnostics;
@@ -19,8 +23,20 @@ public static class DiagnosticsEndpoints
         var pings = app.MapGroup("/api/diagnostics/pings").WithTags("Diagnostics");
         pings.MapPost("/", SendPingAsync).WithName("SendPing");
         pings.MapGet("/{id:guid}", GetPingAsync).WithName("GetPing");
+
+        // Where a media item's processing ran: the trace of the request that completed its upload and the trace the
+        // Worker processed it in. Equal when W3C trace context crosses the queue. Only the owner may look.
+        app.MapGet("/api/diagnostics/media/{id:guid}", GetMediaTraceAsync).WithName("GetMediaTrace").WithTags("Diagnostics")
+            .RequireAuthorization(AccountsExtensions.SignedInUserPolicy);
         return app;
     }
+
+    public sealed record MediaTraceResponse(Guid Id, string Status, string? CompleteTraceId, string? ProcessedTraceId);
+
+    private static async Task<Results<Ok<MediaTraceResponse>, NotFound>> GetMediaTraceAsync(Guid id, ClaimsPrincipal user, MediaStore store, CancellationToken ct) =>
+        await store.GetAsync(user.UserId(), id, ct) is { } item
+            ? TypedResults.Ok(new MediaTraceResponse(item.Id, item.Status.ToText(), item.CompleteTraceId, item.ProcessedTraceId))
+            : TypedResults.NotFound();
 
     public sealed record PingResponse(Guid Id, DateTimeOffset SentAt, DateTimeOffset? ReceivedAt, string? SentTraceId, string? ReceivedTraceId);
 

@@ -1,0 +1,216 @@
+using System.Security.Claims;
+using Amazon.SQS;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Platform.Api.Features.Accounts;
+using Platform.Media;
+using Platform.Messaging;
+
+namespace Platform.Api.Features.Media;
+
+/// <summary>
+/// <c>/api/media</c>: a signed-in user's library. Upload is three steps — create (get a presigned PUT URL), PUT the
+/// bytes to S3, complete — after which the Worker makes thumbnails. A user reaches only their own items: anyone else's
+/// id answers 404, exactly like an id that does not exist.
+/// </summary>
+public static class MediaEndpoints
+{
+    public const int MaxPageSize = 100;
+    private const int MaxPage = 100_000;
+
+    public static IEndpointRouteBuilder MapMediaEndpoints(this IEndpointRouteBuilder app)
+    {
+        var media = app.MapGroup("/api/media")
+            .WithTags("Media")
+            .RequireAuthorization(AccountsExtensions.SignedInUserPolicy)
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+
+        media.MapPost("/", CreateAsync).WithName("CreateMedia")
+            .RequireRateLimiting(MediaExtensions.WritePolicy)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+        media.MapPost("/{id:guid}/complete", CompleteAsync).WithName("CompleteMediaUpload")
+            .RequireRateLimiting(MediaExtensions.WritePolicy)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+        media.MapGet("/", ListAsync).WithName("ListMedia");
+        media.MapGet("/{id:guid}", GetAsync).WithName("GetMedia");
+        media.MapDelete("/{id:guid}", DeleteAsync).WithName("DeleteMedia")
+            .RequireRateLimiting(MediaExtensions.WritePolicy)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+        return app;
+    }
+
+    private static async Task<Results<Created<CreateMediaResponse>, ValidationProblem, ProblemHttpResult>> CreateAsync(
+        CreateMediaRequest request, ClaimsPrincipal user, MediaStore store, MediaStorage storage, TimeProvider clock,
+        IOptions<MediaOptions> options, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var fileName = FileNames.Sanitize(request.FileName);
+        if (string.IsNullOrWhiteSpace(request.FileName))
+        {
+            errors["fileName"] = ["The file name is required."];
+        }
+        else if (fileName.Length == 0)
+        {
+            errors["fileName"] = ["The file name has no usable characters."];
+        }
+
+        if (string.IsNullOrWhiteSpace(request.ContentType))
+        {
+            errors["contentType"] = ["The content type is required."];
+        }
+
+        if (request.Size is null)
+        {
+            errors["size"] = ["The size in bytes is required."];
+        }
+        else if (request.Size <= 0)
+        {
+            errors["size"] = ["The size must be a positive number of bytes."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors, title: "The upload request is incomplete or invalid.");
+        }
+
+        var contentType = request.ContentType!.Trim().ToLowerInvariant();
+        if (!MediaOptions.AllowedContentTypes.Contains(contentType))
+        {
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status415UnsupportedMediaType,
+                title: "This type of file is not accepted.",
+                detail: $"The content type '{Shorten(request.ContentType)}' is not accepted. Allowed: {string.Join(", ", MediaOptions.AllowedContentTypes)}.");
+        }
+
+        var maxBytes = options.Value.MaxUploadBytes;
+        if (request.Size > maxBytes)
+        {
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status413PayloadTooLarge,
+                title: "The file is too large.",
+                detail: $"The declared size of {request.Size} bytes exceeds the limit of {maxBytes} bytes.");
+        }
+
+        var item = await store.CreateAsync(user.UserId(), fileName, contentType, request.Size!.Value, ct);
+        var expiresAt = clock.GetUtcNow() + options.Value.UploadUrlLifetime;
+        var uploadUrl = await storage.PresignUploadAsync(item.ObjectKey, contentType, expiresAt);
+        return TypedResults.Created($"/api/media/{item.Id}", new CreateMediaResponse(item.Id, uploadUrl, expiresAt));
+    }
+
+    private static async Task<Results<Accepted<MediaItemResponse>, NotFound, ProblemHttpResult>> CompleteAsync(
+        Guid id, ClaimsPrincipal user, MediaStore store, MediaStorage storage, IAmazonSQS sqs, IOptions<SqsQueueSettings> queue,
+        MediaResponses responses, TimeProvider clock, CancellationToken ct)
+    {
+        var ownerId = user.UserId();
+        var item = await store.FindForUpdateAsync(ownerId, id, ct);
+        if (item is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        if (item.Status == MediaStatus.Pending)
+        {
+            var stored = await storage.HeadAsync(item.ObjectKey, ct);
+            if (stored is null)
+            {
+                return Conflict("The file has not been uploaded.", "Nothing was uploaded to the upload URL yet: PUT the file's bytes there first, then complete.");
+            }
+
+            if (stored.Size != item.Size)
+            {
+                return Conflict("The uploaded file does not match.", $"{stored.Size} bytes were uploaded, but {item.Size} were declared. Upload the declared file again.");
+            }
+
+            if (stored.ContentType is { Length: > 0 } storedType && !string.Equals(storedType, item.ContentType, StringComparison.OrdinalIgnoreCase))
+            {
+                return Conflict("The uploaded file does not match.", $"The file was uploaded as '{storedType}', but '{item.ContentType}' was declared.");
+            }
+
+            await store.MarkUploadedAsync(ownerId, id, ct);
+            item.Status = MediaStatus.Uploaded;
+        }
+
+        // Published for the request that completed the upload, and again by any repeat while the item is still waiting:
+        // if the first publish was lost (a crash between the update and the send), a retry of complete heals it. The
+        // Worker treats duplicates as no-ops.
+        if (item.Status == MediaStatus.Uploaded)
+        {
+            await sqs.SendAsync(queue.Value.QueueUrl, MessageTypes.MediaUploaded, new MediaUploadedMessage(item.Id, ownerId, clock.GetUtcNow()), ct);
+        }
+
+        var current = await store.GetAsync(ownerId, id, ct);
+        return current is null
+            ? TypedResults.NotFound()
+            : TypedResults.Accepted($"/api/media/{id}", await responses.CreateAsync(current));
+    }
+
+    private static async Task<Results<Ok<MediaPageResponse>, ValidationProblem>> ListAsync(
+        ClaimsPrincipal user, MediaStore store, MediaResponses responses, CancellationToken ct, int page = 1, int pageSize = 20)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (page is < 1 or > MaxPage)
+        {
+            errors["page"] = [$"The page must be between 1 and {MaxPage}."];
+        }
+
+        if (pageSize is < 1 or > MaxPageSize)
+        {
+            errors["pageSize"] = [$"The page size must be between 1 and {MaxPageSize}."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors, title: "The page requested is invalid.");
+        }
+
+        var snapshot = await store.ListAsync(user.UserId(), page, pageSize, ct);
+        var items = new List<MediaItemResponse>(snapshot.Items.Count);
+        foreach (var item in snapshot.Items)
+        {
+            items.Add(await responses.CreateAsync(item));
+        }
+
+        return TypedResults.Ok(new MediaPageResponse(items, page, pageSize, snapshot.TotalCount));
+    }
+
+    private static async Task<Results<Ok<MediaItemResponse>, NotFound>> GetAsync(
+        Guid id, ClaimsPrincipal user, MediaStore store, MediaResponses responses, CancellationToken ct) =>
+        await store.GetAsync(user.UserId(), id, ct) is { } item
+            ? TypedResults.Ok(await responses.CreateAsync(item))
+            : TypedResults.NotFound();
+
+    private static async Task<Results<NoContent, NotFound>> DeleteAsync(
+        Guid id, ClaimsPrincipal user, MediaStore store, MediaStorage storage, IAmazonSQS sqs, IOptions<SqsQueueSettings> queue,
+        ILoggerFactory loggers, CancellationToken ct)
+    {
+        var ownerId = user.UserId();
+
+        // The row goes first: from then on the Worker, should it still be processing the item, finds no row to mark ready
+        // and removes the thumbnails it wrote. Then the objects go; if S3 fails now, the Worker removes them later.
+        if (!await store.DeleteAsync(ownerId, id, ct))
+        {
+            return TypedResults.NotFound();
+        }
+
+        var keys = MediaObjectKeys.All(ownerId, id);
+        try
+        {
+            await storage.DeleteAsync(keys, ct);
+        }
+        catch (Exception ex) when (ex is Amazon.Runtime.AmazonServiceException or HttpRequestException or TimeoutException)
+        {
+            loggers.CreateLogger(typeof(MediaEndpoints)).LogWarning(ex, "Removing the objects of media {MediaId} failed; the Worker will remove them", id);
+            await sqs.SendAsync(queue.Value.QueueUrl, MessageTypes.MediaDeleted, new MediaDeletedMessage(id, ownerId, keys), CancellationToken.None);
+        }
+
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>Client text echoed in a problem is cut short: a message, not a mirror.</summary>
+    private static string Shorten(string text) => text.Length <= 100 ? text : text[..100] + "…";
+
+    private static ProblemHttpResult Conflict(string title, string detail) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: title, detail: detail);
+}

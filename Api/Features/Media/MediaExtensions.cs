@@ -1,0 +1,67 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+using Platform.Api.Features.Accounts;
+using Platform.Caching;
+
+namespace Platform.Api.Features.Media;
+
+public static class MediaExtensions
+{
+    /// <summary>The rate-limit policy of every media write: a token bucket per signed-in user.</summary>
+    public const string WritePolicy = "media-writes";
+
+    public static IHostApplicationBuilder AddMedia(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<MediaOptions>()
+            .BindConfiguration(MediaOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddOptions<WriteRateLimitOptions>()
+            .BindConfiguration($"{MediaOptions.SectionName}:WriteRateLimit")
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        builder.Services.AddRedisHybridCache();
+        builder.Services.AddScoped<MediaStore>();
+        builder.Services.AddSingleton<MediaStorage>();
+        builder.Services.AddSingleton<MediaResponses>();
+
+        builder.Services.AddRateLimiter(options =>
+        {
+            options.AddPolicy(WritePolicy, context =>
+            {
+                var limits = context.RequestServices.GetRequiredService<IOptions<WriteRateLimitOptions>>().Value;
+                // The endpoints that use this policy require a signed-in user, so the partition is always the user.
+                var partition = context.User.Identity?.IsAuthenticated == true ? context.User.UserId().ToString("N") : "anonymous";
+                return RateLimitPartition.GetTokenBucketLimiter(partition, _ => new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = limits.BurstLimit,
+                    TokensPerPeriod = limits.TokensPerSecond,
+                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                    QueueLimit = 0,
+                    AutoReplenishment = true,
+                });
+            });
+            options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            options.OnRejected = async (context, ct) =>
+            {
+                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
+                var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+                context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+                await context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+                {
+                    HttpContext = context.HttpContext,
+                    ProblemDetails =
+                    {
+                        Status = StatusCodes.Status429TooManyRequests,
+                        Title = "Too many changes in a short time.",
+                        Detail = $"Try again in {seconds} second(s).",
+                    },
+                });
+            };
+        });
+        return builder;
+    }
+}

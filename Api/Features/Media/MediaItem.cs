@@ -1,0 +1,84 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Platform.Api.Features.Accounts;
+using Platform.Media;
+
+namespace Platform.Api.Features.Media;
+
+/// <summary>One uploaded file: what the client declared, where its bytes are, and what the Worker found out.</summary>
+public sealed class MediaItem
+{
+    public const int MaxFileNameLength = 255;
+
+    public Guid Id { get; set; }
+
+    public Guid OwnerId { get; set; }
+
+    /// <summary>The client's file name, kept for display and downloads only; never part of a key or a path.</summary>
+    public string FileName { get; set; } = "";
+
+    public string ContentType { get; set; } = "";
+
+    public long Size { get; set; }
+
+    /// <summary>Server-chosen, from the owner's and the item's ids (see <c>MediaObjectKeys</c>).</summary>
+    public string ObjectKey { get; set; } = "";
+
+    public MediaStatus Status { get; set; }
+
+    public int? Width { get; set; }
+
+    public int? Height { get; set; }
+
+    public int? PageCount { get; set; }
+
+    public string? FailureReason { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    public DateTimeOffset? UploadedAt { get; set; }
+
+    public DateTimeOffset? ProcessedAt { get; set; }
+
+    /// <summary>The trace of the request that completed the upload…</summary>
+    public string? CompleteTraceId { get; set; }
+
+    /// <summary>…and the trace the Worker processed it in: equal when trace context crosses the queue.</summary>
+    public string? ProcessedTraceId { get; set; }
+}
+
+internal sealed class MediaItemConfiguration : IEntityTypeConfiguration<MediaItem>
+{
+    public void Configure(EntityTypeBuilder<MediaItem> builder)
+    {
+        builder.ToTable("media_items");
+        builder.HasKey(m => m.Id);
+        builder.Property(m => m.Id).HasColumnName("id").ValueGeneratedNever();
+        builder.Property(m => m.OwnerId).HasColumnName("owner_id");
+        builder.Property(m => m.FileName).HasColumnName("file_name").HasMaxLength(MediaItem.MaxFileNameLength);
+        builder.Property(m => m.ContentType).HasColumnName("content_type").HasMaxLength(100);
+        builder.Property(m => m.Size).HasColumnName("size");
+        builder.Property(m => m.ObjectKey).HasColumnName("object_key").HasMaxLength(200);
+        builder.Property(m => m.Status).HasColumnName("status").HasMaxLength(16)
+            .HasConversion(s => s.ToText(), s => MediaStatusText.Parse(s));
+        builder.Property(m => m.Width).HasColumnName("width");
+        builder.Property(m => m.Height).HasColumnName("height");
+        builder.Property(m => m.PageCount).HasColumnName("page_count");
+        builder.Property(m => m.FailureReason).HasColumnName("failure_reason").HasMaxLength(500);
+        builder.Property(m => m.CreatedAt).HasColumnName("created_at");
+        builder.Property(m => m.UpdatedAt).HasColumnName("updated_at");
+        builder.Property(m => m.UploadedAt).HasColumnName("uploaded_at");
+        builder.Property(m => m.ProcessedAt).HasColumnName("processed_at");
+        builder.Property(m => m.CompleteTraceId).HasColumnName("complete_trace_id").HasMaxLength(32);
+        builder.Property(m => m.ProcessedTraceId).HasColumnName("processed_trace_id").HasMaxLength(32);
+
+        // A user's items, newest first: the list query reads this index in order.
+        builder.HasIndex(m => new { m.OwnerId, m.CreatedAt, m.Id }).IsDescending(false, true, true);
+
+        // Every item has an owner. The Identity API endpoints offer no account deletion; should one be added, it must
+        // remove the owner's objects too (the rows follow by cascade).
+        builder.HasOne<PlatformUser>().WithMany().HasForeignKey(m => m.OwnerId).OnDelete(DeleteBehavior.Cascade);
+    }
+}

@@ -1,0 +1,97 @@
+using System.Net;
+using System.Text;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Microsoft.Extensions.Options;
+
+namespace Platform.Api.Features.Media;
+
+/// <summary>
+/// The Api's side of the bucket: it signs URLs (a local computation, no call to S3), checks uploads with HEAD and removes
+/// objects. The bytes themselves never pass through the Api.
+/// </summary>
+public sealed class MediaStorage(IAmazonS3 s3, IOptions<S3BucketSettings> bucket)
+{
+    // Presigned URLs must use the scheme of the endpoint they point at: https for S3 itself, http for a local emulator
+    // configured with an http ServiceURL. Read from the client's own configuration, not from an "am I local" flag.
+    private readonly Protocol protocol =
+        s3.Config.ServiceURL is { } url && url.StartsWith("http://", StringComparison.OrdinalIgnoreCase) ? Protocol.HTTP : Protocol.HTTPS;
+
+    private string BucketName => bucket.Value.BucketName;
+
+    /// <summary>A PUT URL for <paramref name="key"/>, signed for <paramref name="contentType"/>: S3 refuses another type.</summary>
+    public Task<string> PresignUploadAsync(string key, string contentType, DateTimeOffset expiresAt) =>
+        s3.GetPreSignedURLAsync(new GetPreSignedUrlRequest
+        {
+            BucketName = BucketName,
+            Key = key,
+            Verb = HttpVerb.PUT,
+            ContentType = contentType,
+            Expires = expiresAt.UtcDateTime,
+            Protocol = protocol,
+        });
+
+    /// <summary>
+    /// A GET URL for <paramref name="key"/>. With a <paramref name="downloadFileName"/>, S3 answers with
+    /// <c>Content-Disposition: attachment</c> naming the file, so a browser saves it instead of rendering it.
+    /// </summary>
+    public Task<string> PresignDownloadAsync(string key, string contentType, DateTimeOffset expiresAt, string? downloadFileName = null)
+    {
+        var request = new GetPreSignedUrlRequest
+        {
+            BucketName = BucketName,
+            Key = key,
+            Verb = HttpVerb.GET,
+            Expires = expiresAt.UtcDateTime,
+            Protocol = protocol,
+        };
+        request.ResponseHeaderOverrides.ContentType = contentType;
+        if (downloadFileName is not null)
+        {
+            request.ResponseHeaderOverrides.ContentDisposition = ContentDisposition.Attachment(downloadFileName);
+        }
+
+        return s3.GetPreSignedURLAsync(request);
+    }
+
+    /// <summary>The object's size and content type, or null when there is no object under <paramref name="key"/>.</summary>
+    public async Task<StoredObject?> HeadAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var response = await s3.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = BucketName, Key = key }, cancellationToken);
+            return new StoredObject(response.Headers.ContentLength, response.Headers.ContentType);
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Removes the objects; a key with no object is fine (S3's DELETE is idempotent).</summary>
+    public Task DeleteAsync(IEnumerable<string> keys, CancellationToken cancellationToken) =>
+        Task.WhenAll(keys.Select(key => s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = BucketName, Key = key }, cancellationToken)));
+}
+
+public sealed record StoredObject(long Size, string? ContentType);
+
+/// <summary>
+/// A <c>Content-Disposition</c> value that is safe for any file name a client sent. Written here because
+/// System.Net.Mime.ContentDisposition and Microsoft.Net.Http.Headers produce RFC 2047 encodings or throw on some names,
+/// whereas browsers want RFC 6266: an ASCII fallback plus <c>filename*</c> in UTF-8.
+/// </summary>
+public static class ContentDisposition
+{
+    public static string Attachment(string fileName)
+    {
+        var ascii = new StringBuilder(fileName.Length);
+        foreach (var c in fileName)
+        {
+            // Quotes, backslashes, control characters and anything outside printable ASCII can break out of the quoted
+            // string or split the header: replace them in the fallback; the exact name travels in filename*.
+            ascii.Append(c is >= ' ' and <= '~' and not '"' and not '\\' ? c : '_');
+        }
+
+        return $"attachment; filename=\"{ascii}\"; filename*=UTF-8''{Uri.EscapeDataString(fileName)}";
+    }
+}

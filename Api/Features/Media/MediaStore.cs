@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Caching.Hybrid;
+using Microsoft.Extensions.Options;
+using Platform.Api.Data;
+using Platform.Caching;
+using Platform.Media;
+
+namespace Platform.Api.Features.Media;
+
+/// <summary>
+/// Media rows: writes on the primary, reads through the cache (HybridCache, Redis as L2) filled from the read replica —
+/// or from the primary right after a change, so the user reads their own writes. Every write invalidates the owner's
+/// cache entries (see <see cref="MediaCache"/>). Every query is scoped to the owner: another user's id is simply not found.
+/// </summary>
+public sealed class MediaStore(
+    PlatformDbContext primary,
+    PlatformReadDbContext replica,
+    HybridCache cache,
+    TimeProvider clock,
+    IOptions<MediaOptions> options)
+{
+    private HybridCacheEntryOptions EntryOptions => new()
+    {
+        Expiration = options.Value.CacheExpiration,
+        LocalCacheExpiration = TimeSpan.FromSeconds(Math.Min(30, options.Value.CacheExpiration.TotalSeconds)),
+    };
+
+    public async Task<MediaItem> CreateAsync(Guid ownerId, string fileName, string contentType, long size, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var id = Guid.CreateVersion7(now);
+        var item = new MediaItem
+        {
+            Id = id,
+            OwnerId = ownerId,
+            FileName = fileName,
+            ContentType = contentType,
+            Size = size,
+            ObjectKey = Platform.Messaging.MediaObjectKeys.Original(ownerId, id),
+            Status = MediaStatus.Pending,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        primary.MediaItems.Add(item);
+        await primary.SaveChangesAsync(ct);
+        await cache.InvalidateOwnerAsync(ownerId, now, ct);
+        return item;
+    }
+
+    /// <summary>The owner's item, read from the primary (for decisions that lead to a write).</summary>
+    public Task<MediaItem?> FindForUpdateAsync(Guid ownerId, Guid id, CancellationToken ct) =>
+        primary.MediaItems.AsNoTracking().SingleOrDefaultAsync(m => m.Id == id && m.OwnerId == ownerId, ct);
+
+    /// <summary>
+    /// Pending → uploaded, once: true for the request that made the change. A concurrent or repeated completion finds the
+    /// status already moved and changes nothing.
+    /// </summary>
+    public async Task<bool> MarkUploadedAsync(Guid ownerId, Guid id, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var traceId = Activity.Current?.TraceId.ToHexString();
+        var changed = await primary.MediaItems
+            .Where(m => m.Id == id && m.OwnerId == ownerId && m.Status == MediaStatus.Pending)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(m => m.Status, MediaStatus.Uploaded)
+                .SetProperty(m => m.UploadedAt, now)
+                .SetProperty(m => m.UpdatedAt, now)
+                .SetProperty(m => m.CompleteTraceId, traceId), ct);
+        await cache.InvalidateOwnerAsync(ownerId, now, ct);
+        return changed == 1;
+    }
+
+    public async Task<bool> DeleteAsync(Guid ownerId, Guid id, CancellationToken ct)
+    {
+        var deleted = await primary.MediaItems.Where(m => m.Id == id && m.OwnerId == ownerId).ExecuteDeleteAsync(ct);
+        await cache.InvalidateOwnerAsync(ownerId, clock.GetUtcNow(), ct);
+        return deleted == 1;
+    }
+
+    public async Task<MediaSnapshot?> GetAsync(Guid ownerId, Guid id, CancellationToken ct)
+    {
+        var (stamp, db) = await ReadSourceAsync(ownerId, ct);
+        var found = await cache.GetOrCreateAsync(
+            MediaCache.ItemKey(ownerId, stamp, id),
+            (db, ownerId, id),
+            static async (state, token) =>
+            {
+                var (db, ownerId, id) = state;
+                var item = await db.MediaItems.AsNoTracking().SingleOrDefaultAsync(m => m.Id == id && m.OwnerId == ownerId, token);
+                // Cached as a one-element list so that "not found" is cached too, unambiguously.
+                return item is null ? [] : new[] { MediaSnapshot.From(item) };
+            },
+            EntryOptions,
+            cancellationToken: ct);
+        return found.Length == 0 ? null : found[0];
+    }
+
+    public async Task<MediaPageSnapshot> ListAsync(Guid ownerId, int page, int pageSize, CancellationToken ct)
+    {
+        var (stamp, db) = await ReadSourceAsync(ownerId, ct);
+        return await cache.GetOrCreateAsync(
+            MediaCache.ListKey(ownerId, stamp, page, pageSize),
+            (db, ownerId, page, pageSize),
+            static async (state, token) =>
+            {
+                var (db, ownerId, page, pageSize) = state;
+                var mine = db.MediaItems.AsNoTracking().Where(m => m.OwnerId == ownerId);
+                var total = await mine.CountAsync(token);
+                var items = await mine
+                    .OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id)
+                    .Skip((page - 1) * pageSize).Take(pageSize)
+                    .ToListAsync(token);
+                return new MediaPageSnapshot(items.ConvertAll(MediaSnapshot.From), total);
+            },
+            EntryOptions,
+            cancellationToken: ct);
+    }
+
+    /// <summary>The owner's cache stamp, and where a cache miss is filled from: the primary just after a change.</summary>
+    private async Task<(OwnerStamp Stamp, PlatformDbContext Db)> ReadSourceAsync(Guid ownerId, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var stamp = await cache.GetOwnerStampAsync(ownerId, now, ct);
+        return (stamp, now - stamp.ChangedAt < options.Value.ReadYourWritesWindow ? primary : replica);
+    }
+}

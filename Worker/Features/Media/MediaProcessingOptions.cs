@@ -1,0 +1,24 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Platform.Worker.Features.Media;
+
+/// <summary>Limits of media processing (section <c>MediaProcessing</c>), validated at start.</summary>
+public sealed class MediaProcessingOptions
+{
+    public const string SectionName = "MediaProcessing";
+
+    /// <summary>
+    /// Images with more pixels than this are refused before any pixel is decoded: a small file can declare a huge image
+    /// (a decompression bomb). 100 megapixels covers any camera; raise it deliberately.
+    /// </summary>
+    [Range(1, 1_000_000_000, ErrorMessage = "MediaProcessing:MaxPixels must be between 1 and 1000000000.")]
+    public long MaxPixels { get; set; } = 100_000_000;
+
+    /// <summary>The largest original the Worker downloads; matches the Api's Media:MaxUploadBytes.</summary>
+    [Range(1, 5L * 1024 * 1024 * 1024, ErrorMessage = "MediaProcessing:MaxFileBytes must be between 1 and 5 GiB.")]
+    public long MaxFileBytes { get; set; } = 100L * 1024 * 1024;
+
+    /// <summary>WebP quality of the thumbnails.</summary>
+    [Range(1, 100, ErrorMessage = "MediaProcessing:WebpQuality must be between 1 and 100.")]
+    public int WebpQuality { get; set; } = 80;
+}

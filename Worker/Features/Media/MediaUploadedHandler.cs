@@ -1,0 +1,191 @@
+using System.Diagnostics;
+using System.Net;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Amazon.SQS.Model;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Caching.Hybrid;
+using Microsoft.Extensions.Options;
+using Platform.Caching;
+using Platform.Media;
+using Platform.Messaging;
+using Platform.Worker.Data;
+using Platform.Worker.Messaging;
+
+namespace Platform.Worker.Features.Media;
+
+/// <summary>
+/// <c>media.uploaded.v1</c>: download the original, read it, store thumbnails beside it, record what was found, mark
+/// the item ready (or failed, with the reason). Idempotent: the row's status decides what is left to do, thumbnails are
+/// written under fixed keys, so a redelivered message either finds the work done or does the same work again.
+/// </summary>
+public sealed partial class MediaUploadedHandler(
+    WorkerDbContext db,
+    IAmazonS3 s3,
+    IOptions<S3BucketSettings> bucket,
+    HybridCache cache,
+    ImageThumbnailer thumbnailer,
+    IOptions<MediaProcessingOptions> options,
+    MediaMetrics metrics,
+    TimeProvider clock,
+    ILogger<MediaUploadedHandler> logger) : IMessageHandler
+{
+    public string MessageType => MessageTypes.MediaUploaded;
+
+    public async Task HandleAsync(Message message, CancellationToken cancellationToken)
+    {
+        var body = QueueMessages.Deserialize<MediaUploadedMessage>(message)
+            ?? throw new InvalidMessageException("The media.uploaded message has no body.");
+        var item = await db.MediaItems.AsNoTracking().SingleOrDefaultAsync(m => m.Id == body.MediaId, cancellationToken);
+        if (item is null)
+        {
+            LogGone(logger, body.MediaId);
+            return;
+        }
+
+        if (item.Status is not (MediaStatus.Uploaded or MediaStatus.Processing))
+        {
+            // Ready or failed: an earlier delivery finished it. Pending: the Api never publishes before the upload is
+            // verified, so this message is stale; a new complete sends a new one.
+            LogAlreadyDone(logger, item.Id, item.Status.ToText());
+            return;
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        var kind = ImageThumbnailer.CanProcess(item.ContentType) ? "image" : "document";
+        await UpdateAsync(item, s => s.SetProperty(m => m.Status, MediaStatus.Processing), cancellationToken);
+
+        var file = Path.Combine(Path.GetTempPath(), $"platform-media-{item.Id:N}-{Guid.NewGuid():N}");
+        try
+        {
+            await DownloadAsync(item, file, cancellationToken);
+            if (ImageThumbnailer.CanProcess(item.ContentType))
+            {
+                var image = thumbnailer.Process(file, item.ContentType);
+                await PutThumbnailAsync(item, MediaObjectKeys.SmallThumbnailSize, image.SmallThumbnail, cancellationToken);
+                await PutThumbnailAsync(item, MediaObjectKeys.LargeThumbnailSize, image.LargeThumbnail, cancellationToken);
+                await FinishAsync(item, MediaStatus.Ready, s => s
+                    .SetProperty(m => m.Width, image.Width)
+                    .SetProperty(m => m.Height, image.Height), cancellationToken);
+            }
+            else if (item.ContentType == PdfInspector.ContentType)
+            {
+                var pages = PdfInspector.CountPages(file);
+                await FinishAsync(item, MediaStatus.Ready, s => s.SetProperty(m => m.PageCount, pages), cancellationToken);
+            }
+            else
+            {
+                throw new MediaRejectedException($"Files of type '{item.ContentType}' cannot be processed.");
+            }
+
+            metrics.Finished(kind, "ready", Stopwatch.GetElapsedTime(started));
+        }
+        catch (MediaRejectedException ex)
+        {
+            LogRejected(logger, item.Id, ex.Message, ex.InnerException?.Message);
+            await FinishAsync(item, MediaStatus.Failed, s => s.SetProperty(m => m.FailureReason, Truncate(ex.Message)), cancellationToken);
+            metrics.Finished(kind, "failed", Stopwatch.GetElapsedTime(started));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    /// <summary>The last delivery failed too and the message goes to the dead-letter queue: the user sees why it stopped.</summary>
+    public async Task OnGivingUpAsync(Message message, Exception error, CancellationToken cancellationToken)
+    {
+        if (QueueMessages.Deserialize<MediaUploadedMessage>(message) is not { } body
+            || await db.MediaItems.AsNoTracking().SingleOrDefaultAsync(m => m.Id == body.MediaId, cancellationToken) is not { } item)
+        {
+            return;
+        }
+
+        await FinishAsync(item, MediaStatus.Failed, s => s.SetProperty(m => m.FailureReason,
+            "Processing failed repeatedly for reasons outside the file; it has been set aside for the operators."), cancellationToken);
+        metrics.Finished(ImageThumbnailer.CanProcess(item.ContentType) ? "image" : "document", "failed", TimeSpan.Zero);
+    }
+
+    private async Task DownloadAsync(MediaRow item, string file, CancellationToken ct)
+    {
+        GetObjectResponse response;
+        try
+        {
+            response = await s3.GetObjectAsync(new GetObjectRequest { BucketName = bucket.Value.BucketName, Key = item.ObjectKey }, ct);
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+        {
+            throw new MediaRejectedException("The uploaded file is no longer in storage.", ex);
+        }
+
+        using (response)
+        {
+            // The upload URL stays valid for a while after complete: a different file may have replaced the verified one.
+            if (response.Headers.ContentLength != item.Size || response.Headers.ContentLength > options.Value.MaxFileBytes)
+            {
+                throw new MediaRejectedException($"The stored file has {response.Headers.ContentLength} bytes, not the {item.Size} that were uploaded and verified.");
+            }
+
+            await using var target = new FileStream(file, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous);
+            await response.ResponseStream.CopyToAsync(target, ct);
+        }
+    }
+
+    private Task PutThumbnailAsync(MediaRow item, int size, byte[] bytes, CancellationToken ct) =>
+        s3.PutObjectAsync(new PutObjectRequest
+        {
+            BucketName = bucket.Value.BucketName,
+            Key = MediaObjectKeys.Thumbnail(item.OwnerId, item.Id, size),
+            InputStream = new MemoryStream(bytes, writable: false),
+            ContentType = "image/webp",
+        }, ct);
+
+    private async Task FinishAsync(
+        MediaRow item, MediaStatus status, Action<Microsoft.EntityFrameworkCore.Query.UpdateSettersBuilder<MediaRow>> set, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var traceId = Activity.Current?.TraceId.ToHexString();
+        var changed = await UpdateAsync(item, s =>
+        {
+            set(s);
+            s.SetProperty(m => m.Status, status).SetProperty(m => m.ProcessedAt, now).SetProperty(m => m.ProcessedTraceId, traceId);
+        }, ct);
+
+        if (!changed && !await db.MediaItems.AnyAsync(m => m.Id == item.Id, ct))
+        {
+            // Deleted while we worked: the Api removed the objects it knew of, so remove the thumbnails written since.
+            LogGone(logger, item.Id);
+            await Task.WhenAll(
+                new[] { MediaObjectKeys.SmallThumbnailSize, MediaObjectKeys.LargeThumbnailSize }.Select(size => s3.DeleteObjectAsync(
+                    new DeleteObjectRequest { BucketName = bucket.Value.BucketName, Key = MediaObjectKeys.Thumbnail(item.OwnerId, item.Id, size) },
+                    CancellationToken.None)));
+        }
+    }
+
+    /// <summary>Updates the row if it is still being processed (not finished, not deleted), and tells every Api's cache.</summary>
+    private async Task<bool> UpdateAsync(
+        MediaRow item, Action<Microsoft.EntityFrameworkCore.Query.UpdateSettersBuilder<MediaRow>> set, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var changed = await db.MediaItems
+            .Where(m => m.Id == item.Id && (m.Status == MediaStatus.Uploaded || m.Status == MediaStatus.Processing))
+            .ExecuteUpdateAsync(s =>
+            {
+                set(s);
+                s.SetProperty(m => m.UpdatedAt, now);
+            }, ct);
+        await cache.InvalidateOwnerAsync(item.OwnerId, now, ct);
+        return changed == 1;
+    }
+
+    private static string Truncate(string text) => text.Length <= 500 ? text : text[..500];
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Media {MediaId} no longer exists; nothing to do")]
+    private static partial void LogGone(ILogger logger, Guid mediaId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Media {MediaId} is already {Status}; the message is a duplicate")]
+    private static partial void LogAlreadyDone(ILogger logger, Guid mediaId, string status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Media {MediaId} failed: {Reason} ({Detail})")]
+    private static partial void LogRejected(ILogger logger, Guid mediaId, string reason, string? detail);
+}

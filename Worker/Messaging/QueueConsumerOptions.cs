@@ -1,0 +1,28 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Platform.Worker.Messaging;
+
+/// <summary>How the Worker consumes its queue (section <c>QueueConsumer</c>), validated at start.</summary>
+public sealed class QueueConsumerOptions
+{
+    public const string SectionName = "QueueConsumer";
+
+    /// <summary>Messages handled at the same time by this instance. Image work is CPU-bound: about one per core.</summary>
+    [Range(1, 64, ErrorMessage = "QueueConsumer:MaxConcurrency must be between 1 and 64.")]
+    public int MaxConcurrency { get; set; } = Math.Max(2, Environment.ProcessorCount);
+
+    /// <summary>
+    /// How long a received message stays hidden from other consumers. While its work runs, the Worker extends it every
+    /// third of this time, so a long job keeps its message and a crashed worker's message comes back soon.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:06", "12:00:00", ErrorMessage = "QueueConsumer:VisibilityTimeout must be between 6 seconds and 12 hours.")]
+    public TimeSpan VisibilityTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>On stop, how long in-flight work may finish before it is cancelled and its messages released.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:10:00", ErrorMessage = "QueueConsumer:DrainTimeout must be between 0 and 10 minutes.")]
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>The queue's redrive maxReceiveCount: on this delivery a failure sends the message to the dead-letter queue.</summary>
+    [Range(1, 1000, ErrorMessage = "QueueConsumer:MaxReceiveCount must be between 1 and 1000.")]
+    public int MaxReceiveCount { get; set; } = 5;
+}

@@ -1,0 +1,43 @@
+using Aspire.Hosting.Testing;
+using StackExchange.Redis;
+
+namespace Platform.Integration.Tests;
+
+/// <summary>
+/// Reads are served from Redis, and a change made by another process (the Worker) reaches them: what makes "no stale
+/// status" hold with any number of Api instances. Looked at in Redis itself, since a user can only see that the status
+/// is never stale — which a cache that never caches would also show.
+/// </summary>
+public sealed class MediaCacheTests(PlatformAppFixture fixture)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Reads_are_cached_in_redis_and_the_workers_changes_move_the_owner_to_fresh_entries()
+    {
+        using var user = await MediaClient.SignUpAsync(fixture, Ct);
+        var bytes = TestMedia.Pdf(2);
+        var created = await user.CreateAsync("cached.pdf", "application/pdf", bytes.Length, Ct);
+        var ownerId = new Uri(created.UploadUrl).AbsolutePath.Split('/')[3]; // /{bucket}/media/{owner}/{id}/original
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(await fixture.App.GetConnectionStringAsync("redis", Ct) ?? "");
+        var db = redis.GetDatabase();
+        var server = redis.GetServers().Single();
+        var stampKey = $"media:v1:stamp:{ownerId}";
+
+        await user.GetAsync(created.Id, Ct);
+        Assert.True(await db.KeyExistsAsync(stampKey), "the owner's stamp lives in Redis");
+        Assert.Single(server.Keys(pattern: $"media:v1:{ownerId}:*:item:{created.Id:N}"));
+
+        await MediaClient.PutAsync(created, bytes, "application/pdf", Ct);
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, (await user.CompleteAsync(created.Id, Ct)).StatusCode);
+        var afterComplete = await db.HashGetAsync(stampKey, "data"); // RedisCache keeps an entry as a hash
+        Assert.True(afterComplete.HasValue);
+
+        // From here on the Api only reads; any new stamp comes from the Worker.
+        var item = await user.WaitUntilProcessedAsync(created.Id, Ct);
+
+        Assert.Equal("ready", item.Status);
+        Assert.NotEqual(afterComplete, await db.HashGetAsync(stampKey, "data"));
+        Assert.True(server.Keys(pattern: $"media:v1:{ownerId}:*:item:{created.Id:N}").Count() >= 2, "each stamp has entries of its own");
+    }
+}

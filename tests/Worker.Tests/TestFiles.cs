@@ -1,0 +1,72 @@
+using System.Text;
+using NetVips;
+
+namespace Platform.Worker.Tests;
+
+/// <summary>Files made in code for each test, in a folder of their own that is removed afterwards.</summary>
+public sealed class TestFiles : IDisposable
+{
+    private readonly DirectoryInfo folder = Directory.CreateTempSubdirectory("platform-worker-tests-");
+
+    public string Write(string name, byte[] bytes)
+    {
+        var path = Path.Combine(folder.FullName, name);
+        File.WriteAllBytes(path, bytes);
+        return path;
+    }
+
+    /// <summary>
+    /// A <paramref name="width"/>×<paramref name="height"/> RGB image whose left half is white and right half black, so
+    /// where the white ends up shows how the image was turned.
+    /// </summary>
+    public static Image HalfWhite(int width, int height)
+    {
+        using var left = Image.Black(width / 2, height, bands: 3) + 255;
+        using var right = Image.Black(width - width / 2, height, bands: 3);
+        using var joined = left.Join(right, Enums.Direction.Horizontal);
+        return joined.Cast(Enums.BandFormat.Uchar);
+    }
+
+    public static byte[] Jpeg(Image image, int? orientation = null)
+    {
+        if (orientation is null)
+        {
+            return image.JpegsaveBuffer(q: 90);
+        }
+
+        // libvips writes the "orientation" field into the EXIF block it saves.
+        using var oriented = image.Mutate(m => m.Set(GValue.GIntType, "orientation", orientation.Value));
+        return oriented.JpegsaveBuffer(q: 90);
+    }
+
+    /// <summary>A minimal, valid PDF with <paramref name="pages"/> empty pages (cross-reference offsets computed).</summary>
+    public static byte[] Pdf(int pages)
+    {
+        var objects = new List<string>
+        {
+            "<< /Type /Catalog /Pages 2 0 R >>",
+            $"<< /Type /Pages /Kids [{string.Join(' ', Enumerable.Range(0, pages).Select(i => $"{3 + i} 0 R"))}] /Count {pages} >>",
+        };
+        objects.AddRange(Enumerable.Range(0, pages).Select(_ => "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>"));
+
+        var pdf = new StringBuilder("%PDF-1.4\n");
+        var offsets = new List<int>();
+        for (var i = 0; i < objects.Count; i++)
+        {
+            offsets.Add(Encoding.ASCII.GetByteCount(pdf.ToString()));
+            pdf.Append($"{i + 1} 0 obj\n{objects[i]}\nendobj\n");
+        }
+
+        var xref = Encoding.ASCII.GetByteCount(pdf.ToString());
+        pdf.Append($"xref\n0 {objects.Count + 1}\n0000000000 65535 f \n");
+        foreach (var offset in offsets)
+        {
+            pdf.Append($"{offset:D10} 00000 n \n");
+        }
+
+        pdf.Append($"trailer\n<< /Size {objects.Count + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n");
+        return Encoding.ASCII.GetBytes(pdf.ToString());
+    }
+
+    public void Dispose() => folder.Delete(recursive: true);
+}
