@@ -29,6 +29,7 @@ public sealed class GalleryModel(MediaApiClient media) : PageModel
         "pending" => "Waiting for upload",
         "uploaded" => "Queued",
         "processing" => "Processing…",
+        "ready" => "Ready",
         "failed" => "Could not be processed",
         _ => status,
     };

@@ -29,7 +29,7 @@ public sealed class GalleryJourneyTests(PlatformAppFixture app, BrowserFixture b
         await Expect(page.Locator("li.tile[data-status=ready]")).ToHaveCountAsync(3, new() { Timeout = (float)Processing.TotalMilliseconds });
         await Expect(page.GetByRole(AriaRole.Img, new() { Name = "harbour.jpg" })).ToBeVisibleAsync();
         await Expect(page.GetByRole(AriaRole.Img, new() { Name = "sketch.png" })).ToBeVisibleAsync();
-        await Expect(page.Locator("li.tile", new() { HasText = "report.pdf" }).GetByText("PDF")).ToBeVisibleAsync();
+        await Expect(page.Locator("li.tile", new() { HasText = "report.pdf" }).GetByText("PDF", new() { Exact = true })).ToBeVisibleAsync();
         foreach (var thumbnail in await page.Locator("li.tile img").AllAsync())
         {
             await Expect(thumbnail).ToHaveJSPropertyAsync("complete", true);
