@@ -1,0 +1,277 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using Amazon.CDK;
+using Amazon.CDK.AWS.KMS;
+using Amazon.CDK.AWS.SecretsManager;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Constructs;
+
+using IResource = Aspire.Hosting.ApplicationModel.IResource;
+
+namespace Platform.AppHost.Aws;
+
+/// <summary>A configuration value as an ECS task receives it: plain text (may hold CloudFormation tokens) or a secret.</summary>
+public abstract record TaskValue;
+
+/// <summary>A plain environment variable; the value may contain tokens (a bucket's name, the region).</summary>
+public sealed record PlainTaskValue(string Value) : TaskValue;
+
+/// <summary>An ECS secret: a Secrets Manager secret, or one JSON field of it.</summary>
+public sealed record SecretTaskValue(ISecret Secret, string? JsonField) : TaskValue;
+
+/// <summary>
+/// Maps every value the app model gives a service to what its ECS task receives, generically, by the kind of value:
+/// <list type="bullet">
+/// <item>strings → plain environment variables;</item>
+/// <item><see cref="AwsResourceOutput"/> (<c>{storage.outputs.BucketName}</c>) → the attribute of the construct the
+/// resource became (registered by the resource's translation), plain or secret;</item>
+/// <item>connection strings → their expression, mapped part by part; an expression with a secret part becomes one
+/// Secrets Manager secret assembled by CloudFormation dynamic references, injected as an ECS secret;</item>
+/// <item>endpoints of other services (<c>services__api__http__0</c>) → the service's ECS Service Connect URL;</item>
+/// <item>parameters → CloudFormation parameters (secret ones NoEcho, delivered through a Secrets Manager secret);</item>
+/// <item>the AWS region → the stack's region.</item>
+/// </list>
+/// Anything else fails the publish, naming the service and the key: a configuration value never silently disappears.
+/// </summary>
+public sealed partial class ServiceConfiguration
+{
+    /// <summary>The port every service container listens on (the .NET container images' default, ASPNETCORE_HTTP_PORTS).</summary>
+    public const int ContainerPort = 8080;
+
+    private readonly Construct _scope;
+    private readonly IKey _key;
+    private readonly string _region;
+    private readonly Dictionary<(IResource Resource, string Output), TaskValue> _outputs = [];
+    private readonly Dictionary<IResource, string> _serviceDnsNames = [];
+    private readonly Dictionary<string, ISecret> _assembledSecrets = new(StringComparer.Ordinal);
+    private readonly Dictionary<ParameterResource, TaskValue> _parameters = [];
+    private readonly SortedDictionary<string, (IResource Resource, string Output, string Value)> _usedPlainOutputs = new(StringComparer.Ordinal);
+
+    public ServiceConfiguration(Construct scope, IKey key, string region)
+    {
+        _scope = new Construct(scope, "ServiceConfiguration");
+        _key = key;
+        _region = region;
+    }
+
+    /// <summary>Says what an output of a resource is in AWS (called by the resource's translation).</summary>
+    public void RegisterOutput(AwsResourceOutput output, TaskValue value) => _outputs[(output.Resource, output.OutputName)] = value;
+
+    /// <summary>Says under which Service Connect name a service answers (called for every service before mapping).</summary>
+    public void RegisterService(IResource service, string dnsName) => _serviceDnsNames[service] = dnsName;
+
+    /// <summary>The plain outputs services received: the stack publishes these for stack references (SSM + outputs).</summary>
+    public IEnumerable<(IResource Resource, string Output, string Value)> UsedPlainOutputs => _usedPlainOutputs.Values;
+
+    /// <summary>Maps one configuration entry of <paramref name="service"/>; <paramref name="touched"/> collects the resources it reaches.</summary>
+    public TaskValue Map(string service, string key, object value, ISet<IResource> touched)
+    {
+        try
+        {
+            return MapValue(value, touched);
+        }
+        catch (UnmappableValueException ex)
+        {
+            throw new InvalidOperationException(
+                $"The AWS stack cannot give service '{service}' its configuration '{key}' ({Describe(value)}): {ex.Message}. " +
+                "Map this kind of value in AppHost/Aws/ServiceConfiguration.cs, or give the service a value that has an AWS form.", ex);
+        }
+    }
+
+    private TaskValue MapValue(object value, ISet<IResource> touched)
+    {
+        switch (value)
+        {
+            case string text:
+                return new PlainTaskValue(text);
+            case AwsResourceOutput output:
+                touched.Add(output.Resource);
+                if (!_outputs.TryGetValue((output.Resource, output.OutputName), out var mapped))
+                {
+                    throw new UnmappableValueException($"no construct in the stack provides {output.ValueExpression}");
+                }
+
+                if (mapped is PlainTaskValue plain)
+                {
+                    _usedPlainOutputs[$"{output.Resource.Name}/{output.OutputName}"] = (output.Resource, output.OutputName, plain.Value);
+                }
+
+                return mapped;
+            case AwsRegionValue:
+                return new PlainTaskValue(_region);
+            case ConnectionStringReference reference:
+                touched.Add(reference.Resource);
+                return MapExpression(reference.Resource.ConnectionStringExpression, touched);
+            case IResourceWithConnectionString resource:
+                touched.Add(resource);
+                return MapExpression(resource.ConnectionStringExpression, touched);
+            case ReferenceExpression expression:
+                return MapExpression(expression, touched);
+            case EndpointReference endpoint:
+                return new PlainTaskValue(ServiceUrl(endpoint, touched));
+            case EndpointReferenceExpression property:
+                return new PlainTaskValue(EndpointProperty(property, touched));
+            case ParameterResource parameter:
+                return Parameter(parameter);
+            default:
+                throw new UnmappableValueException($"values of type {value.GetType().Name} have no AWS form");
+        }
+    }
+
+    private TaskValue MapExpression(ReferenceExpression expression, ISet<IResource> touched)
+    {
+        if (expression.IsConditional)
+        {
+            throw new UnmappableValueException("conditional expressions have no AWS form yet");
+        }
+
+        var parts = expression.ValueProviders.Select(p => MapValue(p, touched)).ToList();
+        if (parts.Count == 1 && expression.Format is "{0}")
+        {
+            return parts[0];
+        }
+
+        if (parts.All(p => p is PlainTaskValue))
+        {
+            return new PlainTaskValue(Render(expression.Format, parts, p => ((PlainTaskValue)p).Value));
+        }
+
+        // A value with a secret inside (a connection string with its password): CloudFormation assembles it into one
+        // Secrets Manager secret from dynamic references, so the whole value is only ever plain inside Secrets Manager.
+        var id = Sanitize(expression.ValueExpression);
+        if (!_assembledSecrets.TryGetValue(id, out var secret))
+        {
+            var assembled = Render(expression.Format, parts, p => p switch
+            {
+                PlainTaskValue plain => plain.Value,
+                SecretTaskValue { JsonField: { } field } s => s.Secret.SecretValueFromJson(field).UnsafeUnwrap(),
+                SecretTaskValue s => s.Secret.SecretValue.UnsafeUnwrap(),
+                _ => throw new UnmappableValueException("unknown part"),
+            });
+            secret = new Secret(_scope, id, new SecretProps
+            {
+                Description = $"Assembled from the stack's generated secrets: {expression.ValueExpression}",
+                EncryptionKey = _key,
+                SecretStringValue = SecretValue.UnsafePlainText(assembled),
+                RemovalPolicy = RemovalPolicy.DESTROY,
+            });
+            _assembledSecrets[id] = secret;
+        }
+
+        return new SecretTaskValue(secret, null);
+    }
+
+    private string ServiceUrl(EndpointReference endpoint, ISet<IResource> touched)
+    {
+        touched.Add(endpoint.Resource);
+        if (!_serviceDnsNames.TryGetValue(endpoint.Resource, out var dnsName))
+        {
+            throw new UnmappableValueException($"'{endpoint.Resource.Name}' is not a service of the stack, so its endpoint has no address");
+        }
+
+        // http and https both mean "the service": inside the VPC it answers plain HTTP on Service Connect; TLS ends at
+        // CloudFront and the load balancer.
+        return string.Create(CultureInfo.InvariantCulture, $"http://{dnsName}:{ContainerPort}");
+    }
+
+    private string EndpointProperty(EndpointReferenceExpression property, ISet<IResource> touched)
+    {
+        var endpoint = property.Endpoint;
+        if (property.Property is Aspire.Hosting.ApplicationModel.EndpointProperty.TargetPort)
+        {
+            // A service's own listening port (HTTP_PORTS), the same in every task.
+            return ContainerPort.ToString(CultureInfo.InvariantCulture);
+        }
+
+        var url = ServiceUrl(endpoint, touched);
+        return property.Property switch
+        {
+            Aspire.Hosting.ApplicationModel.EndpointProperty.Url => url,
+            Aspire.Hosting.ApplicationModel.EndpointProperty.Host or Aspire.Hosting.ApplicationModel.EndpointProperty.IPV4Host => _serviceDnsNames[endpoint.Resource],
+            Aspire.Hosting.ApplicationModel.EndpointProperty.Port => ContainerPort.ToString(CultureInfo.InvariantCulture),
+            Aspire.Hosting.ApplicationModel.EndpointProperty.HostAndPort => $"{_serviceDnsNames[endpoint.Resource]}:{ContainerPort}",
+            Aspire.Hosting.ApplicationModel.EndpointProperty.Scheme => "http",
+            Aspire.Hosting.ApplicationModel.EndpointProperty.TlsEnabled => "false",
+            var other => throw new UnmappableValueException($"the endpoint property {other} has no AWS form"),
+        };
+    }
+
+    private TaskValue Parameter(ParameterResource parameter)
+    {
+        if (_parameters.TryGetValue(parameter, out var existing))
+        {
+            return existing;
+        }
+
+        var cfn = new CfnParameter(Stack.Of(_scope), "Parameter" + Sanitize(parameter.Name), new CfnParameterProps
+        {
+            Type = "String",
+            NoEcho = parameter.Secret,
+            Description = $"The app model's parameter '{parameter.Name}'{(parameter.Secret ? " (secret)" : "")}.",
+        });
+        TaskValue mapped = parameter.Secret
+            ? new SecretTaskValue(new Secret(_scope, "Parameter" + Sanitize(parameter.Name), new SecretProps
+            {
+                Description = $"The app model's secret parameter '{parameter.Name}', from the deployment's parameters.",
+                EncryptionKey = _key,
+                SecretStringValue = SecretValue.CfnParameter(cfn),
+                RemovalPolicy = RemovalPolicy.DESTROY,
+            }), null)
+            : new PlainTaskValue(cfn.ValueAsString);
+        _parameters[parameter] = mapped;
+        return mapped;
+    }
+
+    /// <summary>Renders a .NET composite format (<c>Host={0};Port={1}</c>, <c>{{</c> escapes) with mapped parts.</summary>
+    private static string Render(string format, IReadOnlyList<TaskValue> parts, Func<TaskValue, string> text)
+    {
+        var result = new StringBuilder();
+        var last = 0;
+        foreach (Match match in PlaceholderPattern().Matches(format))
+        {
+            result.Append(Unescape(format[last..match.Index]));
+            // Format specifiers (":uri") need no work: the stack's generated secrets contain no characters to escape.
+            result.Append(text(parts[int.Parse(match.Groups["index"].Value, CultureInfo.InvariantCulture)]));
+            last = match.Index + match.Length;
+        }
+
+        result.Append(Unescape(format[last..]));
+        return result.ToString();
+    }
+
+    private static string Unescape(string literal) => literal.Replace("{{", "{", StringComparison.Ordinal).Replace("}}", "}", StringComparison.Ordinal);
+
+    private static string Describe(object value) => value switch
+    {
+        IManifestExpressionProvider provider => provider.ValueExpression,
+        _ => value.GetType().Name,
+    };
+
+    /// <summary>A construct id from an expression: letters and digits only, readable in the template.</summary>
+    public static string Sanitize(string text)
+    {
+        var result = new StringBuilder();
+        var upper = true;
+        foreach (var c in text)
+        {
+            if (char.IsAsciiLetterOrDigit(c))
+            {
+                result.Append(upper ? char.ToUpperInvariant(c) : c);
+                upper = false;
+            }
+            else
+            {
+                upper = true;
+            }
+        }
+
+        return result.ToString();
+    }
+
+    [GeneratedRegex(@"(?<!\{)\{(?<index>\d+)(:[^}]*)?\}")]
+    private static partial Regex PlaceholderPattern();
+
+    private sealed class UnmappableValueException(string message) : Exception(message);
+}
