@@ -31,6 +31,8 @@ public static class PlatformCdkApp
             // Applied after the CDK CLI's context (CDK_CONTEXT_JSON), so the AppHost's own settings win.
             PostCliContext = context,
             AnalyticsReporting = false,
+            // Construct stack traces in the assembly name temporary folders: they would change the bytes on every run.
+            StackTraces = false,
         });
         var settings = AwsDeploymentSettings.FromContext(key => app.Node.TryGetContext(key));
         var zones = AvailabilityZones(app, settings.Region);

@@ -101,7 +101,6 @@ public sealed partial class PlatformStack
                 $"The load balancer needs exactly one service with external HTTP endpoints and no public path for '/'; the model has {defaultService.Count}: {string.Join(", ", defaultService.Select(s => s.Name))}.");
         }
 
-        var fixedResponse = ListenerAction.FixedResponse(404, new FixedResponseOptions { ContentType = "text/plain", MessageBody = "Not found" });
         if (_settings.CertificateArn is { } certificate)
         {
             LoadBalancer.AddListener("Http", new BaseApplicationListenerProps
@@ -117,11 +116,11 @@ public sealed partial class PlatformStack
                 Open = false,
                 Certificates = [ListenerCertificate.FromArn(certificate)],
                 SslPolicy = SslPolicy.RECOMMENDED_TLS,
-                DefaultAction = fixedResponse,
             });
         }
 
-        return LoadBalancer.AddListener("Http", new BaseApplicationListenerProps { Port = 80, Open = false, DefaultAction = fixedResponse });
+        // The default action is the '/' service's, added with it.
+        return LoadBalancer.AddListener("Http", new BaseApplicationListenerProps { Port = 80, Open = false });
     }
 
     private void TranslateService(PublishedService service, ApplicationListener listener, ref int priority)

@@ -70,7 +70,7 @@ public sealed partial class ServiceConfiguration
     {
         try
         {
-            return MapValue(value, touched);
+            return MapValue(value, touched, key);
         }
         catch (UnmappableValueException ex)
         {
@@ -80,7 +80,8 @@ public sealed partial class ServiceConfiguration
         }
     }
 
-    private TaskValue MapValue(object value, ISet<IResource> touched)
+    /// <param name="name">What the value is called, for the construct id of a secret assembled for it.</param>
+    private TaskValue MapValue(object value, ISet<IResource> touched, string name)
     {
         switch (value)
         {
@@ -103,12 +104,12 @@ public sealed partial class ServiceConfiguration
                 return new PlainTaskValue(_region);
             case ConnectionStringReference reference:
                 touched.Add(reference.Resource);
-                return MapExpression(reference.Resource.ConnectionStringExpression, touched);
+                return MapExpression(reference.Resource.ConnectionStringExpression, touched, $"{reference.Resource.Name} connection string");
             case IResourceWithConnectionString resource:
                 touched.Add(resource);
-                return MapExpression(resource.ConnectionStringExpression, touched);
+                return MapExpression(resource.ConnectionStringExpression, touched, $"{resource.Name} connection string");
             case ReferenceExpression expression:
-                return MapExpression(expression, touched);
+                return MapExpression(expression, touched, name);
             case EndpointReference endpoint:
                 return new PlainTaskValue(ServiceUrl(endpoint, touched));
             case EndpointReferenceExpression property:
@@ -120,36 +121,39 @@ public sealed partial class ServiceConfiguration
         }
     }
 
-    private TaskValue MapExpression(ReferenceExpression expression, ISet<IResource> touched)
+    private TaskValue MapExpression(ReferenceExpression expression, ISet<IResource> touched, string name)
     {
-        if (expression.IsConditional)
+        // Nested expressions (a database's connection string inside its server's) are flattened, so each value is one
+        // string or one secret, never a secret that refers to another.
+        var segments = new List<TaskValue>();
+        Flatten(expression, segments, touched, name);
+        if (segments.Count == 1)
         {
-            throw new UnmappableValueException("conditional expressions have no AWS form yet");
+            return segments[0];
         }
 
-        var parts = expression.ValueProviders.Select(p => MapValue(p, touched)).ToList();
-        if (parts.Count == 1 && expression.Format is "{0}")
+        if (segments.All(p => p is PlainTaskValue))
         {
-            return parts[0];
-        }
-
-        if (parts.All(p => p is PlainTaskValue))
-        {
-            return new PlainTaskValue(Render(expression.Format, parts, p => ((PlainTaskValue)p).Value));
+            return new PlainTaskValue(string.Concat(segments.Select(p => ((PlainTaskValue)p).Value)));
         }
 
         // A value with a secret inside (a connection string with its password): CloudFormation assembles it into one
         // Secrets Manager secret from dynamic references, so the whole value is only ever plain inside Secrets Manager.
-        var id = Sanitize(expression.ValueExpression);
-        if (!_assembledSecrets.TryGetValue(id, out var secret))
+        if (!_assembledSecrets.TryGetValue(expression.ValueExpression, out var secret))
         {
-            var assembled = Render(expression.Format, parts, p => p switch
+            var assembled = string.Concat(segments.Select(p => p switch
             {
                 PlainTaskValue plain => plain.Value,
                 SecretTaskValue { JsonField: { } field } s => s.Secret.SecretValueFromJson(field).UnsafeUnwrap(),
                 SecretTaskValue s => s.Secret.SecretValue.UnsafeUnwrap(),
                 _ => throw new UnmappableValueException("unknown part"),
-            });
+            }));
+            var id = Sanitize(name);
+            for (var n = 2; _scope.Node.TryFindChild(id) is not null; n++)
+            {
+                id = $"{Sanitize(name)}{n}";
+            }
+
             secret = new Secret(_scope, id, new SecretProps
             {
                 Description = $"Assembled from the stack's generated secrets: {expression.ValueExpression}",
@@ -157,10 +161,75 @@ public sealed partial class ServiceConfiguration
                 SecretStringValue = SecretValue.UnsafePlainText(assembled),
                 RemovalPolicy = RemovalPolicy.DESTROY,
             });
-            _assembledSecrets[id] = secret;
+            _assembledSecrets[expression.ValueExpression] = secret;
         }
 
         return new SecretTaskValue(secret, null);
+    }
+
+    /// <summary>Splits a .NET composite format (<c>Host={0};Port={1}</c>, <c>{{</c> escapes) into literals and mapped values.</summary>
+    private void Flatten(ReferenceExpression expression, List<TaskValue> segments, ISet<IResource> touched, string name)
+    {
+        if (expression.IsConditional)
+        {
+            throw new UnmappableValueException("conditional expressions have no AWS form yet");
+        }
+
+        var format = expression.Format;
+        var last = 0;
+        foreach (Match match in PlaceholderPattern().Matches(format))
+        {
+            AddLiteral(segments, Unescape(format[last..match.Index]));
+            // Format specifiers (":uri") need no work: the stack's generated secrets contain no characters to escape.
+            var provider = expression.ValueProviders[int.Parse(match.Groups["index"].Value, CultureInfo.InvariantCulture)];
+            switch (provider)
+            {
+                case ReferenceExpression inner:
+                    Flatten(inner, segments, touched, name);
+                    break;
+                case ConnectionStringReference reference:
+                    touched.Add(reference.Resource);
+                    Flatten(reference.Resource.ConnectionStringExpression, segments, touched, name);
+                    break;
+                case IResourceWithConnectionString resource:
+                    touched.Add(resource);
+                    Flatten(resource.ConnectionStringExpression, segments, touched, name);
+                    break;
+                default:
+                    var value = MapValue(provider, touched, name);
+                    if (value is PlainTaskValue plain)
+                    {
+                        AddLiteral(segments, plain.Value);
+                    }
+                    else
+                    {
+                        segments.Add(value);
+                    }
+
+                    break;
+            }
+
+            last = match.Index + match.Length;
+        }
+
+        AddLiteral(segments, Unescape(format[last..]));
+    }
+
+    private static void AddLiteral(List<TaskValue> segments, string text)
+    {
+        if (text.Length == 0)
+        {
+            return;
+        }
+
+        if (segments.Count > 0 && segments[^1] is PlainTaskValue previous)
+        {
+            segments[^1] = new PlainTaskValue(previous.Value + text);
+        }
+        else
+        {
+            segments.Add(new PlainTaskValue(text));
+        }
     }
 
     private string ServiceUrl(EndpointReference endpoint, ISet<IResource> touched)
@@ -222,23 +291,6 @@ public sealed partial class ServiceConfiguration
             : new PlainTaskValue(cfn.ValueAsString);
         _parameters[parameter] = mapped;
         return mapped;
-    }
-
-    /// <summary>Renders a .NET composite format (<c>Host={0};Port={1}</c>, <c>{{</c> escapes) with mapped parts.</summary>
-    private static string Render(string format, IReadOnlyList<TaskValue> parts, Func<TaskValue, string> text)
-    {
-        var result = new StringBuilder();
-        var last = 0;
-        foreach (Match match in PlaceholderPattern().Matches(format))
-        {
-            result.Append(Unescape(format[last..match.Index]));
-            // Format specifiers (":uri") need no work: the stack's generated secrets contain no characters to escape.
-            result.Append(text(parts[int.Parse(match.Groups["index"].Value, CultureInfo.InvariantCulture)]));
-            last = match.Index + match.Length;
-        }
-
-        result.Append(Unescape(format[last..]));
-        return result.ToString();
     }
 
     private static string Unescape(string literal) => literal.Replace("{{", "{", StringComparison.Ordinal).Replace("}}", "}", StringComparison.Ordinal);
