@@ -37,7 +37,18 @@ internal static class AwsPublishing
             var context = PlatformCdkApp.LoadContext(repositoryRoot, overrides);
 
             var stopwatch = Stopwatch.StartNew();
-            var assembly = await PlatformCdkApp.SynthesizeAsync(step.Model.Resources, step.ExecutionContext, context, output, step.CancellationToken);
+            Amazon.CDK.CXAPI.CloudAssembly assembly;
+            try
+            {
+                assembly = await PlatformCdkApp.SynthesizeAsync(step.Model.Resources, step.ExecutionContext, context, output, step.CancellationToken);
+            }
+            catch
+            {
+                // Aspire 13.6 logs a failed step and still exits 0; scripts and the CDK CLI need to see the failure.
+                Environment.ExitCode = 1;
+                throw;
+            }
+
             stopwatch.Stop();
             step.Logger.LogInformation("CDK synthesis: {Stacks} stacks ({Names}) in {Seconds:F1} s, written to {Output}",
                 assembly.Stacks.Length, string.Join(", ", assembly.Stacks.Select(s => s.StackName)), stopwatch.Elapsed.TotalSeconds, output);

@@ -1,7 +1,7 @@
 using Amazon.CDK;
 using Amazon.CDK.AWS.IAM;
 using Constructs;
-using static Platform.AppHost.Aws.NagSuppressions;
+using static Platform.AppHost.Aws.PolicySuppressions;
 
 namespace Platform.AppHost.Aws;
 

@@ -10,7 +10,7 @@ using Amazon.CDK.AWS.SecretsManager;
 using Amazon.CDK.AWS.SQS;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
-using static Platform.AppHost.Aws.NagSuppressions;
+using static Platform.AppHost.Aws.PolicySuppressions;
 
 using IResource = Aspire.Hosting.ApplicationModel.IResource;
 
@@ -52,6 +52,8 @@ public sealed partial class PlatformStack
         }
     }
 
+    private const int DatabasePort = 5433;
+
     private void TranslatePostgres(RdsPostgresResource server)
     {
         var databases = _model.Resources.OfType<PostgresDatabase>().Where(d => d.Parent == server).ToList();
@@ -91,7 +93,10 @@ public sealed partial class PlatformStack
             StorageType = StorageType.GP3,
             AllocatedStorage = _settings.IsProduction ? 100 : 20,
             MaxAllocatedStorage = _settings.IsProduction ? 1000 : 50,
-            BackupRetention = Duration.Days(_settings.IsProduction ? 14 : 1),
+            BackupRetention = Duration.Days(_settings.IsProduction ? 14 : 7),
+            // Not PostgreSQL's well-known 5432: scanners for it find nothing (Control Tower CT.RDS.PR.20, cdk-nag RDS11).
+            Port = DatabasePort,
+            MonitoringInterval = Duration.Seconds(60),
             DeletionProtection = _settings.IsProduction,
             RemovalPolicy = _settings.IsProduction ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY,
             AutoMinorVersionUpgrade = true,
@@ -104,13 +109,15 @@ public sealed partial class PlatformStack
         });
         var nag = new List<Suppression>
         {
-            new("AwsSolutions-RDS11", "The default port 5432: a non-default port is obscurity; the security group admits only the services that reference the database."),
+            new("AwsSolutions-IAM4", "The enhanced-monitoring role uses AWS's AmazonRDSEnhancedMonitoringRole managed policy, which only writes RDS OS metrics to CloudWatch Logs."),
             new("AwsSolutions-SMG4", "The generated master secret is not rotated by a Lambda: the services' connection-string secrets are assembled from it at deployment; rotate by updating the secret and redeploying (README)."),
         };
         if (!_settings.IsProduction)
         {
             nag.Add(new("AwsSolutions-RDS3", "dev is single-AZ to stay cheap; prod is Multi-AZ."));
             nag.Add(new("AwsSolutions-RDS10", "dev is destroyable by design; prod has deletion protection."));
+            nag.Add(new("CT.RDS.PR.1", "dev is single-AZ to stay cheap; prod is Multi-AZ."));
+            nag.Add(new("CT.RDS.PR.13", "dev is destroyable by design; prod has deletion protection."));
         }
 
         Add(instance, [.. nag]);
@@ -118,7 +125,7 @@ public sealed partial class PlatformStack
         Configuration.RegisterOutput(server.Port, new PlainTaskValue(instance.DbInstanceEndpointPort));
         Configuration.RegisterOutput(server.Username, new PlainTaskValue(username));
         Configuration.RegisterOutput(server.Password, new SecretTaskValue(instance.Secret!, "password"));
-        _networkTargets[server] = (securityGroup, 5432);
+        _networkTargets[server] = (securityGroup, DatabasePort);
 
         Watch(instance.MetricDatabaseConnections(new Amazon.CDK.AWS.CloudWatch.MetricOptions { Period = Duration.Minutes(5) }), $"{server.Name} connections",
             ComparisonOperator.GREATER_THAN_THRESHOLD, _settings.IsProduction ? 400 : 60, "Database connections near the instance's limit.");
@@ -136,6 +143,8 @@ public sealed partial class PlatformStack
         {
             SourceDatabaseInstance = instance,
             InstanceType = instanceType,
+            Port = DatabasePort,
+            StorageType = StorageType.GP3,
             Vpc = Network,
             VpcSubnets = DataSubnets,
             SecurityGroups = [securityGroup],
@@ -150,7 +159,7 @@ public sealed partial class PlatformStack
             PubliclyAccessible = false,
         });
         Add(replica,
-            new("AwsSolutions-RDS11", "Same port as its primary (see there)."),
+            new("AwsSolutions-RDS11", "Its port is 5433 like the primary's; a replica inherits its engine, which the rule needs to see and cannot."),
             new("AwsSolutions-RDS3", "A read replica scales reads; the primary is the Multi-AZ one (prod), and a failed replica is replaced from it."),
             new("AwsSolutions-RDS10", _settings.IsProduction ? "Deletion protection is on in prod." : "dev is destroyable by design."),
             new("AwsSolutions-RDS13", "Backups are taken on the primary; a replica is rebuilt from it."));
@@ -203,11 +212,14 @@ public sealed partial class PlatformStack
         group.AddDependency(subnets);
         var nag = new List<Suppression>
         {
+            new("CT.ELASTICACHE.PR.8", "Access is an AUTH token from Secrets Manager over TLS, one client identity for the platform's services; RBAC users and user groups would add identities nothing distinguishes."),
             new("AwsSolutions-AEC5", "The default port 6379: a non-default port is obscurity; the security group admits only the services that reference the cache."),
         };
         if (!_settings.IsProduction)
         {
             nag.Add(new("AwsSolutions-AEC3", "dev runs one node to stay cheap; prod is Multi-AZ with automatic failover."));
+            nag.Add(new("AwsSolutions-AEC4", "dev runs one node to stay cheap; prod is Multi-AZ with automatic failover."));
+            nag.Add(new("CT.ELASTICACHE.PR.3", "dev runs one node to stay cheap; prod is Multi-AZ with automatic failover."));
             nag.Add(new("AwsSolutions-AEC6", "dev keeps no snapshots: the cache holds nothing that cannot be rebuilt."));
         }
 
@@ -259,6 +271,10 @@ public sealed partial class PlatformStack
             ],
             RemovalPolicy = Retain,
         });
+        // Object events on EventBridge, for whatever reacts to uploads next.
+        SendEventsToEventBridge(bucket);
+        Add(bucket, new Suppression("CT.S3.PR.9",
+            "People delete their own media, which Object Lock would forbid; versioning with noncurrent-version expiry protects against accidental deletes and overwrites."));
         _buckets[resource] = bucket;
         Configuration.RegisterOutput(resource.BucketNameOutput, new PlainTaskValue(bucket.BucketName));
     }
@@ -279,7 +295,9 @@ public sealed partial class PlatformStack
                 RetentionPeriod = Duration.Days(14),
                 RemovalPolicy = RemovalPolicy.DESTROY,
             });
-            Add(deadLetters, new Suppression("AwsSolutions-SQS3", "This is the dead-letter queue of its queue."));
+            Add(deadLetters,
+                new Suppression("AwsSolutions-SQS3", "This is the dead-letter queue of its queue."),
+                new Suppression("CT.SQS.PR.1", "This is the dead-letter queue of its queue; its messages wait for a person, with an alarm."));
             Watch(deadLetters.MetricApproximateNumberOfMessagesVisible(new Amazon.CDK.AWS.CloudWatch.MetricOptions { Period = Duration.Minutes(1), Statistic = "Maximum" }),
                 $"{resource.Name} dead letters", ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, 1,
                 $"A message of '{resource.QueueName}' failed {resource.MaxReceiveCount} times and waits in the dead-letter queue.");

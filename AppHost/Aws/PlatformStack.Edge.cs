@@ -6,7 +6,7 @@ using Amazon.CDK.AWS.CloudWatch;
 using Amazon.CDK.AWS.Route53;
 using Amazon.CDK.AWS.Route53.Targets;
 using Amazon.CDK.AWS.WAFv2;
-using static Platform.AppHost.Aws.NagSuppressions;
+using static Platform.AppHost.Aws.PolicySuppressions;
 
 namespace Platform.AppHost.Aws;
 
@@ -82,18 +82,30 @@ public sealed partial class PlatformStack
         var nag = new List<Suppression>
         {
             new("AwsSolutions-CFR1", "The media library serves every country; the WAF's IP reputation and rate rules do the filtering."),
+            new("CT.CLOUDFRONT.PR.1", "The site's root is the web service (ASP.NET Core answers '/'), not an object in a bucket."),
+            new("CT.CLOUDFRONT.PR.4", "One region, one origin per path; the multi-region option (README) adds an origin group with failover."),
         };
         if (_settings.CloudFrontCertificateArn is null)
         {
-            nag.Add(new("AwsSolutions-CFR4", "Without a domain the distribution uses CloudFront's default certificate, whose TLS policy cannot be set; with 'domainName' it is TLSv1.2_2021."));
+            const string defaultCertificate = "Without 'domainName' the distribution serves HTTPS on its cloudfront.net name with CloudFront's default certificate, whose TLS policy and SNI cannot be set; with a domain it is the custom certificate, SNI, TLSv1.2_2021.";
+            nag.Add(new("AwsSolutions-CFR4", defaultCertificate));
+            nag.Add(new("CT.CLOUDFRONT.PR.6", defaultCertificate));
+            nag.Add(new("CT.CLOUDFRONT.PR.7", defaultCertificate));
+            nag.Add(new("CT.CLOUDFRONT.PR.9", defaultCertificate));
         }
 
         if (_settings.CertificateArn is null)
         {
-            nag.Add(new("AwsSolutions-CFR5", "Without a certificate CloudFront reaches the load balancer over HTTP inside AWS's network, and only CloudFront's addresses may (security group); give 'certificateArn' for HTTPS to the origin."));
+            const string httpOrigin = "Without 'certificateArn' CloudFront reaches the load balancer over HTTP inside AWS's network, and only CloudFront's addresses may (security group); with a certificate the origin is HTTPS only.";
+            nag.Add(new("AwsSolutions-CFR5", httpOrigin));
+            nag.Add(new("CT.CLOUDFRONT.PR.8", httpOrigin));
         }
 
         Add(_distribution, [.. nag]);
+        // The key policy lets CloudFront decrypt media for any distribution of this account (the distribution's id is
+        // not known before the key exists); only this account's distributions, through OAC, and only GETs.
+        Amazon.CDK.Annotations.Of(this).AcknowledgeWarning("@aws-cdk/aws-cloudfront-origins:wildcardKeyPolicyForOac",
+            "The data key's CloudFront statement is limited to this account's distributions; narrowing it to one id would need a second deployment.");
 
         Watch(_distribution.Metric5xxErrorRate(new Amazon.CDK.AWS.CloudWatch.MetricOptions { Period = Duration.Minutes(5) }),
             "edge 5xx rate", ComparisonOperator.GREATER_THAN_THRESHOLD, 5, "More than 5 % of CloudFront's responses are 5xx.");

@@ -9,7 +9,7 @@ using Amazon.CDK.AWS.Logs;
 using Amazon.CDK.AWS.ServiceDiscovery;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
-using static Platform.AppHost.Aws.NagSuppressions;
+using static Platform.AppHost.Aws.PolicySuppressions;
 using HealthCheck = Amazon.CDK.AWS.ElasticLoadBalancingV2.HealthCheck;
 using Protocol = Amazon.CDK.AWS.ElasticLoadBalancingV2.Protocol;
 
@@ -23,6 +23,9 @@ public sealed partial class PlatformStack
     public const string CollectorImage = "public.ecr.aws/aws-observability/aws-otel-collector:v0.42.0";
 
     public const string HealthPath = "/health";
+
+    /// <summary>The collector's hard memory limit (MiB); the app container gets the rest of the task's memory.</summary>
+    private const int CollectorMemory = 256;
 
     private readonly Dictionary<ProjectResource, SecurityGroup> _serviceGroups = [];
     private readonly Dictionary<ProjectResource, FargateService> _services = [];
@@ -89,6 +92,10 @@ public sealed partial class PlatformStack
             DeletionProtection = _settings.IsProduction,
         });
         _loadBalancer.LogAccessLogs(LogsBucket, "alb");
+        if (!_settings.IsProduction)
+        {
+            Add(_loadBalancer, new Suppression("CT.ELASTICLOADBALANCING.PR.5", "dev is destroyable by design; prod has deletion protection."));
+        }
     }
 
     /// <summary>HTTPS with the certificate when one is given (and HTTP redirected to it); else HTTP only, behind CloudFront.</summary>
@@ -120,7 +127,10 @@ public sealed partial class PlatformStack
         }
 
         // The default action is the '/' service's, added with it.
-        return LoadBalancer.AddListener("Http", new BaseApplicationListenerProps { Port = 80, Open = false });
+        var http = LoadBalancer.AddListener("Http", new BaseApplicationListenerProps { Port = 80, Open = false });
+        Add(http, new Suppression("CT.ELASTICLOADBALANCING.PR.1",
+            "Without 'certificateArn' there is no HTTPS listener to redirect to: browsers get HTTPS from CloudFront, and only CloudFront's addresses reach this listener."));
+        return http;
     }
 
     private void TranslateService(PublishedService service, ApplicationListener listener, ref int priority)
@@ -151,11 +161,7 @@ public sealed partial class PlatformStack
         environment["OTEL_SERVICE_NAME"] = service.Name;
         environment["OTEL_RESOURCE_ATTRIBUTES"] = $"deployment.environment={_settings.StageName},service.namespace=platform";
 
-        var logs = new LogGroup(this, $"{id}Logs", new LogGroupProps
-        {
-            Retention = _settings.IsProduction ? RetentionDays.THREE_MONTHS : RetentionDays.ONE_WEEK,
-            RemovalPolicy = Retain,
-        });
+        var logs = CreateLogGroup($"{id}Logs");
         var taskRole = new Role(this, $"{id}TaskRole", new RoleProps
         {
             AssumedBy = new ServicePrincipal("ecs-tasks.amazonaws.com"),
@@ -169,24 +175,38 @@ public sealed partial class PlatformStack
             RuntimePlatform = new RuntimePlatform { CpuArchitecture = CpuArchitecture.X86_64, OperatingSystemFamily = OperatingSystemFamily.LINUX },
         });
         var repository = Repository.FromRepositoryName(this, $"{id}Repository", ImagesStack.RepositoryName(service.Name));
-        task.AddContainer("app", new ContainerDefinitionOptions
+        // Read-only root file systems; each container gets a private, writable /tmp (the .NET runtime's diagnostics
+        // sockets live there).
+        task.AddVolume(new Amazon.CDK.AWS.ECS.Volume { Name = "app-tmp" });
+        task.AddVolume(new Amazon.CDK.AWS.ECS.Volume { Name = "collector-tmp" });
+        var app = task.AddContainer("app", new ContainerDefinitionOptions
         {
             Image = ContainerImage.FromEcrRepository(repository, ImageTag.ValueAsString),
             Essential = true,
+            // The .NET images' non-root 'app' user (dotnet publish -t:PublishContainer uses it by default).
+            User = "1654",
+            ReadonlyRootFilesystem = true,
+            MemoryLimitMiB = (_settings.IsProduction ? 2048 : 1024) - CollectorMemory,
             Environment = environment.ToDictionary(e => e.Key, e => e.Value),
             Secrets = secrets.ToDictionary(e => e.Key, e => e.Value),
             PortMappings = [new PortMapping { Name = "http", ContainerPort = ServiceConfiguration.ContainerPort, AppProtocol = AppProtocol.Http }],
             Logging = LogDriver.AwsLogs(new AwsLogDriverProps { LogGroup = logs, StreamPrefix = "app" }),
         });
-        task.AddContainer("otel-collector", new ContainerDefinitionOptions
+        app.AddMountPoints(new MountPoint { SourceVolume = "app-tmp", ContainerPath = "/tmp", ReadOnly = false });
+        var collector = task.AddContainer("otel-collector", new ContainerDefinitionOptions
         {
             Image = ContainerImage.FromRegistry(CollectorImage),
             Command = ["--config=/etc/ecs/ecs-default-config.yaml"],
             // Telemetry is not worth an outage: the app keeps serving if the collector stops.
             Essential = false,
+            // The collector image's own non-root user.
+            User = "10001",
+            ReadonlyRootFilesystem = true,
             MemoryReservationMiB = 128,
+            MemoryLimitMiB = CollectorMemory,
             Logging = LogDriver.AwsLogs(new AwsLogDriverProps { LogGroup = logs, StreamPrefix = "otel" }),
         });
+        collector.AddMountPoints(new MountPoint { SourceVolume = "collector-tmp", ContainerPath = "/tmp", ReadOnly = false });
         GrantTelemetry(taskRole);
 
         var isServer = project.Annotations.OfType<EndpointAnnotation>().Any(e => e.UriScheme is "http" or "https");
@@ -201,7 +221,7 @@ public sealed partial class PlatformStack
             MinHealthyPercent = 100,
             MaxHealthyPercent = 200,
             CircuitBreaker = new DeploymentCircuitBreaker { Enable = true, Rollback = true },
-            PlatformVersion = FargatePlatformVersion.VERSION1_4,
+            PlatformVersion = FargatePlatformVersion.LATEST,
             PropagateTags = PropagatedTagSource.SERVICE,
             ServiceConnectConfiguration = new ServiceConnectProps
             {
@@ -214,6 +234,8 @@ public sealed partial class PlatformStack
         _services[project] = fargate;
         Add(task, new Suppression("AwsSolutions-ECS2",
             "Only non-secret configuration (names, URLs, flags) is plain environment; every secret is an ECS secret from Secrets Manager."));
+        Add(task.ExecutionRole!, new Suppression("AwsSolutions-IAM5",
+            "ecr:GetAuthorizationToken has no resource-level permissions (Resource '*'); pulls are limited to the service's repository."));
 
         // Each reference: network access and IAM permission.
         foreach (var target in touched.SelectMany(Lineage).Distinct())

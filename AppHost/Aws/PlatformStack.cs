@@ -10,7 +10,7 @@ using Amazon.CDK.AWS.SSM;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Constructs;
-using static Platform.AppHost.Aws.NagSuppressions;
+using static Platform.AppHost.Aws.PolicySuppressions;
 
 using IResource = Aspire.Hosting.ApplicationModel.IResource;
 
@@ -105,6 +105,30 @@ public sealed partial class PlatformStack : Stack
         }));
         Key.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
         {
+            Sid = "CloudWatchLogsEncryptsLogGroups",
+            Principals = [new ServicePrincipal($"logs.{Region}.amazonaws.com")],
+            Actions = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"],
+            Resources = ["*"],
+            Conditions = new Dictionary<string, object>
+            {
+                ["ArnLike"] = new Dictionary<string, object> { ["kms:EncryptionContext:aws:logs:arn"] = $"arn:{Amazon.CDK.Aws.PARTITION}:logs:{Region}:{Amazon.CDK.Aws.ACCOUNT_ID}:log-group:*" },
+            },
+        }));
+        // Grants on the key only for AWS resources or by AWS services (Control Tower CT.KMS.PR.3).
+        Key.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "GrantsOnlyForAwsResources",
+            Effect = Effect.DENY,
+            Principals = [new AnyPrincipal()],
+            Actions = ["kms:CreateGrant"],
+            Resources = ["*"],
+            Conditions = new Dictionary<string, object>
+            {
+                ["BoolIfExists"] = new Dictionary<string, object> { ["kms:GrantIsForAWSResource"] = "false", ["aws:PrincipalIsAWSService"] = "false" },
+            },
+        }));
+        Key.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
+        {
             Sid = "CloudWatchAlarmsPublishToEncryptedTopic",
             Principals = [new ServicePrincipal("cloudwatch.amazonaws.com")],
             Actions = ["kms:Decrypt", "kms:GenerateDataKey"],
@@ -118,11 +142,7 @@ public sealed partial class PlatformStack : Stack
 
     private Vpc CreateNetwork(IReadOnlyList<string> availabilityZones)
     {
-        var flowLogs = new LogGroup(this, "NetworkFlowLogs", new LogGroupProps
-        {
-            Retention = _settings.IsProduction ? RetentionDays.ONE_YEAR : RetentionDays.ONE_WEEK,
-            RemovalPolicy = Retain,
-        });
+        var flowLogs = CreateLogGroup("NetworkFlowLogs");
         var zones = availabilityZones.Take(_settings.IsProduction ? 3 : 2).ToArray();
         var vpc = new Vpc(this, "Network", new VpcProps
         {
@@ -132,7 +152,9 @@ public sealed partial class PlatformStack : Stack
             NatGateways = _settings.IsProduction ? zones.Length : 1,
             SubnetConfiguration =
             [
-                new SubnetConfiguration { Name = "public", SubnetType = SubnetType.PUBLIC, CidrMask = 24 },
+                // Nothing launched in a public subnet gets a public address by accident: only the NAT gateways (Elastic
+                // IPs) and the load balancer live there.
+                new SubnetConfiguration { Name = "public", SubnetType = SubnetType.PUBLIC, CidrMask = 24, MapPublicIpOnLaunch = false },
                 new SubnetConfiguration { Name = "app", SubnetType = SubnetType.PRIVATE_WITH_EGRESS, CidrMask = 20 },
                 new SubnetConfiguration { Name = "data", SubnetType = SubnetType.PRIVATE_ISOLATED, CidrMask = 24 },
             ],
@@ -153,7 +175,9 @@ public sealed partial class PlatformStack : Stack
             ("SecretsManagerEndpoint", InterfaceVpcEndpointAwsService.SECRETS_MANAGER),
         })
         {
-            vpc.AddInterfaceEndpoint(name, new InterfaceVpcEndpointOptions { Service = service, Subnets = AppSubnets, PrivateDnsEnabled = true });
+            var endpoint = vpc.AddInterfaceEndpoint(name, new InterfaceVpcEndpointOptions { Service = service, Subnets = AppSubnets, PrivateDnsEnabled = true });
+            Add(endpoint, new Suppression("AwsSolutions-EC23",
+                "The endpoint admits HTTPS from the VPC's own CIDR only (Fn::GetAtt of the VPC, which the rule cannot evaluate), never 0.0.0.0/0."));
         }
 
         return vpc;
@@ -182,7 +206,13 @@ public sealed partial class PlatformStack : Stack
             ],
             RemovalPolicy = Retain,
         });
-        Add(bucket, new Suppression("AwsSolutions-S1", "This is the access-log bucket itself; logging it into itself would loop."));
+        SendEventsToEventBridge(bucket);
+        Add(bucket,
+            new Suppression("AwsSolutions-S1", "This is the access-log bucket itself; logging it into itself would loop."),
+            new Suppression("CT.S3.PR.2", "This is the access-log bucket itself; logging it into itself would loop."),
+            new Suppression("CT.S3.PR.10", "Load balancer access-log delivery supports only SSE-S3, not SSE-KMS; the bucket holds access logs, no application data."),
+            new Suppression("CT.S3.PR.5", "CloudFront standard logging writes with ACLs (BucketOwnerPreferred); public access stays fully blocked."),
+            new Suppression("CT.S3.PR.9", "Access logs expire by lifecycle; Object Lock would keep them past that and block the dev stack's removal."));
         return bucket;
     }
 
@@ -201,6 +231,9 @@ public sealed partial class PlatformStack : Stack
             LifecycleRules = [new LifecycleRule { Id = "ExpireTrail", Expiration = Duration.Days(_settings.IsProduction ? 2555 : 90), NoncurrentVersionExpiration = Duration.Days(30) }],
             RemovalPolicy = Retain,
         });
+        SendEventsToEventBridge(bucket);
+        Add(bucket, new Suppression("CT.S3.PR.9",
+            "The trail's integrity is CloudTrail log file validation (signed digest files) plus versioning and a KMS key; Object Lock would make the dev stack undeletable."));
         new Trail(this, "Trail", new TrailProps
         {
             Bucket = bucket,
@@ -209,9 +242,36 @@ public sealed partial class PlatformStack : Stack
             IsMultiRegionTrail = true,
             IncludeGlobalServiceEvents = true,
             SendToCloudWatchLogs = true,
-            CloudWatchLogsRetention = _settings.IsProduction ? RetentionDays.ONE_YEAR : RetentionDays.ONE_WEEK,
+            CloudWatchLogGroup = CreateLogGroup("TrailLogs"),
         });
     }
+
+    /// <summary>A log group encrypted with the data key: a year in production, a week in dev.</summary>
+    private LogGroup CreateLogGroup(string id)
+    {
+        var group = new LogGroup(this, id, new LogGroupProps
+        {
+            EncryptionKey = Key,
+            Retention = _settings.IsProduction ? RetentionDays.ONE_YEAR : RetentionDays.ONE_WEEK,
+            RemovalPolicy = Retain,
+        });
+        if (!_settings.IsProduction)
+        {
+            Add(group, new Suppression("CT.CLOUDWATCH.PR.2", "dev keeps logs a week to stay cheap and destroyable; prod keeps them a year."));
+        }
+
+        return group;
+    }
+
+    /// <summary>
+    /// S3 event notifications to EventBridge, set on the L1 bucket: the L2 <c>EventBridgeEnabled</c> deploys a
+    /// Lambda-backed custom resource for it, an asset this stack has none of.
+    /// </summary>
+    private static void SendEventsToEventBridge(Bucket bucket) =>
+        ((CfnBucket)bucket.Node.DefaultChild!).NotificationConfiguration = new CfnBucket.NotificationConfigurationProperty
+        {
+            EventBridgeConfiguration = new CfnBucket.EventBridgeConfigurationProperty { EventBridgeEnabled = true },
+        };
 
     private Topic CreateAlarmTopic()
     {

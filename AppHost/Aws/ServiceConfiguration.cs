@@ -161,6 +161,8 @@ public sealed partial class ServiceConfiguration
                 SecretStringValue = SecretValue.UnsafePlainText(assembled),
                 RemovalPolicy = RemovalPolicy.DESTROY,
             });
+            PolicySuppressions.Add(secret, new PolicySuppressions.Suppression("AwsSolutions-SMG4",
+                "Assembled by CloudFormation from the generated secrets at each deployment; it changes when they do (rotate the source secret, then redeploy), so a rotation Lambda of its own would only desynchronize it."));
             _assembledSecrets[expression.ValueExpression] = secret;
         }
 
@@ -280,15 +282,21 @@ public sealed partial class ServiceConfiguration
             NoEcho = parameter.Secret,
             Description = $"The app model's parameter '{parameter.Name}'{(parameter.Secret ? " (secret)" : "")}.",
         });
-        TaskValue mapped = parameter.Secret
-            ? new SecretTaskValue(new Secret(_scope, "Parameter" + Sanitize(parameter.Name), new SecretProps
+        TaskValue mapped = new PlainTaskValue(cfn.ValueAsString);
+        if (parameter.Secret)
+        {
+            var secret = new Secret(_scope, "Parameter" + Sanitize(parameter.Name), new SecretProps
             {
                 Description = $"The app model's secret parameter '{parameter.Name}', from the deployment's parameters.",
                 EncryptionKey = _key,
                 SecretStringValue = SecretValue.CfnParameter(cfn),
                 RemovalPolicy = RemovalPolicy.DESTROY,
-            }), null)
-            : new PlainTaskValue(cfn.ValueAsString);
+            });
+            PolicySuppressions.Add(secret, new PolicySuppressions.Suppression("AwsSolutions-SMG4",
+                "Its value is a deployment parameter: it changes when the deployment passes a new one, not by a rotation Lambda."));
+            mapped = new SecretTaskValue(secret, null);
+        }
+
         _parameters[parameter] = mapped;
         return mapped;
     }
