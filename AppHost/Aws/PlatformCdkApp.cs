@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Amazon.CDK;
 using Amazon.CDK.CXAPI;
+using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 
 using IResource = Aspire.Hosting.ApplicationModel.IResource;
@@ -48,7 +49,44 @@ public static class PlatformCdkApp
                 $"Synthesis wanted to look up {string.Join(", ", missing.Select(m => m.Key))}: add the values to cdk.context.json (synthesis stays offline).");
         }
 
+        WriteImageList(model, outputDirectory);
         return assembly;
+    }
+
+    public const string ImageListFile = "images.json";
+
+    /// <summary>
+    /// <c>images.json</c> beside the templates: each service's ECR repository and project, so the deploy workflow builds
+    /// and pushes exactly the images the stack runs (a project added to the model is built without editing the workflow).
+    /// </summary>
+    private static void WriteImageList(PublishedModel model, string outputDirectory)
+    {
+        var images = model.Services.Select(service =>
+        {
+            var projectPath = service.Resource.Annotations.OfType<IProjectMetadata>().Single().ProjectPath;
+            return new Dictionary<string, string>
+            {
+                ["service"] = service.Name,
+                ["repository"] = ImagesStack.RepositoryName(service.Name),
+                ["project"] = Path.GetRelativePath(RepositoryRootOf(projectPath), projectPath).Replace('\\', '/'),
+            };
+        });
+        File.WriteAllText(Path.Combine(outputDirectory, ImageListFile),
+            JsonSerializer.Serialize(images, new JsonSerializerOptions { WriteIndented = true }) + "\n");
+    }
+
+    /// <summary>The repository a project belongs to: the nearest folder above it with a global.json.</summary>
+    private static string RepositoryRootOf(string projectPath)
+    {
+        for (var dir = Path.GetDirectoryName(projectPath); dir is not null; dir = Path.GetDirectoryName(dir))
+        {
+            if (File.Exists(Path.Combine(dir, "global.json")))
+            {
+                return dir;
+            }
+        }
+
+        return Path.GetDirectoryName(projectPath)!;
     }
 
     /// <summary>
