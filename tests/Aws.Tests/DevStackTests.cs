@@ -141,7 +141,8 @@ public sealed class DevStackTests(DevStackFixture stack) : IClassFixture<DevStac
         // dev: cheap and destroyable.
         Assert.False((bool)primary["MultiAZ"]!);
         Assert.False((bool)primary["DeletionProtection"]!);
-        Assert.Equal(1, (int)primary["BackupRetentionPeriod"]!);
+        Assert.Equal(7, (int)primary["BackupRetentionPeriod"]!);
+        Assert.Equal("5433", (string?)primary["Port"]);
         // Credentials generated into Secrets Manager, never in the template.
         Assert.Contains("secretsmanager", primary["MasterUserPassword"]!.ToJsonString(), StringComparison.Ordinal);
     }
@@ -316,7 +317,7 @@ public sealed class DevStackTests(DevStackFixture stack) : IClassFixture<DevStac
         {
             (web, alb, 8080), (api, alb, 8080), // the load balancer to the public services
             (api, web, 8080),                   // web calls api (Service Connect)
-            (db, api, 5432), (db, worker, 5432), // the services that reference postgres
+            (db, api, 5433), (db, worker, 5433), // the services that reference postgres
             (redis, api, 6379), (redis, web, 6379),
         };
         Assert.Equal(expected, rules.Where(r => r.Source != r.Target).Where(r => !r.Target.StartsWith("Network", StringComparison.Ordinal)).ToHashSet());
