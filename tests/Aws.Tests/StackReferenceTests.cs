@@ -9,8 +9,11 @@ namespace Platform.Aws.Tests;
 /// outputs arrive through the stack reference under the keys the emulators fill. The real source is SSM Parameter Store;
 /// here a fake stands in.
 /// </summary>
-public sealed class StackReferenceTests
+public sealed class StackReferenceTests : IDisposable
 {
+    // The process runtime keeps Postgres and Redis state here; each test gets a fresh folder, removed afterwards.
+    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("platform-aws-model-").FullName;
+
     private static readonly Dictionary<string, string> s_outputs = new()
     {
         ["storage/BucketName"] = "platform-dev-storage-abc123",
@@ -66,13 +69,14 @@ public sealed class StackReferenceTests
         Assert.Contains("The stack 'Platform-staging' has no output 'storage/BucketName'", error.Message, StringComparison.Ordinal);
     }
 
-    private static async Task<IDistributedApplicationTestingBuilder> ModelAsync()
+    public void Dispose() => Directory.Delete(_dataDirectory, recursive: true);
+
+    private async Task<IDistributedApplicationTestingBuilder> ModelAsync()
     {
-        var data = Directory.CreateTempSubdirectory("platform-aws-model-").FullName;
         using var cts = new CancellationTokenSource(Synthesis.Timeout);
         return await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
             ["--Platform:LocalRuntime=aws", "--Platform:Aws:StackName=Platform-staging", "--Platform:Aws:Region=eu-west-1",
-             "--Platform:Aws:Profile=platform-dev", $"--Platform:DataDirectory={data}"],
+             "--Platform:Aws:Profile=platform-dev", $"--Platform:DataDirectory={_dataDirectory}"],
             (options, _) => options.DisableDashboard = true,
             cts.Token);
     }

@@ -39,8 +39,16 @@ internal static class Synthesis
         var output = Directory.CreateTempSubdirectory("platform-cdk-").FullName;
         var merged = PlatformCdkApp.LoadContext(RepositoryRoot, context.Select(c => new KeyValuePair<string, string?>(c.Key, c.Value)));
         using var cts = new CancellationTokenSource(Timeout);
-        var assembly = await PlatformCdkApp.SynthesizeAsync(resources, new DistributedApplicationExecutionContext(DistributedApplicationOperation.Publish), merged, output, cts.Token);
-        return new SynthesizedApp(output, assembly.Stacks.ToDictionary(s => s.StackName, s => s.TemplateFullPath));
+        try
+        {
+            var assembly = await PlatformCdkApp.SynthesizeAsync(resources, new DistributedApplicationExecutionContext(DistributedApplicationOperation.Publish), merged, output, cts.Token);
+            return new SynthesizedApp(output, assembly.Stacks.ToDictionary(s => s.StackName, s => s.TemplateFullPath));
+        }
+        catch
+        {
+            Directory.Delete(output, recursive: true);
+            throw;
+        }
     }
 
     private static string FindRepositoryRoot()
