@@ -19,6 +19,10 @@ internal static class AwsPublishing
     public const string StepName = "aws-synth";
     public const string ContextSection = "Platform:Aws:Context";
 
+    private static bool RunByCdkCli =>
+        Environment.GetEnvironmentVariable("CDK_CONTEXT_JSON") is { Length: > 0 }
+        || Environment.GetEnvironmentVariable("CONTEXT_OVERFLOW_LOCATION_ENV") is { Length: > 0 };
+
     public static void AddAwsSynthesisStep(IDistributedApplicationBuilder builder)
     {
         if (!builder.ExecutionContext.IsPublishMode)
@@ -34,7 +38,11 @@ internal static class AwsPublishing
                 : step.Services.GetRequiredService<IPipelineOutputService>().GetOutputDirectory();
             var overrides = builder.Configuration.GetSection(ContextSection).AsEnumerable(makePathsRelative: true)
                 .Where(e => e.Value is not null);
-            var context = PlatformCdkApp.LoadContext(repositoryRoot, overrides);
+            // Run by the CDK CLI (cdk.json), the CLI has already merged cdk.json, cdk.context.json and its -c values into
+            // the context it passes; only the AppHost's own overrides go on top. Run directly, the AppHost reads the files.
+            var context = RunByCdkCli
+                ? overrides.ToDictionary(e => e.Key, e => (object)e.Value!)
+                : PlatformCdkApp.LoadContext(repositoryRoot, overrides);
 
             var stopwatch = Stopwatch.StartNew();
             Amazon.CDK.CXAPI.CloudAssembly assembly;

@@ -75,9 +75,14 @@ public sealed partial class PlatformStack
             Description = "The load balancer: only CloudFront's origin-facing addresses reach it, so the WAF cannot be bypassed.",
             AllowAllOutbound = false,
         });
+        // One rule only: CloudFront's prefix list counts as about 55 rules against the security group's quota of 60, so
+        // with a certificate only HTTPS is open (CloudFront never uses the HTTP listener, which just redirects).
         var cloudFront = Peer.PrefixList(_settings.CloudFrontOriginPrefixListId);
-        _loadBalancerGroup.AddIngressRule(cloudFront, Port.Tcp(80), "HTTP from CloudFront");
-        if (_settings.CertificateArn is not null)
+        if (_settings.CertificateArn is null)
+        {
+            _loadBalancerGroup.AddIngressRule(cloudFront, Port.Tcp(80), "HTTP from CloudFront");
+        }
+        else
         {
             _loadBalancerGroup.AddIngressRule(cloudFront, Port.Tcp(443), "HTTPS from CloudFront");
         }

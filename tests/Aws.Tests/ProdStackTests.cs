@@ -61,6 +61,9 @@ public sealed class ProdStackTests(ProdStackFixture stack) : IClassFixture<ProdS
         Assert.Equal("HTTPS", (string?)https["Protocol"]);
         Assert.Contains("certificate/11111111", https["Certificates"]!.ToJsonString(), StringComparison.Ordinal);
         var http = Assert.Single(listeners, l => (int)l["Port"]! == 80);
+        // CloudFront may reach HTTPS only: one prefix-list rule (about 55 entries of the group's quota of 60).
+        var ingress = Assert.Single(Json.Resources("AWS::EC2::SecurityGroupIngress"), r => r.Properties["SourcePrefixListId"] is not null).Properties;
+        Assert.Equal(443, (int)ingress["FromPort"]!);
         Assert.Equal("redirect", (string?)http["DefaultActions"]![0]!["Type"]);
         Assert.Equal("HTTPS", (string?)http["DefaultActions"]![0]!["RedirectConfig"]!["Protocol"]);
     }
