@@ -9,14 +9,17 @@ var storage = builder.AddS3Bucket("storage", bucketName: "media");
 var messaging = builder.AddSqsQueue("messaging", queueName: "media-events").WithDeadLetterQueue(maxReceiveCount: 5);
 
 // Services. The Api owns the schema, so the Worker starts after it.
+// The access each reference names is what the service's IAM role may do in AWS (least privilege).
 var api = builder.AddProject<Projects.Api>("api")
     .WithReference(postgres).WithReference(postgresRead).WithReference(redis)
-    .WithReference(storage).WithReference(messaging)
+    .WithReference(storage, BucketAccess.ReadWrite).WithReference(messaging, QueueAccess.Send)
     .WaitFor(postgres).WaitFor(postgresRead).WaitFor(redis).WaitFor(storage).WaitFor(messaging)
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .WithPublicPath("/api");
 
 builder.AddProject<Projects.Worker>("worker")
-    .WithReference(postgres).WithReference(redis).WithReference(storage).WithReference(messaging)
+    .WithReference(postgres).WithReference(redis)
+    .WithReference(storage, BucketAccess.ReadWrite).WithReference(messaging, QueueAccess.Consume)
     .WaitFor(api)
     .WithHttpHealthCheck("/health");
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing, builds, runs the .NET test projects (the distributed tests start the real
-# AppHost themselves) and the repository checks, then prints one line: `N passed, N failed[, N skipped]`.
+# AppHost themselves) and the repository checks (AWS synthesis, policies, baseline diff, workflows), then prints one
+# line: `N passed, N failed[, N skipped]`.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/prerequisites.sh"
 cd "$PLATFORM_ROOT"
@@ -51,6 +52,34 @@ if [ "$test_exit" -ne 0 ] && [ "$f" -eq 0 ]; then
   log "dotnet test exited with $test_exit without a failed test: counting it as a failure"
   failed=$((failed + 1))
 fi
+
+# The AWS form: the app model published as CDK templates (offline), then checked as a reviewer would.
+log "AWS: synthesis, determinism, policies, baseline, workflows"
+aws="$PLATFORM_ROOT/artifacts/aws"
+rm -rf "$aws" && mkdir -p "$aws"
+export AWS_EC2_METADATA_DISABLED=true CDK_DISABLE_CLI_TELEMETRY=true PLATFORM_NO_BUILD=1
+# Production as it is meant to run: a domain, certificates and an alarm address (example values, nothing is looked up).
+prod_context=(
+  --Platform:Aws:Context:stage=prod
+  --Platform:Aws:Context:domainName=media.example.com
+  --Platform:Aws:Context:hostedZoneId=Z0123456789ABCDEFGHIJ
+  --Platform:Aws:Context:hostedZoneName=example.com
+  --Platform:Aws:Context:certificateArn=arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555
+  --Platform:Aws:Context:cloudFrontCertificateArn=arn:aws:acm:us-east-1:123456789012:certificate/66666666-7777-8888-9999-000000000000
+  --Platform:Aws:Context:alarmEmail=oncall@example.com
+)
+check aws-synth-dev eng/aws/publish.sh "$aws/dev"
+check aws-synth-deterministic eng/aws/deterministic.sh "$aws/dev" "$aws/dev-again"
+check aws-synth-prod eng/aws/publish.sh "$aws/prod" "${prod_context[@]}"
+check aws-policy-dev node eng/policy/check.mjs "$aws/dev" "$aws/policy-dev.json"
+check aws-policy-prod node eng/policy/check.mjs "$aws/prod" "$aws/policy-prod.json"
+check cdk-synth eng/aws/cdk-synth.sh "$aws/dev"
+check cdk-diff-baseline eng/aws/diff-baseline.sh "$aws/dev"
+check workflows node eng/ci/validate-workflows.mjs
+unset PLATFORM_NO_BUILD
+for name in aws-synth-dev aws-synth-prod aws-policy-dev aws-policy-prod; do
+  grep -hE "CDK synthesis|publish wall time|cdk-nag|cfn-guard" "$results/check-$name.log" | sed "s/^ */  $name: /" >&2 || true
+done
 
 summary="$passed passed, $failed failed"
 [ "$skipped" -gt 0 ] && summary="$summary, $skipped skipped"

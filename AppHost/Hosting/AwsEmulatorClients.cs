@@ -19,7 +19,8 @@ internal static class AwsEmulatorClients
     {
         if (emulator is null)
         {
-            return service;
+            // The real services: the region (and profile) of the AWS SDK settings; credentials from the SDK's chain.
+            return service.WithReference(service.ApplicationBuilder.AddAwsSdkConfig());
         }
 
         return service.WithEnvironment(context =>

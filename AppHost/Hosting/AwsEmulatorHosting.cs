@@ -16,14 +16,20 @@ internal static class AwsEmulatorHosting
     public const string LocalStackImage = "localstack/localstack";
     public const string LocalStackTag = "4.9.2";
 
-    public static IResourceBuilder<IAwsEmulatorResource> GetOrAddAwsEmulator(this IDistributedApplicationBuilder builder)
+    /// <summary>The emulator, added once; null where buckets and queues are the real ones (published stack, or aws runtime).</summary>
+    public static IResourceBuilder<IAwsEmulatorResource>? GetOrAddAwsEmulator(this IDistributedApplicationBuilder builder)
     {
+        PlatformDefaults.Apply(builder);
+        if (LocalRuntime.PublishesAwsStack(builder) || LocalRuntime.For(builder).Kind == LocalRuntimeKind.Aws)
+        {
+            return null;
+        }
+
         if (builder.Resources.OfType<IAwsEmulatorResource>().SingleOrDefault() is { } existing)
         {
             return builder.CreateResourceBuilder(existing);
         }
 
-        PlatformDefaults.Apply(builder);
         return LocalRuntime.For(builder).Kind switch
         {
             LocalRuntimeKind.Containers => builder.AddLocalStack(),

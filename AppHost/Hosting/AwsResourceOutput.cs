@@ -10,6 +10,7 @@ namespace Aspire.Hosting;
 public sealed class AwsResourceOutput(IResource resource, string outputName) : IValueProvider, IManifestExpressionProvider, IValueWithReferences
 {
     private readonly TaskCompletionSource<string> _value = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Func<CancellationToken, Task<string>>? _resolve;
 
     public IResource Resource { get; } = resource;
 
@@ -21,9 +22,16 @@ public sealed class AwsResourceOutput(IResource resource, string outputName) : I
 
     /// <summary>Waits until the resource exists: a service never starts with a queue URL that does not answer yet.</summary>
     public async ValueTask<string?> GetValueAsync(CancellationToken cancellationToken = default) =>
-        await _value.Task.WaitAsync(cancellationToken);
+        _resolve is { } resolve ? await resolve(cancellationToken) : await _value.Task.WaitAsync(cancellationToken);
 
     public bool IsSet => _value.Task.IsCompletedSuccessfully;
 
     internal void Set(string value) => _value.TrySetResult(value);
+
+    /// <summary>
+    /// Takes the value from a deployed stack (<c>Platform:LocalRuntime=aws</c>): the stack published it as
+    /// <c>{resource}/{output}</c>, see <see cref="CloudFormationStackReferenceResource"/>.
+    /// </summary>
+    internal void ResolveFrom(CloudFormationStackReferenceResource stack) =>
+        _resolve = ct => stack.GetOutputAsync(Resource.Name, OutputName, ct);
 }

@@ -25,6 +25,7 @@ internal static class PlatformDefaults
         builder.Services.Configure<ResourceNotificationServiceOptions>(o => o.DefaultWaitBehavior = WaitBehavior.StopOnResourceUnavailable);
         StartupReport.Subscribe(builder);
         FasterHealthPolling.Subscribe(builder);
+        Aws.AwsPublishing.AddAwsSynthesisStep(builder);
     }
 
     /// <summary>

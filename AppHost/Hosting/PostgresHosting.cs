@@ -24,13 +24,15 @@ public static class PostgresHosting
         PlatformDefaults.Apply(builder);
         var serverName = $"{name}-server";
 
-        IResourceBuilder<IResourceWithConnectionString> server = LocalRuntime.For(builder).Kind switch
-        {
-            LocalRuntimeKind.Containers => builder.AddPostgres(serverName)
-                .WithDataVolume()
-                .WithLifetime(ContainerLifetime.Session),
-            _ => builder.AddPostgresProcess(serverName),
-        };
+        IResourceBuilder<IResourceWithConnectionString> server = LocalRuntime.PublishesAwsStack(builder)
+            ? builder.AddResource(new RdsPostgresResource(serverName))
+            : LocalRuntime.For(builder).ServerKind switch
+            {
+                LocalRuntimeKind.Containers => builder.AddPostgres(serverName)
+                    .WithDataVolume()
+                    .WithLifetime(ContainerLifetime.Session),
+                _ => builder.AddPostgresProcess(serverName),
+            };
 
         var database = new PostgresDatabase(name, databaseName, server.Resource, readOnly: false);
         return builder.AddResource(database)
@@ -127,7 +129,12 @@ public sealed class PostgresDatabase(string name, string databaseName, IResource
     /// <summary>The server (or, for a read-only connection, the primary database) this connection belongs to.</summary>
     public IResourceWithConnectionString Parent { get; } = server;
 
-    public ReferenceExpression ConnectionStringExpression => ReadOnly
-        ? ReferenceExpression.Create($"{Parent.ConnectionStringExpression};Options={PostgresHosting.ReadOnlyOptions}")
-        : ReferenceExpression.Create($"{Parent.ConnectionStringExpression};Database={DatabaseName}");
+    public ReferenceExpression ConnectionStringExpression => this switch
+    {
+        // In AWS a read-only connection goes to the RDS read replica's own endpoint.
+        { ReadOnly: true, Parent: PostgresDatabase { Parent: RdsPostgresResource rds } } => ReferenceExpression.Create(
+            $"{rds.ReplicaConnectionStringExpression};Database={DatabaseName};Options={PostgresHosting.ReadOnlyOptions}"),
+        { ReadOnly: true } => ReferenceExpression.Create($"{Parent.ConnectionStringExpression};Options={PostgresHosting.ReadOnlyOptions}"),
+        _ => ReferenceExpression.Create($"{Parent.ConnectionStringExpression};Database={DatabaseName}"),
+    };
 }

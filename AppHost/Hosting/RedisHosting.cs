@@ -14,7 +14,12 @@ public static class RedisHosting
     public static IResourceBuilder<IResourceWithConnectionString> AddPlatformRedis(this IDistributedApplicationBuilder builder, [ResourceName] string name)
     {
         PlatformDefaults.Apply(builder);
-        return LocalRuntime.For(builder).Kind switch
+        if (LocalRuntime.PublishesAwsStack(builder))
+        {
+            return builder.AddResource(new ElastiCacheRedisResource(name));
+        }
+
+        return LocalRuntime.For(builder).ServerKind switch
         {
             LocalRuntimeKind.Containers => builder.AddRedis(name),
             _ => builder.AddRedisProcess(name),

@@ -16,7 +16,12 @@ public static class S3BucketHosting
 {
     public static IResourceBuilder<S3BucketResource> AddS3Bucket(this IDistributedApplicationBuilder builder, [ResourceName] string name, string bucketName)
     {
-        var emulator = builder.GetOrAddAwsEmulator();
+        if (builder.GetOrAddAwsEmulator() is not { } emulator)
+        {
+            return builder.AddRealAwsResource(new S3BucketResource(name, bucketName, emulator: null), "S3Bucket", "Folder",
+                new("BucketName", bucketName), r => [r.BucketNameOutput]);
+        }
+
         var bucket = new S3BucketResource(name, bucketName, emulator.Resource);
         var healthCheckKey = $"{name}_check";
         builder.Services.AddHealthChecks().AddAsyncCheck(healthCheckKey, async ct =>
@@ -69,10 +74,31 @@ public static class S3BucketHosting
             .WithEnvironment(context =>
             {
                 context.EnvironmentVariables[$"{resource.Name}__BucketName"] = resource.BucketNameOutput;
-                // Emulators serve buckets under the path (http://127.0.0.1:port/bucket/key), not as host names.
-                context.EnvironmentVariables[$"{resource.Name}__ForcePathStyle"] = "true";
+                // Emulators serve buckets under the path (http://127.0.0.1:port/bucket/key), not as host names; S3 itself
+                // is addressed virtual-hosted style.
+                context.EnvironmentVariables[$"{resource.Name}__ForcePathStyle"] = resource.Emulator is null ? "false" : "true";
             })
             .WithReferenceRelationship(resource);
+    }
+
+    /// <summary>
+    /// Gives a service the bucket with the access it needs in AWS (its task role's policy): <paramref name="access"/> on
+    /// the keys under <paramref name="keyPrefixes"/> (all keys when none are given). Locally the emulator checks nothing.
+    /// </summary>
+    public static IResourceBuilder<T> WithReference<T>(this IResourceBuilder<T> service, IResourceBuilder<S3BucketResource> bucket,
+        BucketAccess access, params string[] keyPrefixes)
+        where T : IResourceWithEnvironment
+    {
+        foreach (var prefix in keyPrefixes)
+        {
+            if (string.IsNullOrWhiteSpace(prefix) || prefix.StartsWith('/') || prefix.Contains('*', StringComparison.Ordinal))
+            {
+                throw new ArgumentException($"A key prefix is a literal start of S3 keys, like 'uploads/': '{prefix}' is not.", nameof(keyPrefixes));
+            }
+        }
+
+        service.WithAnnotation(new BucketAccessAnnotation(bucket.Resource, access, keyPrefixes));
+        return service.WithReference(bucket);
     }
 
     private static async Task CreateBucketIfMissingAsync(IAmazonS3 s3, S3BucketResource bucket, CancellationToken ct)
@@ -126,6 +152,7 @@ public sealed class S3BucketResource : Resource, IResourceWithWaitSupport
         BucketName = bucketName;
         Emulator = emulator;
         BucketNameOutput = new AwsResourceOutput(this, "BucketName");
+        Annotations.Add(new AwsResourceOutputsAnnotation(BucketNameOutput));
     }
 
     /// <summary>The bucket's name where the emulator creates it; in AWS, the base of the generated name.</summary>
@@ -138,4 +165,28 @@ public sealed class S3BucketResource : Resource, IResourceWithWaitSupport
 
     /// <summary>Web origins whose pages may call the bucket directly (presigned uploads and downloads).</summary>
     public List<EndpointReference> CorsOrigins { get; } = [];
+}
+
+/// <summary>What a service may do with a bucket's objects in AWS.</summary>
+public enum BucketAccess
+{
+    /// <summary>Get (and HEAD) objects, and presign GETs.</summary>
+    Read,
+
+    /// <summary>Put objects, and presign PUTs (including multipart uploads).</summary>
+    Write,
+
+    /// <summary>Both, plus deleting objects.</summary>
+    ReadWrite,
+}
+
+/// <summary>The access a service was given to a bucket (data for the task role's policy in the CDK translation).</summary>
+public sealed class BucketAccessAnnotation(S3BucketResource bucket, BucketAccess access, IReadOnlyList<string> keyPrefixes) : IResourceAnnotation
+{
+    public S3BucketResource Bucket { get; } = bucket;
+
+    public BucketAccess Access { get; } = access;
+
+    /// <summary>Key prefixes the access is limited to; empty for the whole bucket.</summary>
+    public IReadOnlyList<string> KeyPrefixes { get; } = keyPrefixes;
 }

@@ -18,7 +18,13 @@ public static class SqsQueueHosting
 {
     public static IResourceBuilder<SqsQueueResource> AddSqsQueue(this IDistributedApplicationBuilder builder, [ResourceName] string name, string queueName)
     {
-        var emulator = builder.GetOrAddAwsEmulator();
+        if (builder.GetOrAddAwsEmulator() is not { } emulator)
+        {
+            return builder.AddRealAwsResource(new SqsQueueResource(name, queueName, emulator: null), "SqsQueue", "MailInbox",
+                new("QueueName", queueName),
+                r => r.MaxReceiveCount is null ? [r.QueueUrlOutput] : [r.QueueUrlOutput, r.DeadLetterQueueUrlOutput]);
+        }
+
         var queue = new SqsQueueResource(name, queueName, emulator.Resource);
         var healthCheckKey = $"{name}_check";
         builder.Services.AddHealthChecks().AddAsyncCheck(healthCheckKey, async ct =>
@@ -80,6 +86,22 @@ public static class SqsQueueHosting
             .WithReferenceRelationship(resource);
     }
 
+    /// <summary>
+    /// Gives a service the queue with the access it needs in AWS (its task role's policy): sending, consuming, or both.
+    /// Locally the emulator checks nothing.
+    /// </summary>
+    public static IResourceBuilder<T> WithReference<T>(this IResourceBuilder<T> service, IResourceBuilder<SqsQueueResource> queue, QueueAccess access)
+        where T : IResourceWithEnvironment
+    {
+        if (access == 0 || (access & ~QueueAccess.SendAndConsume) != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(access), access, "Queue access is Send, Consume or SendAndConsume.");
+        }
+
+        service.WithAnnotation(new QueueAccessAnnotation(queue.Resource, access));
+        return service.WithReference(queue);
+    }
+
     private static async Task CreateQueuesAsync(IAmazonSQS sqs, SqsQueueResource queue, CancellationToken ct)
     {
         var attributes = new Dictionary<string, string>();
@@ -127,6 +149,7 @@ public sealed class SqsQueueResource : Resource, IResourceWithWaitSupport
         Emulator = emulator;
         QueueUrlOutput = new AwsResourceOutput(this, "QueueUrl");
         DeadLetterQueueUrlOutput = new AwsResourceOutput(this, "DeadLetterQueueUrl");
+        Annotations.Add(new AwsResourceOutputsAnnotation(QueueUrlOutput, DeadLetterQueueUrlOutput));
     }
 
     public string QueueName { get; }
@@ -142,4 +165,25 @@ public sealed class SqsQueueResource : Resource, IResourceWithWaitSupport
     public AwsResourceOutput QueueUrlOutput { get; }
 
     public AwsResourceOutput DeadLetterQueueUrlOutput { get; }
+}
+
+/// <summary>What a service may do with a queue in AWS.</summary>
+[Flags]
+public enum QueueAccess
+{
+    /// <summary>Send messages (and read the queue's attributes, for its health check).</summary>
+    Send = 1,
+
+    /// <summary>Receive, delete and change the visibility of messages (and read the attributes).</summary>
+    Consume = 2,
+
+    SendAndConsume = Send | Consume,
+}
+
+/// <summary>The access a service was given to a queue (data for the task role's policy in the CDK translation).</summary>
+public sealed class QueueAccessAnnotation(SqsQueueResource queue, QueueAccess access) : IResourceAnnotation
+{
+    public SqsQueueResource Queue { get; } = queue;
+
+    public QueueAccess Access { get; } = access;
 }

@@ -103,7 +103,7 @@ public sealed class LocalRuntimeTests
     {
         var error = await Assert.ThrowsAnyAsync<Exception>(() => AppModel.CreateAsync("kubernetes"));
 
-        Assert.Contains("Platform:LocalRuntime is 'kubernetes', but it must be one of: auto, containers, processes.", Flatten(error));
+        Assert.Contains("Platform:LocalRuntime is 'kubernetes', but it must be one of: auto, containers, processes, aws.", Flatten(error));
     }
 
     /// <summary>Executables that are servers (Aspire adds one "rebuilder" executable per project, as a child of it).</summary>

@@ -1,0 +1,136 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Platform.AppHost.Aws;
+
+/// <summary>The deployment stage: what differs between a cheap, destroyable dev stack and production.</summary>
+public enum DeploymentStage
+{
+    /// <summary>Single-AZ database, one NAT gateway, one task per service, short retention, everything destroyable.</summary>
+    Dev,
+
+    /// <summary>Multi-AZ database and cache, a NAT gateway per AZ, two tasks or more, deletion protection, long retention.</summary>
+    Prod,
+}
+
+/// <summary>
+/// What the CDK translation reads from the CDK context (<c>cdk.json</c>, <c>cdk.context.json</c>, <c>-c key=value</c>, or
+/// the AppHost's <c>Platform:Aws:Context:key</c>), validated once so a wrong value stops synthesis naming the key.
+/// </summary>
+public sealed partial record AwsDeploymentSettings
+{
+    public required DeploymentStage Stage { get; init; }
+
+    public required string Region { get; init; }
+
+    /// <summary>A regional ACM certificate for the load balancer's HTTPS listener; without it the listener is HTTP only.</summary>
+    public string? CertificateArn { get; init; }
+
+    /// <summary>The public host name (e.g. <c>media.example.com</c>); needs a hosted zone and a us-east-1 certificate.</summary>
+    public string? DomainName { get; init; }
+
+    public string? HostedZoneId { get; init; }
+
+    public string? HostedZoneName { get; init; }
+
+    /// <summary>An ACM certificate in us-east-1 for <see cref="DomainName"/> on CloudFront.</summary>
+    public string? CloudFrontCertificateArn { get; init; }
+
+    /// <summary>The managed prefix list of CloudFront's origin-facing addresses in <see cref="Region"/>.</summary>
+    public required string CloudFrontOriginPrefixListId { get; init; }
+
+    /// <summary>Where alarm notifications go (an e-mail subscription to the alarm topic), if anywhere.</summary>
+    public string? AlarmEmail { get; init; }
+
+    /// <summary>The GitHub repository (<c>owner/name</c>) whose workflows may assume the deploy role.</summary>
+    public required string GitHubRepository { get; init; }
+
+    public bool IsProduction => Stage == DeploymentStage.Prod;
+
+    public string StageName => Stage.ToString().ToLowerInvariant();
+
+    /// <summary>The application stack: <c>Platform-dev</c>, <c>Platform-prod</c>.</summary>
+    public string StackName => $"Platform-{StageName}";
+
+    public static AwsDeploymentSettings FromContext(Func<string, object?> context)
+    {
+        string? Value(string key) => context(key) switch
+        {
+            null => null,
+            string s when string.IsNullOrWhiteSpace(s) => null,
+            string s => s.Trim(),
+            var other => Convert.ToString(other, CultureInfo.InvariantCulture),
+        };
+
+        string Required(string key) => Value(key)
+            ?? throw new InvalidOperationException($"The CDK context value '{key}' is missing (cdk.json sets the defaults).");
+
+        string Checked(string key, string value, Regex pattern, string what) => pattern.IsMatch(value)
+            ? value
+            : throw new InvalidOperationException($"The CDK context value '{key}' is '{value}', which is not {what}.");
+
+        string? Optional(string key, Regex pattern, string what) => Value(key) is { } v ? Checked(key, v, pattern, what) : null;
+
+        var stage = Required("stage") switch
+        {
+            "dev" => DeploymentStage.Dev,
+            "prod" => DeploymentStage.Prod,
+            var other => throw new InvalidOperationException($"The CDK context value 'stage' is '{other}', but it must be dev or prod."),
+        };
+
+        var settings = new AwsDeploymentSettings
+        {
+            Stage = stage,
+            Region = Checked("region", Required("region"), RegionPattern(), "an AWS region name like us-east-1"),
+            CertificateArn = Optional("certificateArn", CertificateArnPattern(), "an ACM certificate ARN"),
+            DomainName = Optional("domainName", DomainPattern(), "a DNS name"),
+            HostedZoneId = Optional("hostedZoneId", HostedZoneIdPattern(), "a Route 53 hosted zone id"),
+            HostedZoneName = Optional("hostedZoneName", DomainPattern(), "a DNS name"),
+            CloudFrontCertificateArn = Optional("cloudFrontCertificateArn", CertificateArnPattern(), "an ACM certificate ARN"),
+            CloudFrontOriginPrefixListId = Checked("cloudFrontOriginPrefixListId", Required("cloudFrontOriginPrefixListId"), PrefixListPattern(), "a prefix list id (pl-…)"),
+            AlarmEmail = Optional("alarmEmail", EmailPattern(), "an e-mail address"),
+            GitHubRepository = Checked("githubRepository", Required("githubRepository"), RepositoryPattern(), "owner/name"),
+        };
+
+        if (settings.Region != "us-east-1")
+        {
+            // CloudFront's web ACL (and its certificate) must live in us-east-1. Another region needs an edge stack there
+            // with cross-region references (README: "Multi-region").
+            throw new InvalidOperationException(
+                $"The CDK context value 'region' is '{settings.Region}': this stack puts the CloudFront WAF web ACL beside the application, which AWS allows only in us-east-1.");
+        }
+
+        if (settings.DomainName is not null && (settings.HostedZoneId is null || settings.HostedZoneName is null || settings.CloudFrontCertificateArn is null))
+        {
+            throw new InvalidOperationException("The CDK context value 'domainName' needs 'hostedZoneId', 'hostedZoneName' and 'cloudFrontCertificateArn' too.");
+        }
+
+        if (settings.CloudFrontCertificateArn is { } cf && !cf.StartsWith("arn:aws:acm:us-east-1:", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException("The CDK context value 'cloudFrontCertificateArn' must be a certificate in us-east-1 (CloudFront's rule).");
+        }
+
+        return settings;
+    }
+
+    [GeneratedRegex(@"^[a-z]{2}(-gov)?-[a-z]+-\d$")]
+    private static partial Regex RegionPattern();
+
+    [GeneratedRegex(@"^arn:aws:acm:[a-z0-9-]+:\d{12}:certificate/[A-Za-z0-9-]+$")]
+    private static partial Regex CertificateArnPattern();
+
+    [GeneratedRegex(@"^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$")]
+    private static partial Regex DomainPattern();
+
+    [GeneratedRegex(@"^Z[A-Z0-9]{4,31}$")]
+    private static partial Regex HostedZoneIdPattern();
+
+    [GeneratedRegex(@"^pl-[a-f0-9]{8,17}$")]
+    private static partial Regex PrefixListPattern();
+
+    [GeneratedRegex(@"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    private static partial Regex EmailPattern();
+
+    [GeneratedRegex(@"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
+    private static partial Regex RepositoryPattern();
+}

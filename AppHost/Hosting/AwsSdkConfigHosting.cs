@@ -1,0 +1,96 @@
+using System.Runtime.CompilerServices;
+using Aspire.Hosting.ApplicationModel;
+
+namespace Aspire.Hosting;
+
+/// <summary>
+/// The AWS SDK settings services use against real AWS, in the shape of Aspire.Hosting.AWS's <c>AddAWSSDKConfig</c>
+/// (which is not served here): a profile and a region. Referencing it gives a service <c>AWS:Region</c> (and
+/// <c>AWS_PROFILE</c> when a profile is set). In the published stack the region is the stack's own.
+/// </summary>
+public static class AwsSdkConfigHosting
+{
+    public const string ProfileKey = "Platform:Aws:Profile";
+    public const string RegionKey = "Platform:Aws:Region";
+    public const string DefaultRegion = "us-east-1";
+
+    private static readonly ConditionalWeakTable<IDistributedApplicationBuilder, AwsSdkConfig> s_configs = new();
+
+    /// <summary>
+    /// The builder's AWS SDK settings: <c>Platform:Aws:Profile</c> and <c>Platform:Aws:Region</c> (else <c>AWS_REGION</c>,
+    /// else us-east-1). Credentials are never part of it: they come from the profile or the SDK's default chain.
+    /// </summary>
+    public static IAwsSdkConfig AddAwsSdkConfig(this IDistributedApplicationBuilder builder) =>
+        s_configs.GetValue(builder, b =>
+        {
+            var profile = b.Configuration[ProfileKey];
+            var region = b.Configuration[RegionKey] is { Length: > 0 } r ? r
+                : Environment.GetEnvironmentVariable("AWS_REGION") is { Length: > 0 } env ? env
+                : DefaultRegion;
+            return new AwsSdkConfig(string.IsNullOrWhiteSpace(profile) ? null : profile.Trim(), region.Trim(), b.ExecutionContext.IsPublishMode);
+        });
+
+    /// <summary>Uses the named profile of <c>~/.aws</c> (instead of <c>Platform:Aws:Profile</c>).</summary>
+    public static IAwsSdkConfig WithProfile(this IAwsSdkConfig config, string profile)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(profile);
+        ((AwsSdkConfig)config).Profile = profile;
+        return config;
+    }
+
+    /// <summary>Uses <paramref name="region"/> (instead of <c>Platform:Aws:Region</c>).</summary>
+    public static IAwsSdkConfig WithRegion(this IAwsSdkConfig config, string region)
+    {
+        if (Amazon.RegionEndpoint.EnumerableAllRegions.All(r => r.SystemName != region))
+        {
+            throw new ArgumentException($"'{region}' is not an AWS region.", nameof(region));
+        }
+
+        ((AwsSdkConfig)config).Region = region;
+        return config;
+    }
+
+    /// <summary>Gives a service the AWS SDK settings: <c>AWS__Region</c> and, with a profile, <c>AWS_PROFILE</c>.</summary>
+    public static IResourceBuilder<T> WithReference<T>(this IResourceBuilder<T> service, IAwsSdkConfig config)
+        where T : IResourceWithEnvironment =>
+        service.WithEnvironment(context =>
+        {
+            context.EnvironmentVariables["AWS__Region"] = config.RegionValue;
+            if (config.Profile is { } profile)
+            {
+                context.EnvironmentVariables["AWS_PROFILE"] = profile;
+            }
+        });
+}
+
+/// <summary>A profile and region for the AWS SDK; see <see cref="AwsSdkConfigHosting.AddAwsSdkConfig"/>.</summary>
+public interface IAwsSdkConfig
+{
+    string? Profile { get; }
+
+    string Region { get; }
+
+    /// <summary>The region as services receive it: the configured one locally, the stack's region when published.</summary>
+    AwsRegionValue RegionValue { get; }
+}
+
+internal sealed class AwsSdkConfig(string? profile, string region, bool published) : IAwsSdkConfig
+{
+    public string? Profile { get; set; } = profile;
+
+    public string Region { get; set; } = region;
+
+    public AwsRegionValue RegionValue => new(published ? null : Region);
+}
+
+/// <summary>
+/// The AWS region a service runs against. Locally a fixed name; in the published model <c>{aws.region}</c>, which the
+/// CDK translation maps to the stack's region (<c>AWS::Region</c>).
+/// </summary>
+public sealed class AwsRegionValue(string? localRegion) : IValueProvider, IManifestExpressionProvider
+{
+    public string ValueExpression => localRegion ?? "{aws.region}";
+
+    public ValueTask<string?> GetValueAsync(CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult<string?>(localRegion ?? throw new InvalidOperationException("The region of a published stack is known only in AWS."));
+}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# `npx cdk synth` from the repository root (cdk.json runs the AppHost's publish), offline, and the same templates as
+# the AppHost's own publish in ASSEMBLY_DIR.
+#   eng/aws/cdk-synth.sh ASSEMBLY_DIR
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+expected="$1"
+out="$(mktemp -d)"
+trap 'rm -rf "$out"' EXIT
+cd "$root"
+export AWS_EC2_METADATA_DISABLED=true CDK_DISABLE_CLI_TELEMETRY=true
+npx --no-install cdk synth --no-notices --quiet --output "$out"
+npx --no-install cdk ls --no-notices --app "$out"
+for template in "$expected"/*.template.json; do
+  cmp "$template" "$out/$(basename "$template")"
+done
+echo "cdk synth: the same $(ls "$expected"/*.template.json | wc -l) templates as the AppHost's publish"

@@ -1,0 +1,63 @@
+using Platform.AppHost.Aws;
+
+namespace Platform.Aws.Tests;
+
+/// <summary>The CDK context is validated once, and a wrong value stops synthesis naming the key.</summary>
+public sealed class DeploymentSettingsTests
+{
+    private static readonly Dictionary<string, object> s_defaults = new()
+    {
+        ["stage"] = "dev",
+        ["region"] = "us-east-1",
+        ["cloudFrontOriginPrefixListId"] = "pl-3b927c52",
+        ["githubRepository"] = "example-org/platform",
+    };
+
+    private static AwsDeploymentSettings Settings(params (string Key, object? Value)[] changes)
+    {
+        var context = new Dictionary<string, object?>(s_defaults!);
+        foreach (var (key, value) in changes)
+        {
+            context[key] = value;
+        }
+
+        return AwsDeploymentSettings.FromContext(key => context.GetValueOrDefault(key));
+    }
+
+    [Fact]
+    public void The_defaults_make_a_dev_stack_without_a_domain()
+    {
+        var settings = Settings();
+
+        Assert.Equal(DeploymentStage.Dev, settings.Stage);
+        Assert.Equal("Platform-dev", settings.StackName);
+        Assert.False(settings.IsProduction);
+        Assert.Null(settings.DomainName);
+    }
+
+    [Theory]
+    [InlineData("stage", "qa", "'stage' is 'qa', but it must be dev or prod")]
+    [InlineData("stage", null, "'stage' is missing")]
+    [InlineData("region", "eu-west-1", "'region' is 'eu-west-1'")]
+    [InlineData("region", "mars", "'region' is 'mars', which is not an AWS region name")]
+    [InlineData("cloudFrontOriginPrefixListId", "sg-123", "'cloudFrontOriginPrefixListId' is 'sg-123'")]
+    [InlineData("githubRepository", "platform", "'githubRepository' is 'platform', which is not owner/name")]
+    [InlineData("certificateArn", "arn:aws:iam::123456789012:role/x", "'certificateArn'")]
+    [InlineData("alarmEmail", "nobody", "'alarmEmail' is 'nobody'")]
+    public void A_wrong_value_is_refused_naming_the_key(string key, string? value, string message)
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => Settings((key, value)));
+
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_domain_needs_its_zone_and_a_us_east_1_certificate()
+    {
+        Assert.Contains("'domainName' needs", Assert.Throws<InvalidOperationException>(() => Settings(("domainName", "media.example.com"))).Message, StringComparison.Ordinal);
+        var error = Assert.Throws<InvalidOperationException>(() => Settings(
+            ("domainName", "media.example.com"), ("hostedZoneId", "Z0123456789ABCDEFGHIJ"), ("hostedZoneName", "example.com"),
+            ("cloudFrontCertificateArn", "arn:aws:acm:eu-west-1:123456789012:certificate/abc")));
+        Assert.Contains("must be a certificate in us-east-1", error.Message, StringComparison.Ordinal);
+    }
+}

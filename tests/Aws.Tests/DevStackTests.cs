@@ -1,0 +1,345 @@
+using System.Text.Json.Nodes;
+using Amazon.CDK.Assertions;
+
+namespace Platform.Aws.Tests;
+
+/// <summary>The dev stack of the real app model: every part of the reference architecture, and how the model shaped it.</summary>
+public sealed class DevStackTests(DevStackFixture stack) : IClassFixture<DevStackFixture>
+{
+    private JsonObject Json => stack.Json;
+
+    private Template Template => stack.Template;
+
+    private static Dictionary<string, object> Props(params (string Key, object Value)[] properties) =>
+        properties.ToDictionary(p => p.Key, p => p.Value);
+
+    [Fact]
+    public void The_assembly_has_the_images_the_oidc_and_the_application_stack()
+    {
+        Assert.Equal(["Platform-dev", "PlatformGitHubOidc", "PlatformImages"], stack.App.StackNames.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void The_network_has_public_app_and_data_subnets_a_nat_and_private_endpoints()
+    {
+        Template.ResourceCountIs("AWS::EC2::VPC", 1);
+        Template.ResourceCountIs("AWS::EC2::Subnet", 6); // dev: 2 AZs × public, app, data
+        Template.ResourceCountIs("AWS::EC2::NatGateway", 1);
+        Template.ResourceCountIs("AWS::EC2::FlowLog", 1);
+        var endpoints = Json.Resources("AWS::EC2::VPCEndpoint")
+            .Select(e => e.Properties["ServiceName"]!.ToJsonString())
+            .ToList();
+        foreach (var service in new[] { "s3", "sqs", "ecr.api", "ecr.dkr", "logs", "secretsmanager" })
+        {
+            Assert.Contains(endpoints, e => e.Contains($".{service}", StringComparison.Ordinal));
+        }
+
+        var subnetNames = Json.Resources("AWS::EC2::Subnet")
+            .Select(s => s.Properties["Tags"]!.AsArray().Single(t => (string?)t!["Key"] == "aws-cdk:subnet-name")!["Value"]!.GetValue<string>())
+            .Distinct()
+            .Order();
+        Assert.Equal(["app", "data", "public"], subnetNames);
+    }
+
+    [Fact]
+    public void The_load_balancer_routes_slash_to_web_and_api_to_api_with_health_checks()
+    {
+        Template.HasResourceProperties("AWS::ElasticLoadBalancingV2::Listener", Match.ObjectLike(Props(("Port", 80), ("Protocol", "HTTP"))));
+        var webTargets = Json.Id("AWS::ElasticLoadBalancingV2::TargetGroup", "WebTargets");
+        var apiTargets = Json.Id("AWS::ElasticLoadBalancingV2::TargetGroup", "ApiTargets");
+        var listener = Json.Single("AWS::ElasticLoadBalancingV2::Listener");
+        Assert.Equal(webTargets, (string?)listener["DefaultActions"]![0]!["TargetGroupArn"]!["Ref"]);
+        var rule = Json.Single("AWS::ElasticLoadBalancingV2::ListenerRule");
+        Assert.Equal(apiTargets, (string?)rule["Actions"]![0]!["TargetGroupArn"]!["Ref"]);
+        Assert.Equal(["/api", "/api/*"], rule["Conditions"]![0]!["PathPatternConfig"]!["Values"]!.AsArray().Select(v => (string)v!));
+        Assert.All(Json.Resources("AWS::ElasticLoadBalancingV2::TargetGroup"), tg =>
+        {
+            Assert.Equal("/health", (string?)tg.Properties["HealthCheckPath"]);
+            Assert.Equal(8080, (int)tg.Properties["Port"]!);
+        });
+        // No target group for the worker: it serves no traffic.
+        Assert.Equal(2, Json.Resources("AWS::ElasticLoadBalancingV2::TargetGroup").Count());
+    }
+
+    [Fact]
+    public void The_load_balancer_admits_only_cloudfront_and_logs_access()
+    {
+        var ingress = Json.Resources("AWS::EC2::SecurityGroupIngress").Where(r => r.Id.StartsWith("LoadBalancerSecurityGroup", StringComparison.Ordinal)).ToList();
+        Assert.All(ingress, r => Assert.Equal("pl-3b927c52", (string?)r.Properties["SourcePrefixListId"]));
+        Assert.DoesNotContain(Json.Resources("AWS::EC2::SecurityGroup"), g => g.Properties.ToJsonString().Contains("0.0.0.0/0\",\"Description\":\"Allow from", StringComparison.Ordinal));
+        var attributes = Json.Single("AWS::ElasticLoadBalancingV2::LoadBalancer")["LoadBalancerAttributes"]!.AsArray();
+        Assert.Contains(attributes, a => (string?)a!["Key"] == "access_logs.s3.enabled" && (string?)a["Value"] == "true");
+        Assert.Contains(attributes, a => (string?)a!["Key"] == "routing.http.drop_invalid_header_fields.enabled" && (string?)a["Value"] == "true");
+    }
+
+    [Fact]
+    public void Each_project_is_a_fargate_service_with_rolling_deploys_circuit_breaker_and_rollback()
+    {
+        Template.ResourceCountIs("AWS::ECS::Service", 3);
+        Template.AllResourcesProperties("AWS::ECS::Service", Match.ObjectLike(Props(
+            ("LaunchType", "FARGATE"),
+            ("DeploymentConfiguration", Match.ObjectLike(Props(
+                ("DeploymentCircuitBreaker", Props(("Enable", true), ("Rollback", true))),
+                ("MinimumHealthyPercent", 100),
+                ("MaximumPercent", 200)))),
+            ("DeploymentController", Props(("Type", "ECS"))))));
+        Assert.All(Json.Resources("AWS::ECS::Service"), s =>
+            Assert.Equal("DISABLED", (string?)s.Properties["NetworkConfiguration"]!["AwsvpcConfiguration"]!["AssignPublicIp"]));
+    }
+
+    [Fact]
+    public void Web_and_api_scale_on_cpu_and_requests_and_the_worker_on_queue_depth()
+    {
+        var policies = Json.Resources("AWS::ApplicationAutoScaling::ScalingPolicy").ToList();
+        string? Metric(JsonObject p) => (string?)p["TargetTrackingScalingPolicyConfiguration"]?["PredefinedMetricSpecification"]?["PredefinedMetricType"];
+        foreach (var service in new[] { "Web", "Api" })
+        {
+            var own = policies.Where(p => p.Id.StartsWith(service, StringComparison.Ordinal)).Select(p => Metric(p.Properties)).ToList();
+            Assert.Contains("ECSServiceAverageCPUUtilization", own);
+            Assert.Contains("ALBRequestCountPerTarget", own);
+        }
+
+        var worker = policies.Where(p => p.Id.StartsWith("Worker", StringComparison.Ordinal)).ToList();
+        Assert.Contains(worker, p => (string?)p.Properties["PolicyType"] == "StepScaling");
+        Assert.DoesNotContain(worker, p => Metric(p.Properties) == "ALBRequestCountPerTarget");
+        var depthAlarm = Json.Resources("AWS::CloudWatch::Alarm").Where(a => a.Id.StartsWith("WorkerTaskCountTarget", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(depthAlarm);
+        Assert.All(depthAlarm, a => Assert.Equal("ApproximateNumberOfMessagesVisible", (string?)a.Properties["MetricName"]));
+    }
+
+    [Fact]
+    public void Images_come_from_ecr_by_the_image_tag_parameter_so_synthesis_needs_no_docker()
+    {
+        Assert.NotNull(Json["Parameters"]!["ImageTag"]);
+        foreach (var service in new[] { "Api", "Worker", "Web" })
+        {
+            var image = Json.Container(service)["Image"]!.ToJsonString();
+            Assert.Contains($"/platform/{service.ToLowerInvariant()}:", image, StringComparison.Ordinal);
+            Assert.Contains("{\"Ref\":\"ImageTag\"}", image, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain(Json["Resources"]!.AsObject(), r => (string?)r.Value!["Type"] == "AWS::Lambda::Function");
+    }
+
+    [Fact]
+    public void The_database_is_encrypted_rds_postgres_with_a_replica_for_the_read_only_connection()
+    {
+        var instances = Json.Resources("AWS::RDS::DBInstance").ToList();
+        Assert.Equal(2, instances.Count);
+        var primary = Json.Named("AWS::RDS::DBInstance", "PostgresServer").Properties;
+        var replica = instances.Single(i => i.Properties["SourceDBInstanceIdentifier"] is not null).Properties;
+        Assert.Equal("postgres", (string?)primary["Engine"]);
+        Assert.Equal("platform", (string?)primary["DBName"]);
+        foreach (var instance in new[] { primary, replica })
+        {
+            Assert.True((bool)instance["StorageEncrypted"]!);
+            Assert.NotNull(instance["KmsKeyId"]);
+            Assert.True((bool)instance["AutoMinorVersionUpgrade"]!);
+            Assert.False((bool)instance["PubliclyAccessible"]!);
+        }
+
+        // dev: cheap and destroyable.
+        Assert.False((bool)primary["MultiAZ"]!);
+        Assert.False((bool)primary["DeletionProtection"]!);
+        Assert.Equal(7, (int)primary["BackupRetentionPeriod"]!);
+        Assert.Equal("5433", (string?)primary["Port"]);
+        // Credentials generated into Secrets Manager, never in the template.
+        Assert.Contains("secretsmanager", primary["MasterUserPassword"]!.ToJsonString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Connection_strings_reach_the_services_as_ecs_secrets_and_the_read_one_points_at_the_replica()
+    {
+        var api = Json.Container("Api");
+        var secrets = api.Secrets();
+        Assert.Superset(new HashSet<string> { "ConnectionStrings__postgres", "ConnectionStrings__postgres-read", "ConnectionStrings__redis" }, secrets.Keys.ToHashSet());
+        Assert.DoesNotContain(api.Environment().Keys, k => k.StartsWith("ConnectionStrings__", StringComparison.Ordinal));
+        Assert.DoesNotContain(api.Environment().Values, v => v!.ToJsonString().Contains("assword", StringComparison.Ordinal));
+
+        var readSecret = Json["Resources"]![(string)secrets["ConnectionStrings__postgres-read"]!["Ref"]!]!["Properties"]!["SecretString"]!.ToJsonString();
+        var replicaId = Json.Resources("AWS::RDS::DBInstance").Single(i => i.Properties["SourceDBInstanceIdentifier"] is not null).Id;
+        Assert.Contains(replicaId, readSecret, StringComparison.Ordinal);
+        Assert.Contains("default_transaction_read_only=on", readSecret, StringComparison.Ordinal);
+        Assert.Contains("{{resolve:secretsmanager:", readSecret, StringComparison.Ordinal);
+        var primarySecret = Json["Resources"]![(string)secrets["ConnectionStrings__postgres"]!["Ref"]!]!["Properties"]!["SecretString"]!.ToJsonString();
+        Assert.DoesNotContain(replicaId, primarySecret, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Redis_is_an_encrypted_replication_group_with_an_auth_token_from_secrets_manager()
+    {
+        var redis = Json.Single("AWS::ElastiCache::ReplicationGroup");
+        Assert.True((bool)redis["TransitEncryptionEnabled"]!);
+        Assert.True((bool)redis["AtRestEncryptionEnabled"]!);
+        Assert.NotNull(redis["KmsKeyId"]);
+        Assert.Contains("{{resolve:secretsmanager:", redis["AuthToken"]!.ToJsonString(), StringComparison.Ordinal);
+        Assert.Equal(1, (int)redis["NumCacheClusters"]!); // dev: one node
+    }
+
+    [Fact]
+    public void The_media_bucket_is_private_encrypted_versioned_tls_only_with_lifecycle()
+    {
+        var (id, bucket) = Json.Named("AWS::S3::Bucket", "Storage");
+        Assert.Equal("""{"BlockPublicAcls":true,"BlockPublicPolicy":true,"IgnorePublicAcls":true,"RestrictPublicBuckets":true}""",
+            bucket["PublicAccessBlockConfiguration"]!.ToJsonString());
+        Assert.Equal("aws:kms", (string?)bucket["BucketEncryption"]!["ServerSideEncryptionConfiguration"]![0]!["ServerSideEncryptionByDefault"]!["SSEAlgorithm"]);
+        Assert.Equal("Enabled", (string?)bucket["VersioningConfiguration"]!["Status"]);
+        var rule = bucket["LifecycleConfiguration"]!["Rules"]![0]!;
+        Assert.Equal("GLACIER_IR", (string?)rule["Transitions"]![0]!["StorageClass"]);
+        Assert.Equal("GLACIER", (string?)rule["NoncurrentVersionTransitions"]![0]!["StorageClass"]);
+        Assert.NotNull(rule["NoncurrentVersionExpiration"]);
+        Assert.Equal(7, (int)rule["AbortIncompleteMultipartUpload"]!["DaysAfterInitiation"]!);
+        Assert.Contains(bucket["CorsConfiguration"]!["CorsRules"]![0]!["AllowedMethods"]!.AsArray(), m => (string?)m == "PUT");
+
+        var policy = Json.Resources("AWS::S3::BucketPolicy").Single(p => (string?)p.Properties["Bucket"]!["Ref"] == id).Properties;
+        Assert.Contains(policy["PolicyDocument"]!["Statement"]!.AsArray(), s =>
+            (string?)s!["Effect"] == "Deny" && s["Condition"]?["Bool"]?["aws:SecureTransport"]?.GetValue<string>() == "false");
+    }
+
+    [Fact]
+    public void Cloudfront_serves_the_site_and_the_media_with_origin_access_control_behind_the_waf()
+    {
+        var distribution = Json.Single("AWS::CloudFront::Distribution")["DistributionConfig"]!;
+        Assert.Equal(Json.Id("AWS::WAFv2::WebACL", "WebAcl"), (string?)distribution["WebACLId"]!["Fn::GetAtt"]![0]);
+        Assert.Equal("redirect-to-https", (string?)distribution["DefaultCacheBehavior"]!["ViewerProtocolPolicy"]);
+        var media = Assert.Single(distribution["CacheBehaviors"]!.AsArray());
+        Assert.Equal("/media/*", (string?)media!["PathPattern"]);
+        Template.ResourceCountIs("AWS::CloudFront::OriginAccessControl", 1);
+        Assert.NotNull(distribution["Logging"]);
+
+        var acl = Json.Single("AWS::WAFv2::WebACL");
+        Assert.Equal("CLOUDFRONT", (string?)acl["Scope"]);
+        var rules = acl["Rules"]!.AsArray();
+        Assert.Contains(rules, r => r!["Statement"]!["RateBasedStatement"] is not null);
+        var managed = rules.Select(r => (string?)r!["Statement"]!["ManagedRuleGroupStatement"]?["Name"]).Where(n => n is not null).ToList();
+        Assert.Contains("AWSManagedRulesCommonRuleSet", managed);
+        Assert.Contains("AWSManagedRulesKnownBadInputsRuleSet", managed);
+        Assert.Contains("AWSManagedRulesAmazonIpReputationList", managed);
+    }
+
+    [Fact]
+    public void The_queue_is_encrypted_and_redrives_to_its_dead_letter_queue_after_five_receives()
+    {
+        var queue = Json.Named("AWS::SQS::Queue", "Messaging").Properties;
+        var deadLetters = Json.Id("AWS::SQS::Queue", "MessagingDeadLetters");
+        Assert.Equal(5, (int)queue["RedrivePolicy"]!["maxReceiveCount"]!);
+        Assert.Equal(deadLetters, (string?)queue["RedrivePolicy"]!["deadLetterTargetArn"]!["Fn::GetAtt"]![0]);
+        Assert.All(Json.Resources("AWS::SQS::Queue"), q => Assert.NotNull(q.Properties["KmsMasterKeyId"]));
+        Assert.All(Json.Resources("AWS::SQS::QueuePolicy"), p => Assert.Contains("aws:SecureTransport", p.Properties.ToJsonString(), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Alarms_cover_5xx_latency_cpu_database_queues_and_go_to_the_alarm_topic_and_a_dashboard()
+    {
+        var alarms = Json.Resources("AWS::CloudWatch::Alarm").Where(a => a.Id.StartsWith("Alarm", StringComparison.Ordinal)).ToList();
+        var metrics = alarms.Select(a => (string?)a.Properties["MetricName"] ?? a.Properties["Metrics"]!.ToJsonString()).ToList();
+        foreach (var metric in new[] { "CPUUtilization", "DatabaseConnections", "FreeStorageSpace", "ApproximateAgeOfOldestMessage", "ApproximateNumberOfMessagesVisible", "TargetResponseTime", "5xxErrorRate" })
+        {
+            Assert.Contains(metrics, m => m.Contains(metric, StringComparison.Ordinal));
+        }
+
+        Assert.Contains(metrics, m => m.Contains("HTTPCode_Target_5XX_Count", StringComparison.Ordinal));
+        Assert.Contains(alarms, a => (string?)a.Properties["ExtendedStatistic"] == "p99");
+        var topic = Json.Id("AWS::SNS::Topic", "Alarms");
+        Assert.All(alarms, a => Assert.Equal(topic, (string?)a.Properties["AlarmActions"]![0]!["Ref"]));
+        Template.ResourceCountIs("AWS::CloudWatch::Dashboard", 1);
+    }
+
+    [Fact]
+    public void Logs_go_to_cloudwatch_with_retention_and_telemetry_to_the_adot_collector()
+    {
+        Assert.All(Json.Resources("AWS::Logs::LogGroup"), g => Assert.NotNull(g.Properties["RetentionInDays"]));
+        foreach (var service in new[] { "Api", "Worker", "Web" })
+        {
+            var app = Json.Container(service);
+            Assert.Equal("awslogs", (string?)app["LogConfiguration"]!["LogDriver"]);
+            var environment = app.Environment();
+            Assert.Equal("http://localhost:4317", (string?)environment["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+            Assert.Equal(service.ToLowerInvariant(), (string?)environment["OTEL_SERVICE_NAME"]);
+            var collector = Json.Container(service, "otel-collector");
+            Assert.StartsWith("public.ecr.aws/aws-observability/aws-otel-collector:", (string?)collector["Image"]);
+        }
+    }
+
+    [Fact]
+    public void Cloudtrail_writes_to_an_encrypted_bucket()
+    {
+        var trail = Json.Single("AWS::CloudTrail::Trail");
+        Assert.True((bool)trail["IsMultiRegionTrail"]!);
+        Assert.True((bool)trail["EnableLogFileValidation"]!);
+        Assert.NotNull(trail["KMSKeyId"]);
+        var bucket = Json["Resources"]![(string)trail["S3BucketName"]!["Ref"]!]!["Properties"]!;
+        Assert.Equal("aws:kms", (string?)bucket["BucketEncryption"]!["ServerSideEncryptionConfiguration"]![0]!["ServerSideEncryptionByDefault"]!["SSEAlgorithm"]);
+    }
+
+    [Fact]
+    public void Keys_rotate()
+    {
+        Assert.All(Json.Resources("AWS::KMS::Key"), k => Assert.True((bool)k.Properties["EnableKeyRotation"]!));
+    }
+
+    [Fact]
+    public void No_identity_policy_in_any_stack_allows_a_wildcard_action()
+    {
+        foreach (var name in stack.App.StackNames)
+        {
+            foreach (var (policy, statement) in stack.App.Json(name).IdentityStatements())
+            {
+                Assert.All(statement.Actions(), action => Assert.False(action.Contains('*'), $"{name}/{policy} allows '{action}'"));
+            }
+        }
+    }
+
+    [Fact]
+    public void Each_service_has_its_own_task_role_with_only_what_its_references_need()
+    {
+        var api = Json.ActionsOf(Json.Id("AWS::IAM::Role", "ApiTaskRole"));
+        var worker = Json.ActionsOf(Json.Id("AWS::IAM::Role", "WorkerTaskRole"));
+        var web = Json.ActionsOf(Json.Id("AWS::IAM::Role", "WebTaskRole"));
+
+        Assert.Superset(new HashSet<string> { "s3:PutObject", "s3:GetObject", "s3:ListBucket", "sqs:SendMessage" }, api);
+        Assert.DoesNotContain("sqs:ReceiveMessage", api);
+        Assert.Superset(new HashSet<string> { "s3:GetObject", "s3:PutObject", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility" }, worker);
+        Assert.DoesNotContain("sqs:SendMessage", worker);
+        Assert.DoesNotContain(web, a => a.StartsWith("s3:", StringComparison.Ordinal) || a.StartsWith("sqs:", StringComparison.Ordinal));
+        Assert.Equal(3, Json.Resources("AWS::IAM::Role").Count(r => r.Id.Contains("TaskRole", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void Security_groups_allow_only_the_flows_the_model_has()
+    {
+        var rules = Json.IngressRules();
+        string Group(string prefix) => Json.Id("AWS::EC2::SecurityGroup", prefix);
+        var (alb, web, api, worker, db, redis) = (Group("LoadBalancerSecurityGroup"), Group("WebSecurityGroup"), Group("ApiSecurityGroup"),
+            Group("WorkerSecurityGroup"), Group("PostgresServerSecurityGroup"), Group("RedisSecurityGroup"));
+
+        var expected = new HashSet<(string, string, int)>
+        {
+            (web, alb, 8080), (api, alb, 8080), // the load balancer to the public services
+            (api, web, 8080),                   // web calls api (Service Connect)
+            (db, api, 5433), (db, worker, 5433), // the services that reference postgres
+            (redis, api, 6379), (redis, web, 6379),
+        };
+        Assert.Equal(expected, rules.Where(r => r.Source != r.Target).Where(r => !r.Target.StartsWith("Network", StringComparison.Ordinal)).ToHashSet());
+    }
+
+    [Fact]
+    public void Outputs_are_published_to_ssm_for_stack_references()
+    {
+        var names = Json.Resources("AWS::SSM::Parameter").Select(p => (string?)p.Properties["Name"]).ToList();
+        Assert.Contains("/Platform-dev/outputs/storage/BucketName", names);
+        Assert.Contains("/Platform-dev/outputs/messaging/QueueUrl", names);
+        Assert.Contains("/Platform-dev/outputs/messaging/DeadLetterQueueUrl", names);
+        Assert.NotNull(Json["Outputs"]!["Url"]);
+    }
+
+    [Fact]
+    public void Services_find_each_other_through_service_connect()
+    {
+        var web = Json.Container("Web").Environment();
+        Assert.Equal("http://api:8080", (string?)web["services__api__http__0"]);
+        Template.ResourceCountIs("AWS::ServiceDiscovery::HttpNamespace", 1);
+        var api = Json.Named("AWS::ECS::Service", "ApiService").Properties;
+        Assert.Equal("api", (string?)api["ServiceConnectConfiguration"]!["Services"]![0]!["ClientAliases"]![0]!["DnsName"]);
+    }
+}
