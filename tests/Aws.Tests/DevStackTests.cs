@@ -318,7 +318,7 @@ public sealed class DevStackTests(DevStackFixture stack) : IClassFixture<DevStac
             (web, alb, 8080), (api, alb, 8080), // the load balancer to the public services
             (api, web, 8080),                   // web calls api (Service Connect)
             (db, api, 5433), (db, worker, 5433), // the services that reference postgres
-            (redis, api, 6379), (redis, web, 6379),
+            (redis, api, 6379), (redis, web, 6379), (redis, worker, 6379), // the worker invalidates the Api's cache
         };
         Assert.Equal(expected, rules.Where(r => r.Source != r.Target).Where(r => !r.Target.StartsWith("Network", StringComparison.Ordinal)).ToHashSet());
     }
