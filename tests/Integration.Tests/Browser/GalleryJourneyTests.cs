@@ -84,6 +84,35 @@ public sealed class GalleryJourneyTests(PlatformAppFixture app, BrowserFixture b
     }
 
     [Fact]
+    public async Task A_part_that_cannot_be_sent_is_retried_once_then_named_in_a_clear_message()
+    {
+        var session = await WebSession.OpenAsync(app, browser);
+        var page = session.Page;
+        await session.RegisterAsync(WebSession.NewEmail(), WebSession.Password);
+        // The connection drops for every part; the bytes never matter, only the size that makes it a multipart upload.
+        var attempts = new ConcurrentDictionary<string, int>();
+        await page.RouteAsync(new System.Text.RegularExpressions.Regex("partNumber="), async route =>
+        {
+            if (route.Request.Method == "PUT")
+            {
+                attempts.AddOrUpdate(new Uri(route.Request.Url).Query.Split('&').Single(p => p.Contains("partNumber=")), 1, (_, n) => n + 1);
+            }
+
+            await route.AbortAsync("connectionreset");
+        });
+
+        await page.GotoAsync(session.Url("/upload"));
+        await page.Locator("#files").SetInputFilesAsync(new FilePayload { Name = "unlucky.pdf", MimeType = "application/pdf", Buffer = new byte[9 * 1024 * 1024] });
+
+        var row = page.Locator("li.upload", new() { HasText = "unlucky.pdf" });
+        await Expect(row).ToHaveAttributeAsync("data-status", "failed");
+        await Expect(row.Locator(".upload-status")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(
+            "^Part [12] of 2 could not be uploaded\\. The connection to storage failed\\.$"));
+        Assert.Contains(2, attempts.Values);
+        Assert.All(attempts.Values, count => Assert.InRange(count, 1, 2));
+    }
+
+    [Fact]
     public async Task Another_user_sees_none_of_the_first_users_items()
     {
         var owner = await WebSession.OpenAsync(app, browser);
