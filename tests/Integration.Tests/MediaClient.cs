@@ -67,6 +67,40 @@ public sealed class MediaClient : IDisposable
     public Task<HttpResponseMessage> CompleteAsync(Guid id, CancellationToken ct) =>
         Api.PostAsync($"/api/media/{id}/complete", content: null, ct);
 
+    /// <summary>Create for a file above the multipart threshold: the answer has part URLs instead of one upload URL.</summary>
+    public async Task<CreatedMultipartMedia> CreateMultipartAsync(string fileName, string contentType, long size, CancellationToken ct)
+    {
+        var response = await Api.PostAsJsonAsync("/api/media", new { fileName, contentType, size }, ct);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var created = await response.Content.ReadFromJsonAsync<CreatedMultipartMedia>(ct);
+        Assert.NotNull(created);
+        Assert.NotNull(created.Parts);
+        return created;
+    }
+
+    /// <summary>PUTs part <paramref name="partNumber"/>'s slice of <paramref name="bytes"/>, as a browser does (no Content-Type).</summary>
+    public static async Task<HttpResponseMessage> PutPartAsync(CreatedMultipartMedia created, int partNumber, byte[] bytes, CancellationToken ct)
+    {
+        var start = (int)((partNumber - 1) * created.PartSize);
+        var length = (int)Math.Min(created.PartSize, bytes.Length - start);
+        using var content = new ByteArrayContent(bytes, start, length);
+        return await Storage.PutAsync(created.Parts.Single(p => p.PartNumber == partNumber).Url, content, ct);
+    }
+
+    /// <summary>Every part, all at once (the order they finish in does not matter); returns each part's ETag.</summary>
+    public static async Task<List<CompletedPart>> PutPartsAsync(CreatedMultipartMedia created, byte[] bytes, CancellationToken ct) =>
+        [.. await Task.WhenAll(created.Parts.Select(async part =>
+        {
+            using var response = await PutPartAsync(created, part.PartNumber, bytes, ct);
+            Assert.True(response.IsSuccessStatusCode, $"PUT of part {part.PartNumber} answered {(int)response.StatusCode}");
+            var eTag = response.Headers.ETag?.Tag;
+            Assert.False(string.IsNullOrEmpty(eTag), $"part {part.PartNumber} has no ETag");
+            return new CompletedPart(part.PartNumber, eTag);
+        }))];
+
+    public Task<HttpResponseMessage> CompleteAsync(Guid id, IEnumerable<CompletedPart> parts, CancellationToken ct) =>
+        Api.PostAsJsonAsync($"/api/media/{id}/complete", new { parts }, ct);
+
     /// <summary>Create, upload and complete: the whole upload flow of a client.</summary>
     public async Task<CreatedMedia> UploadAsync(string fileName, string contentType, byte[] bytes, CancellationToken ct)
     {
@@ -92,6 +126,12 @@ public sealed class MediaClient : IDisposable
 }
 
 public sealed record CreatedMedia(Guid Id, string UploadUrl, DateTimeOffset UploadExpiresAt);
+
+public sealed record CreatedMultipartMedia(Guid Id, string? UploadUrl, DateTimeOffset UploadExpiresAt, long PartSize, List<UploadPartUrl> Parts);
+
+public sealed record UploadPartUrl(int PartNumber, string Url);
+
+public sealed record CompletedPart(int PartNumber, string ETag);
 
 public sealed record MediaItem(
     Guid Id, string FileName, string ContentType, long Size, string Status, int? Width, int? Height, int? PageCount,

@@ -39,6 +39,14 @@ public sealed class PlatformAppFixture : IAsyncLifetime
             cts.Token);
         builder.Services.ConfigureHttpClientDefaults(http => http.AddStandardResilienceHandler());
 
+        // Without the dashboard nothing listens on the OTLP endpoint Aspire still hands the services, and their exporters
+        // keep trying to flush to it while the process stops: Web then outlives DCP's stop timeout and the restart test
+        // fails. An empty endpoint makes ServiceDefaults leave the exporter out; the traces tests check are in the database.
+        foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
+        {
+            builder.CreateResourceBuilder(project).WithEnvironment("OTEL_EXPORTER_OTLP_ENDPOINT", "");
+        }
+
         _app = await builder.BuildAsync(cts.Token);
         await _app.StartAsync(cts.Token);
 

@@ -28,6 +28,16 @@ public static class TestMedia
         return image.PngsaveBuffer();
     }
 
+    /// <summary>
+    /// A PNG stored without compression (zlib level 0), so that its size is known in advance — about width × height × 3
+    /// bytes — and large files are quick to make: 2600 × 2600 is about 20 MB.
+    /// </summary>
+    public static byte[] UncompressedPng(int width, int height)
+    {
+        using var image = Picture(width, height);
+        return image.PngsaveBuffer(compression: 0);
+    }
+
     /// <summary>A minimal, valid PDF with <paramref name="pages"/> empty pages.</summary>
     public static byte[] Pdf(int pages)
     {

@@ -217,6 +217,15 @@ namespace Platform.Api.Data.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("height");
 
+                    b.Property<long?>("MultipartPartSize")
+                        .HasColumnType("bigint")
+                        .HasColumnName("multipart_part_size");
+
+                    b.Property<string>("MultipartUploadId")
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)")
+                        .HasColumnName("multipart_upload_id");
+
                     b.Property<string>("ObjectKey")
                         .IsRequired()
                         .HasMaxLength(200)

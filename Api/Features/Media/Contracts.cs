@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Platform.Media;
 
 namespace Platform.Api.Features.Media;
@@ -5,8 +6,30 @@ namespace Platform.Api.Features.Media;
 /// <summary>Body of <c>POST /api/media</c>. Every field is required; nullable so a missing one is named, not defaulted.</summary>
 public sealed record CreateMediaRequest(string? FileName, string? ContentType, long? Size);
 
-/// <summary>Answer to <c>POST /api/media</c>: PUT the bytes to <see cref="UploadUrl"/> with the declared Content-Type.</summary>
-public sealed record CreateMediaResponse(Guid Id, string UploadUrl, DateTimeOffset UploadExpiresAt);
+/// <summary>
+/// Answer to <c>POST /api/media</c>. Up to <c>Media:MultipartThresholdBytes</c>: PUT the bytes to <see cref="UploadUrl"/>
+/// with the declared Content-Type. Above it: PUT each <see cref="PartSize"/> slice of the file (the last one holds the
+/// rest) to its part's URL and complete with the ETag each PUT answered. Only the fields of the chosen way are sent, so
+/// a single-PUT answer is exactly what it was before multipart uploads existed.
+/// </summary>
+public sealed record CreateMediaResponse(
+    Guid Id,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? UploadUrl,
+    DateTimeOffset UploadExpiresAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? PartSize = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<UploadPartUrl>? Parts = null);
+
+/// <summary>Where to PUT part <see cref="PartNumber"/> (1-based): bytes [(n-1)·partSize, n·partSize) of the file.</summary>
+public sealed record UploadPartUrl(int PartNumber, string Url);
+
+/// <summary>
+/// Optional body of <c>POST /api/media/{id}/complete</c>: required for a multipart upload, absent for a single PUT.
+/// Nullable throughout so that a missing value is named in the answer, not defaulted.
+/// </summary>
+public sealed record CompleteMediaRequest(IReadOnlyList<CompletedPartRequest?>? Parts);
+
+/// <summary>A part the client uploaded: its number and the <c>ETag</c> header S3 answered its PUT with.</summary>
+public sealed record CompletedPartRequest(int? PartNumber, string? ETag);
 
 /// <summary>One media item as its owner sees it. The URLs are short-lived presigned GETs.</summary>
 public sealed record MediaItemResponse(

@@ -9,9 +9,9 @@ using Platform.Messaging;
 namespace Platform.Api.Features.Media;
 
 /// <summary>
-/// <c>/api/media</c>: a signed-in user's library. Upload is three steps — create (get a presigned PUT URL), PUT the
-/// bytes to S3, complete — after which the Worker makes thumbnails. A user reaches only their own items: anyone else's
-/// id answers 404, exactly like an id that does not exist.
+/// <c>/api/media</c>: a signed-in user's library. Upload is three steps — create (get a presigned PUT URL, or one per
+/// part for a large file), PUT the bytes to S3, complete — after which the Worker makes thumbnails. A user reaches only
+/// their own items: anyone else's id answers 404, exactly like an id that does not exist.
 /// </summary>
 public static class MediaEndpoints
 {
@@ -32,6 +32,7 @@ public static class MediaEndpoints
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
         media.MapPost("/{id:guid}/complete", CompleteAsync).WithName("CompleteMediaUpload")
             .RequireRateLimiting(MediaExtensions.WritePolicy)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
         media.MapGet("/", ListAsync).WithName("ListMedia");
         media.MapGet("/{id:guid}", GetAsync).WithName("GetMedia");
@@ -93,15 +94,37 @@ public static class MediaEndpoints
                 detail: $"The declared size of {request.Size} bytes exceeds the limit of {maxBytes} bytes.");
         }
 
-        var item = await store.CreateAsync(user.UserId(), fileName, contentType, request.Size!.Value, ct);
-        var expiresAt = clock.GetUtcNow() + options.Value.UploadUrlLifetime;
-        var uploadUrl = await storage.PresignUploadAsync(item.ObjectKey, contentType, expiresAt);
-        return TypedResults.Created($"/api/media/{item.Id}", new CreateMediaResponse(item.Id, uploadUrl, expiresAt));
+        var settings = options.Value;
+        var item = store.New(user.UserId(), fileName, contentType, request.Size!.Value);
+        if (item.Size > settings.MultipartThresholdBytes)
+        {
+            // Started before the row is saved, so the row is written once, complete. Should the save fail, the open upload
+            // holds no bytes and the bucket's lifecycle rule for incomplete multipart uploads removes it.
+            item.MultipartUploadId = await storage.StartMultipartUploadAsync(item.ObjectKey, contentType, ct);
+            item.MultipartPartSize = settings.MultipartPartSizeBytes;
+        }
+
+        await store.AddAsync(item, ct);
+        var expiresAt = clock.GetUtcNow() + settings.UploadUrlLifetime;
+        var location = $"/api/media/{item.Id}";
+        if (item.MultipartUploadId is not { } uploadId)
+        {
+            var uploadUrl = await storage.PresignUploadAsync(item.ObjectKey, contentType, expiresAt);
+            return TypedResults.Created(location, new CreateMediaResponse(item.Id, uploadUrl, expiresAt));
+        }
+
+        var parts = new List<UploadPartUrl>(item.MultipartPartCount);
+        for (var partNumber = 1; partNumber <= item.MultipartPartCount; partNumber++)
+        {
+            parts.Add(new UploadPartUrl(partNumber, await storage.PresignUploadPartAsync(item.ObjectKey, uploadId, partNumber, expiresAt)));
+        }
+
+        return TypedResults.Created(location, new CreateMediaResponse(item.Id, null, expiresAt, item.MultipartPartSize, parts));
     }
 
-    private static async Task<Results<Accepted<MediaItemResponse>, NotFound, ProblemHttpResult>> CompleteAsync(
-        Guid id, ClaimsPrincipal user, MediaStore store, MediaStorage storage, IAmazonSQS sqs, IOptions<SqsQueueSettings> queue,
-        MediaResponses responses, TimeProvider clock, CancellationToken ct)
+    private static async Task<Results<Accepted<MediaItemResponse>, NotFound, ValidationProblem, ProblemHttpResult>> CompleteAsync(
+        Guid id, CompleteMediaRequest? request, ClaimsPrincipal user, MediaStore store, MediaStorage storage, IAmazonSQS sqs,
+        IOptions<SqsQueueSettings> queue, MediaResponses responses, TimeProvider clock, CancellationToken ct)
     {
         var ownerId = user.UserId();
         var item = await store.FindForUpdateAsync(ownerId, id, ct);
@@ -112,15 +135,50 @@ public static class MediaEndpoints
 
         if (item.Status == MediaStatus.Pending)
         {
+            var multipart = item.MultipartPartSize is not null;
+            if (item.MultipartUploadId is { } uploadId)
+            {
+                var parts = CompletedParts.Validate(request?.Parts, item.MultipartPartCount);
+                if (parts.Errors.Count > 0)
+                {
+                    return TypedResults.ValidationProblem(parts.Errors, title: "The list of uploaded parts is missing or invalid.");
+                }
+
+                switch (await storage.CompleteMultipartUploadAsync(item.ObjectKey, uploadId, parts.Parts, ct))
+                {
+                    case MultipartCompletion.PartsNotFound:
+                        return Conflict("The uploaded parts do not match.",
+                            "Storage has no part for one or more of the listed numbers and ETags: PUT every part to its URL, list the ETag each PUT answered with, then complete again.");
+                    case MultipartCompletion.PartTooSmall:
+                        return Conflict("The uploaded parts do not match.",
+                            $"Every part but the last must hold {item.MultipartPartSize} bytes of the file: PUT each part's slice again, then complete again.");
+                    case MultipartCompletion.NoSuchUpload:
+                        // An earlier complete may have joined the parts and failed before recording it: then the object
+                        // is there and the checks below finish the job. Otherwise the upload was aborted or expired.
+                    case MultipartCompletion.Completed:
+                        break;
+                }
+            }
+            else if (request?.Parts is not null)
+            {
+                return TypedResults.ValidationProblem(
+                    new Dictionary<string, string[]> { ["parts"] = ["This file is uploaded in one PUT, not in parts: complete it without a part list."] },
+                    title: "The list of uploaded parts is not expected.");
+            }
+
             var stored = await storage.HeadAsync(item.ObjectKey, ct);
             if (stored is null)
             {
-                return Conflict("The file has not been uploaded.", "Nothing was uploaded to the upload URL yet: PUT the file's bytes there first, then complete.");
+                return multipart
+                    ? Conflict("The upload no longer exists.", "The multipart upload of this file was aborted or has expired. Delete this item and upload the file again.")
+                    : Conflict("The file has not been uploaded.", "Nothing was uploaded to the upload URL yet: PUT the file's bytes there first, then complete.");
             }
 
+            // Once parts are joined the upload is gone and cannot be redone under this item; a single PUT can.
+            var again = multipart ? "Delete this item and upload the file again." : "Upload the declared file again.";
             if (stored.Size != item.Size)
             {
-                return Conflict("The uploaded file does not match.", $"{stored.Size} bytes were uploaded, but {item.Size} were declared. Upload the declared file again.");
+                return Conflict("The uploaded file does not match.", $"{stored.Size} bytes were uploaded, but {item.Size} were declared. {again}");
             }
 
             if (stored.ContentType is { Length: > 0 } storedType && !string.Equals(storedType, item.ContentType, StringComparison.OrdinalIgnoreCase))
@@ -189,12 +247,28 @@ public static class MediaEndpoints
 
         // The row goes first: from then on the Worker, should it still be processing the item, finds no row to mark ready
         // and removes the thumbnails it wrote. Then the objects go; if S3 fails now, the Worker removes them later.
-        if (!await store.DeleteAsync(ownerId, id, ct))
+        var deleted = await store.DeleteAsync(ownerId, id, ct);
+        if (deleted is null)
         {
             return TypedResults.NotFound();
         }
 
         var keys = MediaObjectKeys.All(ownerId, id);
+        if (deleted.MultipartUploadId is { } uploadId)
+        {
+            // Aborted before the objects go: parts still arriving are refused from now on, and a complete still under way
+            // either finds no upload or made the object before the removal below.
+            try
+            {
+                await storage.AbortMultipartUploadAsync(MediaObjectKeys.Original(ownerId, id), uploadId, ct);
+            }
+            catch (Exception ex) when (ex is Amazon.Runtime.AmazonServiceException or HttpRequestException or TimeoutException)
+            {
+                loggers.CreateLogger(typeof(MediaEndpoints)).LogWarning(ex,
+                    "Aborting the multipart upload of media {MediaId} failed; the bucket's lifecycle rule removes it", id);
+            }
+        }
+
         try
         {
             await storage.DeleteAsync(keys, ct);

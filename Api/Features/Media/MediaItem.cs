@@ -24,6 +24,18 @@ public sealed class MediaItem
     /// <summary>Server-chosen, from the owner's and the item's ids (see <c>MediaObjectKeys</c>).</summary>
     public string ObjectKey { get; set; } = "";
 
+    /// <summary>
+    /// The S3 multipart upload still open for this item (files above <c>Media:MultipartThresholdBytes</c>): set at
+    /// create, cleared once the upload is verified. Kept server-side only: clients address parts through presigned URLs.
+    /// </summary>
+    public string? MultipartUploadId { get; set; }
+
+    /// <summary>The part size the upload was started with, so a later change of the setting cannot break it.</summary>
+    public long? MultipartPartSize { get; set; }
+
+    /// <summary>How many parts the client must send; 0 for a single-PUT upload.</summary>
+    public int MultipartPartCount => MultipartPartSize is { } partSize ? MediaOptions.PartCount(Size, partSize) : 0;
+
     public MediaStatus Status { get; set; }
 
     public int? Width { get; set; }
@@ -61,6 +73,9 @@ internal sealed class MediaItemConfiguration : IEntityTypeConfiguration<MediaIte
         builder.Property(m => m.ContentType).HasColumnName("content_type").HasMaxLength(100);
         builder.Property(m => m.Size).HasColumnName("size");
         builder.Property(m => m.ObjectKey).HasColumnName("object_key").HasMaxLength(200);
+        // S3 documents no length for upload ids (they are opaque; AWS's are about 100-200 characters).
+        builder.Property(m => m.MultipartUploadId).HasColumnName("multipart_upload_id").HasMaxLength(1024);
+        builder.Property(m => m.MultipartPartSize).HasColumnName("multipart_part_size");
         builder.Property(m => m.Status).HasColumnName("status").HasMaxLength(16)
             .HasConversion(s => s.ToText(), s => MediaStatusText.Parse(s));
         builder.Property(m => m.Width).HasColumnName("width");

@@ -32,6 +32,84 @@ public sealed class MediaStorage(IAmazonS3 s3, IOptions<S3BucketSettings> bucket
         });
 
     /// <summary>
+    /// Opens a multipart upload for <paramref name="key"/>; the object gets <paramref name="contentType"/> when it is
+    /// completed. No checksum algorithm is chosen: with one, S3 would expect a checksum header on every part, which
+    /// a presigned URL cannot carry for the browser.
+    /// </summary>
+    public async Task<string> StartMultipartUploadAsync(string key, string contentType, CancellationToken cancellationToken)
+    {
+        var response = await s3.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest
+        {
+            BucketName = BucketName,
+            Key = key,
+            ContentType = contentType,
+        }, cancellationToken);
+        return response.UploadId;
+    }
+
+    /// <summary>
+    /// A PUT URL for one part of an open multipart upload. Unsigned for any content type: a part is a slice of the file,
+    /// which a browser sends without one; the object's type was fixed when the upload started.
+    /// </summary>
+    public Task<string> PresignUploadPartAsync(string key, string uploadId, int partNumber, DateTimeOffset expiresAt) =>
+        s3.GetPreSignedURLAsync(new GetPreSignedUrlRequest
+        {
+            BucketName = BucketName,
+            Key = key,
+            Verb = HttpVerb.PUT,
+            UploadId = uploadId,
+            PartNumber = partNumber,
+            Expires = expiresAt.UtcDateTime,
+            Protocol = protocol,
+        });
+
+    /// <summary>
+    /// Joins the parts into the object. S3's refusals that a client caused (a part missing, an ETag that does not match,
+    /// a part too small) and an upload that no longer exists are answers, not exceptions.
+    /// </summary>
+    public async Task<MultipartCompletion> CompleteMultipartUploadAsync(
+        string key, string uploadId, IEnumerable<UploadedPart> parts, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+            {
+                BucketName = BucketName,
+                Key = key,
+                UploadId = uploadId,
+                PartETags = parts.Select(p => new PartETag(p.PartNumber, p.ETag)).ToList(),
+            }, cancellationToken);
+            return MultipartCompletion.Completed;
+        }
+        catch (AmazonS3Exception ex) when (ex.ErrorCode == "NoSuchUpload")
+        {
+            // Completed by an earlier request (whose answer was lost), aborted, or expired by the bucket's lifecycle rule.
+            return MultipartCompletion.NoSuchUpload;
+        }
+        catch (AmazonS3Exception ex) when (ex.ErrorCode is "InvalidPart" or "InvalidPartOrder")
+        {
+            return MultipartCompletion.PartsNotFound;
+        }
+        catch (AmazonS3Exception ex) when (ex.ErrorCode == "EntityTooSmall")
+        {
+            return MultipartCompletion.PartTooSmall;
+        }
+    }
+
+    /// <summary>Drops an open multipart upload and the parts stored so far; one that no longer exists is fine.</summary>
+    public async Task AbortMultipartUploadAsync(string key, string uploadId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await s3.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = BucketName, Key = key, UploadId = uploadId }, cancellationToken);
+        }
+        catch (AmazonS3Exception ex) when (ex.ErrorCode == "NoSuchUpload")
+        {
+            // Already completed or aborted: nothing left to drop.
+        }
+    }
+
+    /// <summary>
     /// A GET URL for <paramref name="key"/>. With a <paramref name="downloadFileName"/>, S3 answers with
     /// <c>Content-Disposition: attachment</c> naming the file, so a browser saves it instead of rendering it.
     /// </summary>
@@ -74,6 +152,17 @@ public sealed class MediaStorage(IAmazonS3 s3, IOptions<S3BucketSettings> bucket
 }
 
 public sealed record StoredObject(long Size, string? ContentType);
+
+/// <summary>One part as the client uploaded it: its number and the ETag S3 answered the part's PUT with.</summary>
+public sealed record UploadedPart(int PartNumber, string ETag);
+
+public enum MultipartCompletion
+{
+    Completed,
+    NoSuchUpload,
+    PartsNotFound,
+    PartTooSmall,
+}
 
 /// <summary>
 /// A <c>Content-Disposition</c> value that is safe for any file name a client sent. Written here because

@@ -26,11 +26,12 @@ public sealed class MediaStore(
         LocalCacheExpiration = TimeSpan.FromSeconds(Math.Min(30, options.Value.CacheExpiration.TotalSeconds)),
     };
 
-    public async Task<MediaItem> CreateAsync(Guid ownerId, string fileName, string contentType, long size, CancellationToken ct)
+    /// <summary>A new pending item with its server-chosen id and object key, not saved yet (see <see cref="AddAsync"/>).</summary>
+    public MediaItem New(Guid ownerId, string fileName, string contentType, long size)
     {
         var now = clock.GetUtcNow();
         var id = Guid.CreateVersion7(now);
-        var item = new MediaItem
+        return new MediaItem
         {
             Id = id,
             OwnerId = ownerId,
@@ -42,10 +43,13 @@ public sealed class MediaStore(
             CreatedAt = now,
             UpdatedAt = now,
         };
+    }
+
+    public async Task AddAsync(MediaItem item, CancellationToken ct)
+    {
         primary.MediaItems.Add(item);
         await primary.SaveChangesAsync(ct);
-        await cache.InvalidateOwnerAsync(ownerId, now, ct);
-        return item;
+        await cache.InvalidateOwnerAsync(item.OwnerId, clock.GetUtcNow(), ct);
     }
 
     /// <summary>The owner's item, read from the primary (for decisions that lead to a write).</summary>
@@ -54,7 +58,7 @@ public sealed class MediaStore(
 
     /// <summary>
     /// Pending → uploaded, once: true for the request that made the change. A concurrent or repeated completion finds the
-    /// status already moved and changes nothing.
+    /// status already moved and changes nothing. A multipart upload is closed by then, so its id goes.
     /// </summary>
     public async Task<bool> MarkUploadedAsync(Guid ownerId, Guid id, CancellationToken ct)
     {
@@ -66,16 +70,24 @@ public sealed class MediaStore(
                 .SetProperty(m => m.Status, MediaStatus.Uploaded)
                 .SetProperty(m => m.UploadedAt, now)
                 .SetProperty(m => m.UpdatedAt, now)
+                .SetProperty(m => m.MultipartUploadId, (string?)null)
                 .SetProperty(m => m.CompleteTraceId, traceId), ct);
         await cache.InvalidateOwnerAsync(ownerId, now, ct);
         return changed == 1;
     }
 
-    public async Task<bool> DeleteAsync(Guid ownerId, Guid id, CancellationToken ct)
+    /// <summary>
+    /// Removes the row. Returns null when there was none, else what is left to clean up in S3: the id of a multipart
+    /// upload still open (read just before the delete; should a concurrent complete close it meanwhile, aborting it
+    /// finds nothing, which is fine).
+    /// </summary>
+    public async Task<DeletedMedia?> DeleteAsync(Guid ownerId, Guid id, CancellationToken ct)
     {
-        var deleted = await primary.MediaItems.Where(m => m.Id == id && m.OwnerId == ownerId).ExecuteDeleteAsync(ct);
+        var mine = primary.MediaItems.Where(m => m.Id == id && m.OwnerId == ownerId);
+        var uploadId = await mine.Select(m => m.MultipartUploadId).FirstOrDefaultAsync(ct);
+        var deleted = await mine.ExecuteDeleteAsync(ct);
         await cache.InvalidateOwnerAsync(ownerId, clock.GetUtcNow(), ct);
-        return deleted == 1;
+        return deleted == 1 ? new DeletedMedia(uploadId) : null;
     }
 
     public async Task<MediaSnapshot?> GetAsync(Guid ownerId, Guid id, CancellationToken ct)
@@ -125,3 +137,6 @@ public sealed class MediaStore(
         return (stamp, now - stamp.ChangedAt < options.Value.ReadYourWritesWindow ? primary : replica);
     }
 }
+
+/// <summary>A deleted item's leftovers in S3 beyond its objects: the multipart upload still open, if any.</summary>
+public sealed record DeletedMedia(string? MultipartUploadId);

@@ -30,4 +30,18 @@ public sealed record MediaPage(IReadOnlyList<MediaItem> Items, int TotalCount, i
 
 public sealed record UploadRequest(string FileName, string ContentType, long Size);
 
-public sealed record UploadTicket(Guid Id, string UploadUrl, DateTimeOffset UploadExpiresAt);
+/// <summary>
+/// The Api's answer to an upload request, passed to the page as is: <see cref="UploadUrl"/> for a file sent in one PUT,
+/// or <see cref="Parts"/> (one presigned URL per <see cref="PartSize"/> slice) for a large file sent in parts.
+/// </summary>
+public sealed record UploadTicket(Guid Id, string? UploadUrl, DateTimeOffset UploadExpiresAt, long? PartSize, IReadOnlyList<UploadPartUrl>? Parts);
+
+public sealed record UploadPartUrl(int PartNumber, string Url);
+
+/// <summary>
+/// What the page reports when a file is uploaded: for a multipart upload, each part's number and the ETag storage
+/// answered its PUT with. Nullable throughout: the Api checks the list and names what is wrong; Web only relays it.
+/// </summary>
+public sealed record CompleteUploadRequest(IReadOnlyList<CompletedPart?>? Parts);
+
+public sealed record CompletedPart(int? PartNumber, string? ETag);

@@ -14,8 +14,11 @@ public sealed class MediaApiClient(HttpClient http)
     public async Task<ApiResult<UploadTicket>> CreateUploadAsync(UploadRequest request, CancellationToken ct) =>
         await ReadAsync<UploadTicket>(await http.PostAsJsonAsync("/api/media", request, ct), ct);
 
-    public async Task<ApiResult<bool>> CompleteUploadAsync(Guid id, CancellationToken ct) =>
-        await SucceedsAsync(await http.PostAsync($"/api/media/{id}/complete", content: null, ct), ct);
+    /// <summary>Reports an upload done; <paramref name="parts"/> is the part list of a multipart upload, null for a single PUT.</summary>
+    public async Task<ApiResult<bool>> CompleteUploadAsync(Guid id, IReadOnlyList<CompletedPart?>? parts, CancellationToken ct) =>
+        await SucceedsAsync(parts is null
+            ? await http.PostAsync($"/api/media/{id}/complete", content: null, ct)
+            : await http.PostAsJsonAsync($"/api/media/{id}/complete", new CompleteUploadRequest(parts), ct), ct);
 
     public async Task<ApiResult<bool>> DeleteAsync(Guid id, CancellationToken ct) =>
         await SucceedsAsync(await http.DeleteAsync($"/api/media/{id}", ct), ct);

@@ -5,7 +5,8 @@ namespace Platform.Web.Features.Media;
 
 /// <summary>
 /// JSON endpoints the upload and gallery scripts call on the Web origin. They hold no bytes: the browser PUTs each file
-/// straight to S3 through the presigned URL the Api hands out, and reports back when it is done.
+/// (or each part of a large one) straight to S3 through the presigned URLs the Api hands out, and reports back when it is
+/// done, with the parts' ETags for a multipart upload.
 /// </summary>
 public static class UploadEndpoints
 {
@@ -31,9 +32,11 @@ public static class UploadEndpoints
         return result.Succeeded ? TypedResults.Ok(result.Value) : Problem(result);
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> CompleteAsync(Guid id, MediaApiClient api, CancellationToken ct)
+    /// <summary>The body is optional: none (or no parts) for a single PUT, the part list for a multipart upload.</summary>
+    private static async Task<Results<NoContent, ProblemHttpResult>> CompleteAsync(
+        Guid id, CompleteUploadRequest? request, MediaApiClient api, CancellationToken ct)
     {
-        var result = await api.CompleteUploadAsync(id, ct);
+        var result = await api.CompleteUploadAsync(id, request?.Parts, ct);
         return result.Succeeded ? TypedResults.NoContent() : Problem(result);
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -52,6 +53,63 @@ public sealed class GalleryJourneyTests(PlatformAppFixture app, BrowserFixture b
         await Expect(page.GetByText("The file was deleted.")).ToBeVisibleAsync();
         await Expect(page.Locator("li.tile")).ToHaveCountAsync(2);
         await Expect(page.GetByText("harbour.jpg")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task A_file_too_large_for_one_put_goes_up_in_parts_under_one_progress_bar_and_becomes_ready()
+    {
+        var session = await WebSession.OpenAsync(app, browser);
+        var page = session.Page;
+        await session.RegisterAsync(WebSession.NewEmail(), WebSession.Password);
+        // Larger than the local S3 emulator takes in one PUT (about 11 MiB), so only a multipart upload gets it there.
+        var scan = new FilePayload { Name = "large-scan.png", MimeType = "image/png", Buffer = TestMedia.UncompressedPng(2200, 2200) };
+        Assert.True(scan.Buffer.Length > 11 * 1024 * 1024, $"the test file has only {scan.Buffer.Length} bytes");
+        var partPuts = new ConcurrentBag<string>();
+        page.Request += (_, request) =>
+        {
+            if (request.Method == "PUT" && request.Url.Contains("partNumber=", StringComparison.Ordinal))
+            {
+                partPuts.Add(request.Url);
+            }
+        };
+
+        await session.UploadAsync(scan);
+
+        var row = page.Locator("li.upload", new() { HasText = "large-scan.png" });
+        await Expect(row.Locator("progress")).ToHaveCountAsync(1);
+        await Expect(row).ToHaveAttributeAsync("data-status", "ready", new() { Timeout = (float)Processing.TotalMilliseconds });
+        await Expect(row.Locator(".upload-status")).ToHaveTextAsync("Ready");
+        Assert.True(partPuts.Count >= 2, $"{partPuts.Count} part PUTs were sent");
+        await session.ScreenshotAsync("upload-multipart.png");
+    }
+
+    [Fact]
+    public async Task A_part_that_cannot_be_sent_is_retried_once_then_named_in_a_clear_message()
+    {
+        var session = await WebSession.OpenAsync(app, browser);
+        var page = session.Page;
+        await session.RegisterAsync(WebSession.NewEmail(), WebSession.Password);
+        // The connection drops for every part; the bytes never matter, only the size that makes it a multipart upload.
+        var attempts = new ConcurrentDictionary<string, int>();
+        await page.RouteAsync(new System.Text.RegularExpressions.Regex("partNumber="), async route =>
+        {
+            if (route.Request.Method == "PUT")
+            {
+                attempts.AddOrUpdate(new Uri(route.Request.Url).Query.Split('&').Single(p => p.Contains("partNumber=")), 1, (_, n) => n + 1);
+            }
+
+            await route.AbortAsync("connectionreset");
+        });
+
+        await page.GotoAsync(session.Url("/upload"));
+        await page.Locator("#files").SetInputFilesAsync(new FilePayload { Name = "unlucky.pdf", MimeType = "application/pdf", Buffer = new byte[9 * 1024 * 1024] });
+
+        var row = page.Locator("li.upload", new() { HasText = "unlucky.pdf" });
+        await Expect(row).ToHaveAttributeAsync("data-status", "failed");
+        await Expect(row.Locator(".upload-status")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(
+            "^Part [12] of 2 could not be uploaded\\. The connection to storage failed\\.$"));
+        Assert.Contains(2, attempts.Values);
+        Assert.All(attempts.Values, count => Assert.InRange(count, 1, 2));
     }
 
     [Fact]
