@@ -20,12 +20,12 @@ public sealed class MediaCacheTests(PlatformAppFixture fixture)
         var db = redis.GetDatabase();
         var server = redis.GetServers().Single();
 
-        // The Worker may finish a small file before the test reads anything; then nothing shows that the Worker moved
-        // the stamp, so the test tries again with a new file (it almost never needs to).
+        // The Worker may finish before the test reads anything; then nothing shows that the Worker moved the stamp. A
+        // 12-megapixel photo keeps it busy for a few hundred milliseconds, and a lost race tries again with a new file.
+        var bytes = TestMedia.Jpeg(4000, 3000);
         for (var attempt = 1; attempt <= 5; attempt++)
         {
-            var bytes = TestMedia.Pdf(2);
-            var created = await user.CreateAsync($"cached-{attempt}.pdf", "application/pdf", bytes.Length, Ct);
+            var created = await user.CreateAsync($"cached-{attempt}.jpg", "image/jpeg", bytes.Length, Ct);
             var ownerId = new Uri(created.UploadUrl).AbsolutePath.Split('/')[3]; // /{bucket}/media/{owner}/{id}/original
             var stampKey = $"media:v1:stamp:{ownerId}";
 
@@ -33,7 +33,7 @@ public sealed class MediaCacheTests(PlatformAppFixture fixture)
             Assert.True(await db.KeyExistsAsync(stampKey), "the owner's stamp lives in Redis");
             Assert.Single(server.Keys(pattern: $"media:v1:{ownerId}:*:item:{created.Id:N}"));
 
-            await MediaClient.PutAsync(created, bytes, "application/pdf", Ct);
+            await MediaClient.PutAsync(created, bytes, "image/jpeg", Ct);
             Assert.Equal(System.Net.HttpStatusCode.Accepted, (await user.CompleteAsync(created.Id, Ct)).StatusCode);
 
             // From here on the Api only reads. The stamp is read before the item: if the item is not ready yet, the
