@@ -5,13 +5,12 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 runs="${1:-3}"
 
-tree_rss_mb() { # RSS of a process and all its descendants, in MB
-  local pids=("$1") i=0
-  while [ $i -lt ${#pids[@]} ]; do
-    for child in $(pgrep -P "${pids[$i]}" || true); do pids+=("$child"); done
-    i=$((i + 1))
-  done
-  ps -o rss= -p "$(IFS=,; echo "${pids[*]}")" | awk '{ kb += $1 } END { printf "%.0f", kb / 1024 }'
+# RSS of every process started since the run began, in MB. DCP (Aspire's orchestrator) puts itself and everything it
+# launches in sessions of its own, so neither the process tree nor the session of eng/run.sh holds them all; on an
+# otherwise idle machine "started since" does. Shared memory (Postgres buffers) is counted once per process.
+rss_since_mb() {
+  local age="$1"
+  ps -eo etimes=,rss= | awk -v age="$age" '$1 <= age { kb += $2 } END { printf "%.0f", kb / 1024 }'
 }
 
 for run in $(seq 1 "$runs"); do
@@ -26,8 +25,8 @@ for run in $(seq 1 "$runs"); do
   done
   end=$(date +%s.%N)
   sleep 2 # let the services settle before reading memory
-  rss=$(tree_rss_mb "$pid")
-  printf 'run %d: all resources healthy %.1f s after eng/run.sh started; process tree RSS %s MB (%s)\n' \
+  rss=$(rss_since_mb "$(printf '%.0f' "$(echo "$(date +%s.%N) - $start + 1" | bc)")")
+  printf 'run %d: all resources healthy %.1f s after eng/run.sh started; RSS of every process it started %s MB (%s)\n' \
     "$run" "$(echo "$end - $start" | bc)" "$rss" "$(grep -o 'All [0-9]* resources are healthy, [0-9.]* s after the AppHost started' "$log")"
   kill -TERM -- -"$pid" 2>/dev/null || true
   for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
