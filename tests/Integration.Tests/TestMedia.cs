@@ -1,4 +1,3 @@
-using System.Text;
 using NetVips;
 
 namespace Platform.Integration.Tests;
@@ -39,26 +38,5 @@ public static class TestMedia
     }
 
     /// <summary>A minimal, valid PDF with <paramref name="pages"/> empty pages.</summary>
-    public static byte[] Pdf(int pages)
-    {
-        var objects = new List<string>
-        {
-            "<< /Type /Catalog /Pages 2 0 R >>",
-            $"<< /Type /Pages /Kids [{string.Join(' ', Enumerable.Range(0, pages).Select(i => $"{3 + i} 0 R"))}] /Count {pages} >>",
-        };
-        objects.AddRange(Enumerable.Range(0, pages).Select(_ => "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>"));
-        var pdf = new StringBuilder("%PDF-1.4\n");
-        var offsets = new List<int>();
-        for (var i = 0; i < objects.Count; i++)
-        {
-            offsets.Add(pdf.Length);
-            pdf.Append($"{i + 1} 0 obj\n{objects[i]}\nendobj\n");
-        }
-
-        var xref = pdf.Length;
-        pdf.Append($"xref\n0 {objects.Count + 1}\n0000000000 65535 f \n");
-        offsets.ForEach(offset => pdf.Append($"{offset:D10} 00000 n \n"));
-        pdf.Append($"trailer\n<< /Size {objects.Count + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n");
-        return Encoding.ASCII.GetBytes(pdf.ToString());
-    }
+    public static byte[] Pdf(int pages) => Platform.Tests.Shared.SamplePdf.Create(pages);
 }
