@@ -154,15 +154,9 @@ public sealed partial class ServiceConfiguration
                 id = $"{Sanitize(name)}{n}";
             }
 
-            secret = new Secret(_scope, id, new SecretProps
-            {
-                Description = $"Assembled from the stack's generated secrets: {expression.ValueExpression}",
-                EncryptionKey = _key,
-                SecretStringValue = SecretValue.UnsafePlainText(assembled),
-                RemovalPolicy = RemovalPolicy.DESTROY,
-            });
-            PolicySuppressions.Add(secret, new PolicySuppressions.Suppression("AwsSolutions-SMG4",
-                "Assembled by CloudFormation from the generated secrets at each deployment; it changes when they do (rotate the source secret, then redeploy), so a rotation Lambda of its own would only desynchronize it."));
+            secret = NewSecret(id, $"Assembled from the stack's generated secrets: {expression.ValueExpression}",
+                SecretValue.UnsafePlainText(assembled),
+                "Assembled by CloudFormation from the generated secrets at each deployment; it changes when they do (rotate the source secret, then redeploy), so a rotation Lambda of its own would only desynchronize it.");
             _assembledSecrets[expression.ValueExpression] = secret;
         }
 
@@ -285,15 +279,10 @@ public sealed partial class ServiceConfiguration
         TaskValue mapped = new PlainTaskValue(cfn.ValueAsString);
         if (parameter.Secret)
         {
-            var secret = new Secret(_scope, "Parameter" + Sanitize(parameter.Name), new SecretProps
-            {
-                Description = $"The app model's secret parameter '{parameter.Name}', from the deployment's parameters.",
-                EncryptionKey = _key,
-                SecretStringValue = SecretValue.CfnParameter(cfn),
-                RemovalPolicy = RemovalPolicy.DESTROY,
-            });
-            PolicySuppressions.Add(secret, new PolicySuppressions.Suppression("AwsSolutions-SMG4",
-                "Its value is a deployment parameter: it changes when the deployment passes a new one, not by a rotation Lambda."));
+            var secret = NewSecret("Parameter" + Sanitize(parameter.Name),
+                $"The app model's secret parameter '{parameter.Name}', from the deployment's parameters.",
+                SecretValue.CfnParameter(cfn),
+                "Its value is a deployment parameter: it changes when the deployment passes a new one, not by a rotation Lambda.");
             mapped = new SecretTaskValue(secret, null);
         }
 
@@ -328,6 +317,20 @@ public sealed partial class ServiceConfiguration
         }
 
         return result.ToString();
+    }
+
+    /// <summary>A secret encrypted with the stack's key whose value CloudFormation sets, so no rotation Lambda applies.</summary>
+    private Secret NewSecret(string id, string description, SecretValue value, string whyNoRotation)
+    {
+        var secret = new Secret(_scope, id, new SecretProps
+        {
+            Description = description,
+            EncryptionKey = _key,
+            SecretStringValue = value,
+            RemovalPolicy = RemovalPolicy.DESTROY,
+        });
+        PolicySuppressions.Add(secret, new PolicySuppressions.Suppression("AwsSolutions-SMG4", whyNoRotation));
+        return secret;
     }
 
     [GeneratedRegex(@"(?<!\{)\{(?<index>\d+)(:[^}]*)?\}")]
