@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.SQS;
@@ -33,20 +34,32 @@ internal static class AwsEmulatorClients
         });
     }
 
-    public static async Task<AmazonS3Client> S3Async(IAwsEmulatorResource emulator, CancellationToken ct) =>
-        new(Credentials, new AmazonS3Config
+    /// <summary>The AppHost's S3 client for an emulator, made once (health checks ask for it every few seconds).</summary>
+    public static async Task<IAmazonS3> S3Async(IAwsEmulatorResource emulator, CancellationToken ct)
+    {
+        var serviceUrl = await ServiceUrlAsync(emulator, ct);
+        return s_s3.GetOrAdd(serviceUrl, url => new AmazonS3Client(Credentials, new AmazonS3Config
         {
-            ServiceURL = await ServiceUrlAsync(emulator, ct),
+            ServiceURL = url,
             AuthenticationRegion = AwsEmulatorHosting.Region,
             ForcePathStyle = true,
-        });
+        }));
+    }
 
-    public static async Task<AmazonSQSClient> SqsAsync(IAwsEmulatorResource emulator, CancellationToken ct) =>
-        new(Credentials, new AmazonSQSConfig
+    /// <summary>The AppHost's SQS client for an emulator, made once.</summary>
+    public static async Task<IAmazonSQS> SqsAsync(IAwsEmulatorResource emulator, CancellationToken ct)
+    {
+        var serviceUrl = await ServiceUrlAsync(emulator, ct);
+        return s_sqs.GetOrAdd(serviceUrl, url => new AmazonSQSClient(Credentials, new AmazonSQSConfig
         {
-            ServiceURL = await ServiceUrlAsync(emulator, ct),
+            ServiceURL = url,
             AuthenticationRegion = AwsEmulatorHosting.Region,
-        });
+        }));
+    }
+
+    // Keyed by the emulator's URL: one client per emulator for the AppHost's lifetime, as the SDK recommends.
+    private static readonly ConcurrentDictionary<string, IAmazonS3> s_s3 = new();
+    private static readonly ConcurrentDictionary<string, IAmazonSQS> s_sqs = new();
 
     private static BasicAWSCredentials Credentials => new(AccessKeyId, SecretAccessKey);
 

@@ -31,7 +31,7 @@ public static class S3BucketHosting
                 return HealthCheckResult.Unhealthy($"Bucket '{bucketName}' is not created yet.");
             }
 
-            using var s3 = await AwsEmulatorClients.S3Async(emulator.Resource, ct);
+            var s3 = await AwsEmulatorClients.S3Async(emulator.Resource, ct);
             await s3.HeadBucketAsync(new() { BucketName = bucketName }, ct);
             return HealthCheckResult.Healthy();
         });
@@ -47,7 +47,7 @@ public static class S3BucketHosting
             })
             .OnInitializeResource((resource, e, ct) => PlatformDefaults.StartAfterParentAsync(resource, emulator.Resource, e, async () =>
             {
-                using var s3 = await AwsEmulatorClients.S3Async(emulator.Resource, ct);
+                var s3 = await AwsEmulatorClients.S3Async(emulator.Resource, ct);
                 await CreateBucketIfMissingAsync(s3, resource, ct);
                 resource.BucketNameOutput.Set(bucketName);
             }, ct))

@@ -34,7 +34,7 @@ public static class SqsQueueHosting
                 return HealthCheckResult.Unhealthy($"Queue '{queueName}' is not created yet.");
             }
 
-            using var sqs = await AwsEmulatorClients.SqsAsync(emulator.Resource, ct);
+            var sqs = await AwsEmulatorClients.SqsAsync(emulator.Resource, ct);
             await sqs.GetQueueAttributesAsync(await queue.QueueUrlOutput.GetValueAsync(ct), ["QueueArn"], ct);
             return HealthCheckResult.Healthy();
         });
@@ -50,7 +50,7 @@ public static class SqsQueueHosting
             })
             .OnInitializeResource((resource, e, ct) => PlatformDefaults.StartAfterParentAsync(resource, emulator.Resource, e, async () =>
             {
-                using var sqs = await AwsEmulatorClients.SqsAsync(emulator.Resource, ct);
+                var sqs = await AwsEmulatorClients.SqsAsync(emulator.Resource, ct);
                 await CreateQueuesAsync(sqs, resource, ct);
             }, ct))
             .WithHealthCheck(healthCheckKey);
