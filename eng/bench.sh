@@ -5,9 +5,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/prerequisites.sh"
 cd "$PLATFORM_ROOT"
-require_toolchains
-install_process_runtime
-install_npm_packages
+install_prerequisites
 
 log "Building the benchmark (Release)"
 dotnet build eng/bench/Bench.csproj -c Release --nologo -clp:ErrorsOnly

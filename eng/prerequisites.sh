@@ -63,3 +63,11 @@ install_npm_packages() {
     (cd "$PLATFORM_ROOT" && npm ci --no-audit --no-fund --loglevel=error)
   fi
 }
+
+# Everything running the system needs: the toolchains checked, the process runtime's packages and the npm packages
+# installed when missing. What eng/run.sh, eng/test.sh and eng/bench.sh each do first.
+install_prerequisites() {
+  require_toolchains
+  install_process_runtime
+  install_npm_packages
+}

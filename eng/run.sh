@@ -6,9 +6,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/prerequisites.sh"
 cd "$PLATFORM_ROOT"
 
-require_toolchains
-install_process_runtime
-install_npm_packages
+install_prerequisites
 
 # MSBuild's own up-to-date check costs seconds on two cores even when nothing changed, so build only when a source
 # file is newer than the last successful build.

@@ -6,9 +6,7 @@ set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/prerequisites.sh"
 cd "$PLATFORM_ROOT"
 set -e
-require_toolchains
-install_process_runtime
-install_npm_packages
+install_prerequisites
 # The browser tests drive Debian's Chromium; Playwright never downloads a browser of its own.
 apt_install_missing "chromium:chromium"
 set +e
