@@ -48,14 +48,7 @@ using var storage = new HttpClient { Timeout = TimeSpan.FromMinutes(2) };
 try
 {
     // 1. A 12 MP JPEG: a gradient with film-grain noise, so it compresses like a photo rather than like a flat image.
-    byte[] big;
-    using (var xy = Image.Xyz(4000, 3000))
-    using (var gradient = (xy * new[] { 255.0 / 4000, 255.0 / 3000 }).Bandjoin(Image.Black(4000, 3000) + 96))
-    using (var noise = Image.Gaussnoise(4000, 3000, sigma: 24))
-    using (var photo = (gradient + noise).Cast(Enums.BandFormat.Uchar))
-    {
-        big = photo.JpegsaveBuffer(q: 85);
-    }
+    var big = PhotoJpeg(4000, 3000, blue: 96, grain: 24);
 
     var bigFile = Path.Combine(data.FullName, "12mp.jpg");
     await File.WriteAllBytesAsync(bigFile, big, ct);
@@ -107,14 +100,7 @@ try
     // 3. 200 small images (640×480 JPEG): all uploaded first, then the clock runs from the first complete to the last
     //    ready. Spread over 20 users, as real traffic is (and within each user's write limit).
     var users = await Task.WhenAll(Enumerable.Range(0, Users).Select(_ => SignUpAsync(apiUrl, ct)));
-    byte[] small;
-    using (var image = Image.Xyz(640, 480))
-    using (var rgb = (image * new[] { 255.0 / 640, 255.0 / 480 }).Bandjoin(Image.Black(640, 480) + 64))
-    using (var grain = Image.Gaussnoise(640, 480, sigma: 6))
-    using (var photo = (rgb + grain).Cast(Enums.BandFormat.Uchar))
-    {
-        small = photo.JpegsaveBuffer(q: 85);
-    }
+    var small = PhotoJpeg(640, 480, blue: 64, grain: 6);
 
     var uploads = await Task.WhenAll(users.Select(async user =>
     {
@@ -175,6 +161,16 @@ finally
     {
         // Postgres may still be flushing; the folder is in the temp directory.
     }
+}
+
+/// <summary>A JPEG that compresses like a photo: a colour gradient with film-grain noise.</summary>
+static byte[] PhotoJpeg(int width, int height, int blue, double grain)
+{
+    using var xy = Image.Xyz(width, height);
+    using var gradient = (xy * new[] { 255.0 / width, 255.0 / height }).Bandjoin(Image.Black(width, height) + blue);
+    using var noise = Image.Gaussnoise(width, height, sigma: grain);
+    using var photo = (gradient + noise).Cast(Enums.BandFormat.Uchar);
+    return photo.JpegsaveBuffer(q: 85);
 }
 
 static double Median(List<double> values)
