@@ -12,6 +12,9 @@ public sealed class BrowserFixture : IAsyncLifetime
 {
     public const string ChromiumPath = "/usr/bin/chromium";
 
+    /// <summary>How long any browser step or expectation waits for its condition.</summary>
+    private const float ActionTimeoutMs = 30_000;
+
     /// <summary>Where screenshots go: artifacts/screenshots at the repository root.</summary>
     public static readonly string ScreenshotDirectory = Path.Combine(RepositoryRoot(), "artifacts", "screenshots");
 
@@ -28,6 +31,10 @@ public sealed class BrowserFixture : IAsyncLifetime
         }
 
         Directory.CreateDirectory(ScreenshotDirectory);
+
+        // Expectations wait as long as actions do (30 s, see NewContextAsync): Playwright's 5 s default for Expect was
+        // too short on a loaded two-core machine, e.g. for an upload whose parts all fail and are retried.
+        Assertions.SetDefaultExpectTimeout(ActionTimeoutMs);
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -50,7 +57,7 @@ public sealed class BrowserFixture : IAsyncLifetime
         {
             ViewportSize = phone ? new ViewportSize { Width = 390, Height = 844 } : new ViewportSize { Width = 1280, Height = 900 },
         });
-        context.SetDefaultTimeout(30_000);
+        context.SetDefaultTimeout(ActionTimeoutMs);
         return context;
     }
 
