@@ -3,8 +3,10 @@
 //
 // What it lacks, and why this file exists: fauxqs 1.9.2 answers no CORS. Real S3 applies the bucket's CORS rules, so a
 // browser can PUT to a presigned URL from the web origin. This hook plays that part for the origins the AppHost passes
-// in CORS_ALLOWED_ORIGINS (the web endpoint), and for no one else.
+// in CORS_ALLOWED_ORIGINS (the web endpoint), and for no one else. It also keeps no state on disk: with DATA_DIR set,
+// durable-stores.mjs keeps buckets, objects, queues and messages there, so a restart loses nothing S3 or SQS would keep.
 import { buildApp } from "fauxqs";
+import { openDurableStores } from "./durable-stores.mjs";
 
 const port = Number.parseInt(process.env.PORT ?? "", 10);
 if (!Number.isInteger(port) || port < 1 || port > 65535) {
@@ -19,7 +21,8 @@ const allowedOrigins = new Set(
     .filter(Boolean),
 );
 
-const app = buildApp({ logger: false, defaultRegion: process.env.AWS_REGION ?? "us-east-1" });
+const stores = process.env.DATA_DIR ? openDurableStores(process.env.DATA_DIR) : undefined;
+const app = buildApp({ logger: false, defaultRegion: process.env.AWS_REGION ?? "us-east-1", stores });
 
 app.addHook("onRequest", async (request, reply) => {
   const origin = request.headers.origin;
