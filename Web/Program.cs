@@ -4,7 +4,7 @@ using Platform.Web.Features.Media;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddRedisClient("redis");
+builder.AddPlatformRedisClient("redis");
 builder.AddWebAccounts();
 builder.AddWebMedia();
 builder.Services.AddSingleton(TimeProvider.System);
