@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using Platform.Api.Features.Accounts;
 using Platform.Caching;
+using Platform.ServiceDefaults.Resilience;
 
 namespace Platform.Api.Features.Media;
 
@@ -25,6 +26,7 @@ public static class MediaExtensions
 
         builder.Services.AddRedisHybridCache();
         builder.Services.AddScoped<MediaStore>();
+        builder.Services.AddDependencyGuard(MediaStorage.GuardKey, "storage");
         builder.Services.AddSingleton<MediaStorage>();
         builder.Services.AddSingleton<MediaResponses>();
 
