@@ -24,6 +24,7 @@ if (!app.Environment.IsDevelopment())
 }
 
 app.UseStatusCodePagesWithReExecute("/Error", "?statusCode={0}");
+app.UseMiddleware<SessionStoreUnavailableMiddleware>();
 app.UseAuthentication();
 app.UseMiddleware<SessionExpiredMiddleware>();
 app.UseAuthorization();

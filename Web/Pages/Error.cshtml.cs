@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Platform.Web.Features.Accounts;
 
 namespace Platform.Web.Pages;
 
@@ -22,6 +23,16 @@ public sealed class ErrorModel : PageModel
         {
             Title = "Page not found";
             Message = "There is nothing at this address. It may have been moved or deleted.";
+        }
+        else if (statusCode == StatusCodes.Status503ServiceUnavailable && SessionStoreUnavailableMiddleware.HasFailed(HttpContext))
+        {
+            Title = "Your session cannot be read right now";
+            Message = "Our session store is unavailable for a moment. You are still signed in: please try again in a few seconds.";
+        }
+        else if (statusCode == StatusCodes.Status503ServiceUnavailable)
+        {
+            Title = "Temporarily unavailable";
+            Message = "This part of the site is unavailable for a moment. Please try again in a few seconds.";
         }
     }
 }
