@@ -24,8 +24,8 @@ if (!app.Environment.IsDevelopment())
 }
 
 app.UseStatusCodePagesWithReExecute("/Error", "?statusCode={0}");
-app.UseMiddleware<SessionStoreUnavailableMiddleware>();
 app.UseAuthentication();
+app.UseMiddleware<SessionStoreUnavailableMiddleware>();
 app.UseMiddleware<SessionExpiredMiddleware>();
 app.UseAuthorization();
 app.UseAntiforgery();

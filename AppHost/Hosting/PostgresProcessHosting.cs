@@ -63,8 +63,9 @@ internal static class PostgresProcessHosting
                 {
                     "listen_addresses=127.0.0.1",
                     "unix_socket_directories=",
-                    // Losing the last few commits on a crash is fine for development data; corruption is not, so fsync stays on.
-                    "synchronous_commit=off",
+                    // synchronous_commit stays on (Postgres' and RDS's default): a commit the Api acknowledged (a 202) must
+                    // survive the server being killed, or an upload would be lost. It costs a WAL flush per commit
+                    // (about 0.3 ms on our machines).
                     "max_connections=200",
                 })
                 {

@@ -58,6 +58,8 @@ public static class MediaCache
         {
             Timeout = TimeSpan.FromSeconds(1),
             BreakDuration = TimeSpan.FromSeconds(2),
+            // A cache read or write has no error of its own to report: whatever fails, Redis is not usable right now.
+            IsFailure = _ => true,
         });
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<OwnerStamps>();

@@ -117,6 +117,7 @@ public sealed partial class OwnerStamps : BackgroundService
             var replaced = 0;
             foreach (var ownerId in pending.Keys)
             {
+                // Never throws (every Redis failure is the guard's), so this loop outlives any outage.
                 if (!await TryReplaceAsync(ownerId))
                 {
                     break;

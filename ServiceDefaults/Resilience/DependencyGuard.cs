@@ -36,7 +36,7 @@ public sealed class DependencyGuard
                 SamplingDuration = TimeSpan.FromSeconds(10),
                 BreakDuration = options.BreakDuration,
                 StateProvider = state,
-                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } error && DependencyFailures.IsUnavailable(error)),
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } error && IsFailure(error, args.Context.CancellationToken)),
                 OnOpened = _ =>
                 {
                     options.OnBreak?.Invoke();
@@ -72,7 +72,7 @@ public sealed class DependencyGuard
         {
             return await pipeline.ExecuteAsync(static (ctx, op) => new ValueTask<T>(op(ctx.CancellationToken)), context, operation);
         }
-        catch (Exception ex) when (ex is not DependencyUnavailableException && !cancellationToken.IsCancellationRequested && DependencyFailures.IsUnavailable(ex))
+        catch (Exception ex) when (ex is not DependencyUnavailableException && IsFailure(ex, cancellationToken))
         {
             throw new DependencyUnavailableException(Dependency, (ex as BrokenCircuitException)?.RetryAfter ?? options.BreakDuration, ex);
         }
@@ -81,6 +81,14 @@ public sealed class DependencyGuard
             ResilienceContextPool.Shared.Return(context);
         }
     }
+
+    /// <summary>
+    /// A failure of the dependency, not of the caller: what the options call one, or a cancellation nobody asked for
+    /// (a client library's own timeout).
+    /// </summary>
+    private bool IsFailure(Exception error, CancellationToken callerToken) =>
+        !callerToken.IsCancellationRequested
+        && (error is OperationCanceledException || (options.IsFailure ?? DependencyFailures.IsUnavailable)(error));
 
     public Task RunAsync(Func<CancellationToken, Task> operation, CancellationToken cancellationToken, TimeSpan? timeout = null) =>
         RunAsync(async ct =>
@@ -109,6 +117,12 @@ public sealed class DependencyGuardOptions
 
     /// <summary>Runs when the circuit opens (e.g. drop pooled connections that died with the server).</summary>
     public Action? OnBreak { get; init; }
+
+    /// <summary>
+    /// Which exceptions mean the dependency failed (the rest pass through untouched: a constraint violation is the
+    /// caller's business). Default: <see cref="DependencyFailures.IsUnavailable"/>.
+    /// </summary>
+    public Func<Exception, bool>? IsFailure { get; init; }
 }
 
 /// <summary>A call could not reach a dependency (down, timed out, or its circuit is open). Worth retrying later.</summary>

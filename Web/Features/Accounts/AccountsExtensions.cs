@@ -32,7 +32,11 @@ public static class AccountsExtensions
 
         // Sessions need Redis: a call that takes more than a second is given up on, a Redis that keeps failing is left
         // alone for two seconds at a time, and the person is told (see SessionStoreUnavailableMiddleware).
-        services.AddDependencyGuard(RedisTicketStore.GuardKey, "session store", new DependencyGuardOptions { Timeout = TimeSpan.FromSeconds(1) });
+        services.AddDependencyGuard(RedisTicketStore.GuardKey, "session store", new DependencyGuardOptions
+        {
+            Timeout = TimeSpan.FromSeconds(1),
+            IsFailure = _ => true, // whatever a session read or write fails with, Redis is not usable right now
+        });
         services.AddSingleton<RedisTicketStore>();
         services.AddSingleton<IPostConfigureOptions<CookieAuthenticationOptions>, UseTicketStore>();
         services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)

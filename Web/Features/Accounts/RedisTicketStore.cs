@@ -11,9 +11,9 @@ namespace Platform.Web.Features.Accounts;
 /// server. ASP.NET Core defines <see cref="ITicketStore"/> but ships no distributed implementation, hence this class.
 /// <para>
 /// Every call goes through Redis's <see cref="DependencyGuard"/>. Without Redis a session can be neither read nor
-/// created: that surfaces as <see cref="DependencyUnavailableException"/>, which <see cref="SessionStoreUnavailableMiddleware"/>
-/// turns into a 503 page saying so (and sign-in into a message on its form). Renewing or removing an entry is skipped
-/// instead: the cookie still works, and the entry expires on its own.
+/// created: a read finds no session and marks the request, which <see cref="SessionStoreUnavailableMiddleware"/> answers
+/// with a 503 page saying so; creating one throws <see cref="DependencyUnavailableException"/> (sign-in shows a message
+/// on its form). Renewing or removing an entry is skipped: the cookie still works, and the entry expires on its own.
 /// </para>
 /// </summary>
 public sealed partial class RedisTicketStore(
@@ -51,14 +51,22 @@ public sealed partial class RedisTicketStore(
 
     public async Task<AuthenticationTicket?> RetrieveAsync(string key)
     {
-        // The error page that explains the outage is rendered in the same request: it must not fail the same way.
-        if (http.HttpContext is { } context && SessionStoreUnavailableMiddleware.HasFailed(context))
+        try
         {
+            var bytes = await guard.RunAsync(ct => cache.GetAsync(KeyPrefix + key, ct), http.HttpContext?.RequestAborted ?? default);
+            return bytes is null ? null : TicketSerializer.Default.Deserialize(bytes);
+        }
+        catch (DependencyUnavailableException)
+        {
+            // Not "signed out": the session may well be there once Redis is back. The request is marked, answered with a
+            // 503, and the cookie is left alone (authentication caches this answer for the rest of the request).
+            if (http.HttpContext is { } context)
+            {
+                SessionStoreUnavailableMiddleware.MarkFailed(context);
+            }
+
             return null;
         }
-
-        var bytes = await guard.RunAsync(ct => cache.GetAsync(KeyPrefix + key, ct), http.HttpContext?.RequestAborted ?? default);
-        return bytes is null ? null : TicketSerializer.Default.Deserialize(bytes);
     }
 
     public async Task RemoveAsync(string key)
