@@ -5,6 +5,7 @@ using Amazon.SQS.Model;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Platform.AppHost.Aws.Translators;
 using Platform.AppHost.Hosting;
 
 namespace Aspire.Hosting;
@@ -22,7 +23,8 @@ public static class SqsQueueHosting
         {
             return builder.AddRealAwsResource(new SqsQueueResource(name, queueName, emulator: null), "SqsQueue", "MailInbox",
                 new("QueueName", queueName),
-                r => r.MaxReceiveCount is null ? [r.QueueUrlOutput] : [r.QueueUrlOutput, r.DeadLetterQueueUrlOutput]);
+                r => r.MaxReceiveCount is null ? [r.QueueUrlOutput] : [r.QueueUrlOutput, r.DeadLetterQueueUrlOutput])
+                .WithAnnotation(AwsFormAnnotation.Of<SqsQueueTranslator>());
         }
 
         var queue = new SqsQueueResource(name, queueName, emulator.Resource);
