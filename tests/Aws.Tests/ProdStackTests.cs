@@ -93,4 +93,8 @@ public sealed class ProdStackTests(ProdStackFixture stack) : IClassFixture<ProdS
     {
         Template.HasResourceProperties("AWS::SNS::Subscription", new Dictionary<string, object> { ["Protocol"] = "email", ["Endpoint"] = "oncall@example.com", ["TopicArn"] = Match.AnyValue() });
     }
+
+    [Fact]
+    public void Finding_1_every_lifecycle_expiration_comes_after_its_transitions_so_s3_accepts_the_bucket() =>
+        StackAssertions.EveryExpirationComesAfterItsTransitions(Json);
 }

@@ -61,7 +61,9 @@ public sealed class S3BucketTranslator(PlatformStack stack) : AwsResourceTransla
                     // Glacier Instant Retrieval: cheaper storage for old media that the gallery can still show at once
                     // (Flexible Retrieval would make old images unreadable until restored).
                     Transitions = [new Transition { StorageClass = StorageClass.GLACIER_INSTANT_RETRIEVAL, TransitionAfter = Duration.Days(90) }],
-                    NoncurrentVersionTransitions = [new NoncurrentVersionTransition { StorageClass = StorageClass.GLACIER, TransitionAfter = Duration.Days(30) }],
+                    NoncurrentVersionTransitions = Profile.NoncurrentMediaArchiveDays is { } archive
+                        ? [new NoncurrentVersionTransition { StorageClass = StorageClass.GLACIER, TransitionAfter = Duration.Days(archive) }]
+                        : null,
                     NoncurrentVersionExpiration = Duration.Days(Profile.NoncurrentMediaDays),
                     AbortIncompleteMultipartUploadAfter = Duration.Days(7),
                 },
