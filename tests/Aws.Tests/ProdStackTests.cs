@@ -97,4 +97,8 @@ public sealed class ProdStackTests(ProdStackFixture stack) : IClassFixture<ProdS
     [Fact]
     public void Finding_1_every_lifecycle_expiration_comes_after_its_transitions_so_s3_accepts_the_bucket() =>
         StackAssertions.EveryExpirationComesAfterItsTransitions(Json);
+
+    [Fact]
+    public void Finding_2_the_database_runs_a_postgres_major_version_rds_offers_for_new_instances() =>
+        StackAssertions.TheDatabaseRunsAPostgresMajorRdsOffers(Json);
 }

@@ -27,4 +27,17 @@ internal static class StackAssertions
             }
         }
     }
+
+    /// <summary>Finding 2: a major version RDS still offers for new instances (the list the rule engine-versions reads).</summary>
+    public static void TheDatabaseRunsAPostgresMajorRdsOffers(JsonObject template)
+    {
+        var offered = JsonNode.Parse(File.ReadAllText(Path.Combine(Synthesis.RepositoryRoot, "eng", "aws", "checks", "engine-versions.json")))!["rds"]!["postgres"]!["majors"]!
+            .AsArray().Select(v => (string)v!).ToList();
+        var instances = template.Resources("AWS::RDS::DBInstance").ToList();
+        var primary = Assert.Single(instances, i => i.Properties["SourceDBInstanceIdentifier"] is null).Properties;
+        Assert.Equal("postgres", (string?)primary["Engine"]);
+        Assert.Equal(Platform.AppHost.Aws.Translators.RdsPostgresTranslator.PostgresMajorVersion, (string?)primary["EngineVersion"]);
+        Assert.Contains((string?)primary["EngineVersion"], offered);
+        Assert.All(instances.Where(i => i.Properties["SourceDBInstanceIdentifier"] is not null), replica => Assert.Null(replica.Properties["EngineVersion"]));
+    }
 }

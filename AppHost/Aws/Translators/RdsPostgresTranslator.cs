@@ -18,6 +18,14 @@ public sealed class RdsPostgresTranslator(PlatformStack stack) : AwsResourceTran
     /// <summary>Not PostgreSQL's well-known 5432: scanners for it find nothing (Control Tower CT.RDS.PR.20, cdk-nag RDS11).</summary>
     public const int DatabasePort = 5433;
 
+    /// <summary>
+    /// The PostgreSQL major version, the one place it is chosen. Major only: RDS creates the instance with that major's
+    /// current default minor version, and <c>AutoMinorVersionUpgrade</c> keeps it current, so a first deploy never names
+    /// a minor RDS has stopped offering (as 16.4 was). The rule engine-versions checks it against the versions RDS
+    /// offers (eng/aws/checks/engine-versions.json; README, "Engine versions", says how to refresh that list).
+    /// </summary>
+    public const string PostgresMajorVersion = "17";
+
     private readonly Dictionary<RdsPostgresResource, SecurityGroup> _securityGroups = [];
 
     public override void Translate(IReadOnlyList<RdsPostgresResource> resources)
@@ -50,7 +58,7 @@ public sealed class RdsPostgresTranslator(PlatformStack stack) : AwsResourceTran
         var instanceType = new Amazon.CDK.AWS.EC2.InstanceType(Profile.DatabaseInstanceType);
         var instance = new DatabaseInstance(Stack, id, new DatabaseInstanceProps
         {
-            Engine = DatabaseInstanceEngine.Postgres(new PostgresInstanceEngineProps { Version = PostgresEngineVersion.VER_16_4 }),
+            Engine = DatabaseInstanceEngine.Postgres(new PostgresInstanceEngineProps { Version = PostgresEngineVersion.Of(PostgresMajorVersion, PostgresMajorVersion) }),
             InstanceType = instanceType,
             Vpc = Stack.Network,
             VpcSubnets = Stack.DataSubnets,
