@@ -299,7 +299,8 @@ public sealed class DevStackTests(DevStackFixture stack) : IClassFixture<DevStac
         Assert.Superset(new HashSet<string> { "s3:PutObject", "s3:GetObject", "s3:ListBucket", "sqs:SendMessage" }, api);
         Assert.DoesNotContain("sqs:ReceiveMessage", api);
         Assert.Superset(new HashSet<string> { "s3:GetObject", "s3:PutObject", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility" }, worker);
-        Assert.DoesNotContain("sqs:SendMessage", worker);
+        // The worker sends only to the dead-letter queue (what it can never process), never to the queue it consumes.
+        Assert.DoesNotContain("sqs:SendMessage", Json.ActionsOn(Json.Id("AWS::IAM::Role", "WorkerTaskRole"), Json.Id("AWS::SQS::Queue", "Messaging")));
         Assert.DoesNotContain(web, a => a.StartsWith("s3:", StringComparison.Ordinal) || a.StartsWith("sqs:", StringComparison.Ordinal));
         Assert.Equal(3, Json.Resources("AWS::IAM::Role").Count(r => r.Id.Contains("TaskRole", StringComparison.Ordinal)));
     }
@@ -349,4 +350,8 @@ public sealed class DevStackTests(DevStackFixture stack) : IClassFixture<DevStac
     [Fact]
     public void Finding_2_the_database_runs_a_postgres_major_version_rds_offers_for_new_instances() =>
         StackAssertions.TheDatabaseRunsAPostgresMajorRdsOffers(Json);
+
+    [Fact]
+    public void Finding_4_the_worker_may_send_what_it_cannot_process_to_the_dead_letter_queue() =>
+        StackAssertions.TheWorkerMaySendToTheDeadLetterQueue(Json);
 }

@@ -101,4 +101,8 @@ public sealed class ProdStackTests(ProdStackFixture stack) : IClassFixture<ProdS
     [Fact]
     public void Finding_2_the_database_runs_a_postgres_major_version_rds_offers_for_new_instances() =>
         StackAssertions.TheDatabaseRunsAPostgresMajorRdsOffers(Json);
+
+    [Fact]
+    public void Finding_4_the_worker_may_send_what_it_cannot_process_to_the_dead_letter_queue() =>
+        StackAssertions.TheWorkerMaySendToTheDeadLetterQueue(Json);
 }

@@ -40,4 +40,13 @@ internal static class StackAssertions
         Assert.Contains((string?)primary["EngineVersion"], offered);
         Assert.All(instances.Where(i => i.Properties["SourceDBInstanceIdentifier"] is not null), replica => Assert.Null(replica.Properties["EngineVersion"]));
     }
+
+    /// <summary>Finding 4: the Worker sends a message it can never process to the dead-letter queue itself.</summary>
+    public static void TheWorkerMaySendToTheDeadLetterQueue(JsonObject template)
+    {
+        var deadLetters = template.Id("AWS::SQS::Queue", "MessagingDeadLetters");
+        Assert.Contains("sqs:SendMessage", template.ActionsOn(template.Id("AWS::IAM::Role", "WorkerTaskRole"), deadLetters));
+        Assert.DoesNotContain("sqs:SendMessage", template.ActionsOn(template.Id("AWS::IAM::Role", "ApiTaskRole"), deadLetters));
+        Assert.Contains("kms:GenerateDataKey", template.ActionsOf(template.Id("AWS::IAM::Role", "WorkerTaskRole")));
+    }
 }

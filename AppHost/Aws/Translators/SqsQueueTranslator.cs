@@ -105,8 +105,14 @@ public sealed class SqsQueueTranslator(PlatformStack stack) : AwsResourceTransla
         role.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps { Actions = [.. actions], Resources = [queue.QueueArn] }));
         if (deadLetters is not null)
         {
-            // Services hold the dead-letter queue's URL to report on it: reading its attributes is all they may do.
-            role.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps { Actions = ["sqs:GetQueueAttributes"], Resources = [deadLetters.QueueArn] }));
+            // Services hold the dead-letter queue's URL to report on it. A consumer also moves a message that can never
+            // succeed there itself (the Worker's QueueConsumer), which is a send, encrypted with the data key.
+            List<string> deadLetterActions = access.HasFlag(QueueAccess.Consume) ? ["sqs:GetQueueAttributes", "sqs:SendMessage"] : ["sqs:GetQueueAttributes"];
+            role.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps { Actions = [.. deadLetterActions], Resources = [deadLetters.QueueArn] }));
+            if (access.HasFlag(QueueAccess.Consume))
+            {
+                keyActions.Add("kms:GenerateDataKey");
+            }
         }
 
         role.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps { Actions = [.. keyActions.Distinct()], Resources = [Stack.Key.KeyArn] }));
