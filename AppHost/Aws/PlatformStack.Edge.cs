@@ -29,6 +29,13 @@ public sealed partial class PlatformStack
 
     public Distribution Distribution { get; private set; } = null!;
 
+    /// <summary>
+    /// The largest request body the app accepts: the Api's limit (Api/Infrastructure/ApiDefaults.MaxRequestBodyBytes,
+    /// 64 KiB), which the WAF lets through and no more. The rule waf-body-size checks it against what the running
+    /// services report (eng/aws/checks).
+    /// </summary>
+    public const int MaxRequestBodyBytes = 64 * 1024;
+
     private void CreateLoadBalancer()
     {
         LoadBalancerGroup = new SecurityGroup(this, "LoadBalancerSecurityGroup", new SecurityGroupProps
@@ -201,14 +208,23 @@ public sealed partial class PlatformStack
             SampledRequestsEnabled = true,
         };
 
-        CfnWebACL.RuleProperty Managed(string name, int priority) => new()
+        CfnWebACL.RuleProperty Managed(string name, int priority, params string[] countOnly) => new()
         {
             Name = name,
             Priority = priority,
             OverrideAction = new CfnWebACL.OverrideActionProperty { None = new Dictionary<string, object>() },
             Statement = new CfnWebACL.StatementProperty
             {
-                ManagedRuleGroupStatement = new CfnWebACL.ManagedRuleGroupStatementProperty { VendorName = "AWS", Name = name },
+                ManagedRuleGroupStatement = new CfnWebACL.ManagedRuleGroupStatementProperty
+                {
+                    VendorName = "AWS",
+                    Name = name,
+                    RuleActionOverrides = countOnly.Length == 0 ? null : countOnly.Select(rule => (object)new CfnWebACL.RuleActionOverrideProperty
+                    {
+                        Name = rule,
+                        ActionToUse = new CfnWebACL.RuleActionProperty { Count = new CfnWebACL.CountActionProperty() },
+                    }).ToArray(),
+                },
             },
             VisibilityConfig = Visibility(name),
         };
@@ -219,6 +235,15 @@ public sealed partial class PlatformStack
             Description = $"Platform {Settings.StageName}: managed rules and a rate limit in front of CloudFront.",
             DefaultAction = new CfnWebACL.DefaultActionProperty { Allow = new CfnWebACL.AllowActionProperty() },
             VisibilityConfig = Visibility("web-acl"),
+            // CloudFront forwards the first 16 KB of a body to the WAF by default (AWS WAF Developer Guide, "Body
+            // inspection size limits"); the app's largest bodies need the whole of them inspected: 64 KB.
+            AssociationConfig = new CfnWebACL.AssociationConfigProperty
+            {
+                RequestBody = new Dictionary<string, object>
+                {
+                    ["CLOUDFRONT"] = new CfnWebACL.RequestBodyAssociatedResourceTypeConfigProperty { DefaultSizeInspectionLimit = "KB_64" },
+                },
+            },
             Rules = new object[]
             {
                 new CfnWebACL.RuleProperty
@@ -233,8 +258,30 @@ public sealed partial class PlatformStack
                     },
                     VisibilityConfig = Visibility("rate-limit"),
                 },
+                new CfnWebACL.RuleProperty
+                {
+                    // The body limit is the app's own: what the Api accepts (a multipart complete lists up to 500 parts)
+                    // passes, anything larger is refused here. A body longer than the inspection limit counts as larger.
+                    Name = "BodyLargerThanTheAppAccepts",
+                    Priority = 5,
+                    Action = new CfnWebACL.RuleActionProperty { Block = new CfnWebACL.BlockActionProperty() },
+                    Statement = new CfnWebACL.StatementProperty
+                    {
+                        SizeConstraintStatement = new CfnWebACL.SizeConstraintStatementProperty
+                        {
+                            FieldToMatch = new CfnWebACL.FieldToMatchProperty { Body = new CfnWebACL.BodyProperty { OversizeHandling = "MATCH" } },
+                            ComparisonOperator = "GT",
+                            Size = MaxRequestBodyBytes,
+                            TextTransformations = new object[] { new CfnWebACL.TextTransformationProperty { Priority = 0, Type = "NONE" } },
+                        },
+                    },
+                    VisibilityConfig = Visibility("body-size"),
+                },
                 Managed("AWSManagedRulesAmazonIpReputationList", 10),
-                Managed("AWSManagedRulesCommonRuleSet", 20),
+                // The Core rule set's SizeRestrictions_BODY blocks every body over 8 KB (AWS WAF Developer Guide, "Core
+                // rule set (CRS) managed rule group"), which refuses a complete with more than ~130 parts: it only
+                // counts here, and BodyLargerThanTheAppAccepts sets the limit instead.
+                Managed("AWSManagedRulesCommonRuleSet", 20, "SizeRestrictions_BODY"),
                 Managed("AWSManagedRulesKnownBadInputsRuleSet", 30),
             },
         });

@@ -105,4 +105,8 @@ public sealed class ProdStackTests(ProdStackFixture stack) : IClassFixture<ProdS
     [Fact]
     public void Finding_4_the_worker_may_send_what_it_cannot_process_to_the_dead_letter_queue() =>
         StackAssertions.TheWorkerMaySendToTheDeadLetterQueue(Json);
+
+    [Fact]
+    public void Finding_5_the_waf_lets_through_every_body_the_app_accepts_and_blocks_larger_ones() =>
+        StackAssertions.TheWafAdmitsEveryBodyTheAppAccepts(Json);
 }

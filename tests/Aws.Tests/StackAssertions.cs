@@ -49,4 +49,19 @@ internal static class StackAssertions
         Assert.DoesNotContain("sqs:SendMessage", template.ActionsOn(template.Id("AWS::IAM::Role", "ApiTaskRole"), deadLetters));
         Assert.Contains("kms:GenerateDataKey", template.ActionsOf(template.Id("AWS::IAM::Role", "WorkerTaskRole")));
     }
+
+    /// <summary>Finding 5: the WAF lets through every body the app accepts (64 KiB) and blocks larger ones.</summary>
+    public static void TheWafAdmitsEveryBodyTheAppAccepts(JsonObject template)
+    {
+        var acl = template.Single("AWS::WAFv2::WebACL");
+        Assert.Equal("KB_64", (string?)acl["AssociationConfig"]!["RequestBody"]!["CLOUDFRONT"]!["DefaultSizeInspectionLimit"]);
+        var rules = acl["Rules"]!.AsArray();
+        var crs = rules.Single(r => (string?)r!["Statement"]!["ManagedRuleGroupStatement"]?["Name"] == "AWSManagedRulesCommonRuleSet")!;
+        Assert.Contains(crs["Statement"]!["ManagedRuleGroupStatement"]!["RuleActionOverrides"]!.AsArray(),
+            o => (string?)o!["Name"] == "SizeRestrictions_BODY" && o["ActionToUse"]!["Count"] is not null);
+        var size = rules.Single(r => r!["Statement"]!["SizeConstraintStatement"] is not null)!;
+        Assert.NotNull(size["Action"]!["Block"]);
+        Assert.Equal(65536, (int)size["Statement"]!["SizeConstraintStatement"]!["Size"]!);
+        Assert.Equal("GT", (string?)size["Statement"]!["SizeConstraintStatement"]!["ComparisonOperator"]);
+    }
 }
