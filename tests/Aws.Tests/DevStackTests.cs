@@ -42,7 +42,7 @@ public sealed class DevStackTests(DevStackFixture stack) : IClassFixture<DevStac
     }
 
     [Fact]
-    public void The_load_balancer_routes_slash_to_web_and_api_to_api_with_health_checks()
+    public void The_load_balancer_routes_slash_to_web_and_api_to_api_with_liveness_checks()
     {
         Template.HasResourceProperties("AWS::ElasticLoadBalancingV2::Listener", Match.ObjectLike(Props(("Port", 80), ("Protocol", "HTTP"))));
         var webTargets = Json.Id("AWS::ElasticLoadBalancingV2::TargetGroup", "WebTargets");
@@ -54,7 +54,7 @@ public sealed class DevStackTests(DevStackFixture stack) : IClassFixture<DevStac
         Assert.Equal(["/api", "/api/*"], rule["Conditions"]![0]!["PathPatternConfig"]!["Values"]!.AsArray().Select(v => (string)v!));
         Assert.All(Json.Resources("AWS::ElasticLoadBalancingV2::TargetGroup"), tg =>
         {
-            Assert.Equal("/health", (string?)tg.Properties["HealthCheckPath"]);
+            Assert.Equal("/alive", (string?)tg.Properties["HealthCheckPath"]);
             Assert.Equal(8080, (int)tg.Properties["Port"]!);
         });
         // No target group for the worker: it serves no traffic.
@@ -358,4 +358,8 @@ public sealed class DevStackTests(DevStackFixture stack) : IClassFixture<DevStac
     [Fact]
     public void Finding_5_the_waf_lets_through_every_body_the_app_accepts_and_blocks_larger_ones() =>
         StackAssertions.TheWafAdmitsEveryBodyTheAppAccepts(Json);
+
+    [Fact]
+    public void Finding_6_the_load_balancer_and_every_container_probe_liveness_not_the_dependencies() =>
+        StackAssertions.HealthChecksProbeLiveness(Json);
 }

@@ -109,4 +109,8 @@ public sealed class ProdStackTests(ProdStackFixture stack) : IClassFixture<ProdS
     [Fact]
     public void Finding_5_the_waf_lets_through_every_body_the_app_accepts_and_blocks_larger_ones() =>
         StackAssertions.TheWafAdmitsEveryBodyTheAppAccepts(Json);
+
+    [Fact]
+    public void Finding_6_the_load_balancer_and_every_container_probe_liveness_not_the_dependencies() =>
+        StackAssertions.HealthChecksProbeLiveness(Json);
 }

@@ -64,4 +64,17 @@ internal static class StackAssertions
         Assert.Equal(65536, (int)size["Statement"]!["SizeConstraintStatement"]!["Size"]!);
         Assert.Equal("GT", (string?)size["Statement"]!["SizeConstraintStatement"]!["ComparisonOperator"]);
     }
+
+    /// <summary>Finding 6: the load balancer and ECS probe liveness, and every service container has a health check.</summary>
+    public static void HealthChecksProbeLiveness(JsonObject template)
+    {
+        Assert.All(template.Resources("AWS::ElasticLoadBalancingV2::TargetGroup"), tg => Assert.Equal("/alive", (string?)tg.Properties["HealthCheckPath"]));
+        foreach (var service in new[] { "Api", "Worker", "Web" })
+        {
+            var command = string.Join(" ", template.Container(service)["HealthCheck"]!["Command"]!.AsArray().Select(c => (string)c!));
+            Assert.StartsWith("CMD bash -c", command, StringComparison.Ordinal);
+            Assert.Contains("/dev/tcp/127.0.0.1/8080", command, StringComparison.Ordinal);
+            Assert.Contains("GET /alive ", command, StringComparison.Ordinal);
+        }
+    }
 }

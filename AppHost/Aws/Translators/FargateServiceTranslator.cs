@@ -27,7 +27,12 @@ public sealed class FargateServiceTranslator(PlatformStack stack) : AwsResourceT
     /// <summary>The ADOT collector: receives the services' OTLP on localhost and sends traces to X-Ray, metrics to CloudWatch.</summary>
     public const string CollectorImage = "public.ecr.aws/aws-observability/aws-otel-collector:v0.42.0";
 
-    public const string HealthPath = "/health";
+    /// <summary>
+    /// What the load balancer and ECS probe: ServiceDefaults' liveness endpoint (the process answers), not /health
+    /// (every dependency): when Redis or Postgres fails over, a readiness probe would mark every task unhealthy at once
+    /// and ECS would replace them all, turning a dependency's blip into an outage.
+    /// </summary>
+    public const string LivenessPath = "/alive";
 
     /// <summary>The collector's hard memory limit (MiB); the app container gets the rest of the task's memory.</summary>
     private const int CollectorMemory = 256;
@@ -125,6 +130,7 @@ public sealed class FargateServiceTranslator(PlatformStack stack) : AwsResourceT
             Secrets = secrets.ToDictionary(e => e.Key, e => e.Value),
             PortMappings = [new PortMapping { Name = "http", ContainerPort = ServiceConfiguration.ContainerPort, AppProtocol = AppProtocol.Http }],
             Logging = LogDriver.AwsLogs(new AwsLogDriverProps { LogGroup = logs, StreamPrefix = "app" }),
+            HealthCheck = LivenessCheck(),
         });
         app.AddMountPoints(new MountPoint { SourceVolume = "app-tmp", ContainerPath = "/tmp", ReadOnly = false });
         var collector = task.AddContainer("otel-collector", new ContainerDefinitionOptions
@@ -247,7 +253,7 @@ public sealed class FargateServiceTranslator(PlatformStack stack) : AwsResourceT
             DeregistrationDelay = Duration.Seconds(30),
             HealthCheck = new HealthCheck
             {
-                Path = HealthPath,
+                Path = LivenessPath,
                 HealthyHttpCodes = "200",
                 Interval = Duration.Seconds(15),
                 Timeout = Duration.Seconds(5),
@@ -321,6 +327,24 @@ public sealed class FargateServiceTranslator(PlatformStack stack) : AwsResourceT
         Add(taskRole,
             new Suppression("AwsSolutions-IAM5", "X-Ray and cloudwatch:PutMetricData support no resource-level permissions (Resource '*', limited by namespace); bucket objects are granted as '<bucket>/<prefix>*' and the collector's log group as ':*' streams. No action has a wildcard."));
     }
+
+    /// <summary>
+    /// The container's own liveness probe, so ECS replaces a task whose process hangs (the Worker has no load balancer
+    /// to notice). The .NET runtime images carry no curl or wget; bash's /dev/tcp asks Kestrel for the liveness path.
+    /// </summary>
+    private static Amazon.CDK.AWS.ECS.HealthCheck LivenessCheck() => new()
+    {
+        Command =
+        [
+            "CMD", "bash", "-c",
+            $"exec 3<>/dev/tcp/127.0.0.1/{ServiceConfiguration.ContainerPort} && printf 'GET {LivenessPath} HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '",
+        ],
+        Interval = Duration.Seconds(15),
+        Timeout = Duration.Seconds(5),
+        Retries = 3,
+        // The Api migrates the schema before it listens.
+        StartPeriod = Duration.Seconds(60),
+    };
 
     public static bool IsPublic(ProjectResource project) =>
         PublicPaths(project).Count > 0 || project.Annotations.OfType<EndpointAnnotation>().Any(e => e.IsExternal);
