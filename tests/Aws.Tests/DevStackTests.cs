@@ -362,4 +362,8 @@ public sealed class DevStackTests(DevStackFixture stack) : IClassFixture<DevStac
     [Fact]
     public void Finding_6_the_load_balancer_and_every_container_probe_liveness_not_the_dependencies() =>
         StackAssertions.HealthChecksProbeLiveness(Json);
+
+    [Fact]
+    public void Finding_7_tasks_leave_the_service_connect_proxy_its_memory_and_web_starts_after_the_api_it_calls() =>
+        StackAssertions.TasksLeaveTheProxyItsMemoryAndClientsStartAfterTheirServers(Json);
 }

@@ -77,4 +77,19 @@ internal static class StackAssertions
             Assert.Contains("GET /alive ", command, StringComparison.Ordinal);
         }
     }
+
+    /// <summary>Finding 7: container limits leave the Service Connect proxy its 64 MiB; Web starts after the Api it calls.</summary>
+    public static void TasksLeaveTheProxyItsMemoryAndClientsStartAfterTheirServers(JsonObject template)
+    {
+        foreach (var (_, task) in template.Resources("AWS::ECS::TaskDefinition"))
+        {
+            var limits = task["ContainerDefinitions"]!.AsArray().Sum(c => (int?)c!["Memory"] ?? 0);
+            Assert.True(limits + 64 <= int.Parse((string)task["Memory"]!, System.Globalization.CultureInfo.InvariantCulture),
+                $"containers take {limits} MiB of the task's {task["Memory"]}, leaving the Service Connect proxy less than 64 MiB");
+        }
+
+        var web = template.Named("AWS::ECS::Service", "WebService").Id;
+        var dependsOn = ((JsonObject)template["Resources"]![web]!)["DependsOn"]!.AsArray().Select(d => (string)d!);
+        Assert.Contains(template.Named("AWS::ECS::Service", "ApiService").Id, dependsOn);
+    }
 }

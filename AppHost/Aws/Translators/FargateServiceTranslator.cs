@@ -34,11 +34,19 @@ public sealed class FargateServiceTranslator(PlatformStack stack) : AwsResourceT
     /// </summary>
     public const string LivenessPath = "/alive";
 
-    /// <summary>The collector's hard memory limit (MiB); the app container gets the rest of the task's memory.</summary>
+    /// <summary>The collector's hard memory limit (MiB).</summary>
     private const int CollectorMemory = 256;
+
+    /// <summary>
+    /// Memory (MiB) left for the Service Connect proxy ECS adds to every task: "We recommend adding an additional 256
+    /// CPU units and at least 64 MiB of memory to your task CPU and memory for the Service Connect proxy container"
+    /// (Amazon ECS Developer Guide, Service Connect concepts, Proxy resources). The app container gets the rest.
+    /// </summary>
+    private const int ServiceConnectProxyMemory = 64;
 
     private readonly Dictionary<ProjectResource, SecurityGroup> _serviceGroups = [];
     private readonly Dictionary<ProjectResource, FargateService> _services = [];
+    private readonly List<(ProjectResource Client, ProjectResource Server)> _calls = [];
 
     private Cluster? _cluster;
 
@@ -69,6 +77,14 @@ public sealed class FargateServiceTranslator(PlatformStack stack) : AwsResourceT
         foreach (var service in services)
         {
             TranslateService(service, ref priority);
+        }
+
+        // A client of another service through Service Connect is created after it: its tasks resolve the name only if
+        // the server's endpoint exists when they start (Amazon ECS Developer Guide, Service Connect components:
+        // "add dependsOn to the frontend client service" for each backend it connects to).
+        foreach (var (client, server) in _calls)
+        {
+            _services[client].Node.AddDependency(_services[server]);
         }
     }
 
@@ -125,7 +141,7 @@ public sealed class FargateServiceTranslator(PlatformStack stack) : AwsResourceT
             // The .NET images' non-root 'app' user (dotnet publish -t:PublishContainer uses it by default).
             User = "1654",
             ReadonlyRootFilesystem = true,
-            MemoryLimitMiB = Profile.TaskMemoryMiB - CollectorMemory,
+            MemoryLimitMiB = Profile.TaskMemoryMiB - CollectorMemory - ServiceConnectProxyMemory,
             Environment = environment.ToDictionary(e => e.Key, e => e.Value),
             Secrets = secrets.ToDictionary(e => e.Key, e => e.Value),
             PortMappings = [new PortMapping { Name = "http", ContainerPort = ServiceConfiguration.ContainerPort, AppProtocol = AppProtocol.Http }],
@@ -185,6 +201,7 @@ public sealed class FargateServiceTranslator(PlatformStack stack) : AwsResourceT
                 if (callee != project && _serviceGroups.TryGetValue(callee, out var calleeGroup))
                 {
                     calleeGroup.Connections.AllowFrom(_serviceGroups[project], Port.Tcp(ServiceConfiguration.ContainerPort), $"{service.Name} to {callee.Name}");
+                    _calls.Add((project, callee));
                 }
 
                 continue;
