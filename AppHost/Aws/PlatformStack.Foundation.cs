@@ -12,19 +12,46 @@ namespace Platform.AppHost.Aws;
 /// <summary>The fixed foundation: the data key's policy, the network, the access-log bucket, the audit trail, the alarm topic, the outputs.</summary>
 public sealed partial class PlatformStack
 {
+    /// <summary>The audit trail's name, fixed so the key policy can name the trail before it exists.</summary>
+    private string TrailName => $"{StackName}-audit";
+
+    private string TrailArn => $"arn:{Amazon.CDK.Aws.PARTITION}:cloudtrail:{Region}:{Amazon.CDK.Aws.ACCOUNT_ID}:trail/{TrailName}";
+
     /// <summary>AWS services that write encrypted data with the key on our behalf, each limited to this account.</summary>
     private void AllowServicesToUseKey()
     {
+        // CloudTrail, as its documentation's key policy has it ("Configure AWS KMS key policies for CloudTrail"): encrypt
+        // log files under the trail's encryption context, describe the key, and decrypt, which CreateTrail needs when the
+        // trail's bucket uses an S3 Bucket Key. Each only for this stack's trail (aws:SourceArn), which is why the trail
+        // has a fixed name: its ARN is known before the trail exists, without a cycle key → trail → key.
+        var trail = new Dictionary<string, object> { ["aws:SourceArn"] = TrailArn };
         Key.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
         {
             Sid = "CloudTrailEncryptsLogs",
             Principals = [new ServicePrincipal("cloudtrail.amazonaws.com")],
-            Actions = ["kms:GenerateDataKey", "kms:DescribeKey"],
+            Actions = ["kms:GenerateDataKey*"],
             Resources = ["*"],
             Conditions = new Dictionary<string, object>
             {
                 ["StringLike"] = new Dictionary<string, object> { ["kms:EncryptionContext:aws:cloudtrail:arn"] = $"arn:{Amazon.CDK.Aws.PARTITION}:cloudtrail:*:{Amazon.CDK.Aws.ACCOUNT_ID}:trail/*" },
+                ["StringEquals"] = trail,
             },
+        }));
+        Key.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "CloudTrailDescribesKey",
+            Principals = [new ServicePrincipal("cloudtrail.amazonaws.com")],
+            Actions = ["kms:DescribeKey"],
+            Resources = ["*"],
+            Conditions = new Dictionary<string, object> { ["StringEquals"] = trail },
+        }));
+        Key.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "CloudTrailDecryptsWithBucketKey",
+            Principals = [new ServicePrincipal("cloudtrail.amazonaws.com")],
+            Actions = ["kms:Decrypt"],
+            Resources = ["*"],
+            Conditions = new Dictionary<string, object> { ["StringEquals"] = trail },
         }));
         Key.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
         {
@@ -158,6 +185,7 @@ public sealed partial class PlatformStack
             "The trail's integrity is CloudTrail log file validation (signed digest files) plus versioning and a KMS key; Object Lock would make the dev stack undeletable."));
         new Trail(this, "Trail", new TrailProps
         {
+            TrailName = TrailName,
             Bucket = bucket,
             EncryptionKey = Key,
             EnableFileValidation = true,

@@ -117,4 +117,8 @@ public sealed class ProdStackTests(ProdStackFixture stack) : IClassFixture<ProdS
     [Fact]
     public void Finding_7_tasks_leave_the_service_connect_proxy_its_memory_and_web_starts_after_the_api_it_calls() =>
         StackAssertions.TasksLeaveTheProxyItsMemoryAndClientsStartAfterTheirServers(Json);
+
+    [Fact]
+    public void Finding_8_the_data_key_lets_this_trail_describe_it_encrypt_and_decrypt_so_create_trail_succeeds() =>
+        StackAssertions.TheKeyLetsThisTrailDescribeEncryptAndDecrypt(Json);
 }

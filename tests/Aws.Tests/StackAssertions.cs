@@ -92,4 +92,27 @@ internal static class StackAssertions
         var dependsOn = ((JsonObject)template["Resources"]![web]!)["DependsOn"]!.AsArray().Select(d => (string)d!);
         Assert.Contains(template.Named("AWS::ECS::Service", "ApiService").Id, dependsOn);
     }
+
+    /// <summary>
+    /// Finding 8: the data key lets CloudTrail describe it and decrypt (S3 Bucket Key) without an encryption context, and
+    /// encrypt under the trail's context, each only for this stack's trail.
+    /// </summary>
+    public static void TheKeyLetsThisTrailDescribeEncryptAndDecrypt(JsonObject template)
+    {
+        var trail = template.Single("AWS::CloudTrail::Trail");
+        var statements = template.Single("AWS::KMS::Key")["KeyPolicy"]!["Statement"]!.AsArray()
+            .Select(s => s!.AsObject())
+            .Where(s => s["Principal"]?["Service"]?.ToJsonString().Contains("cloudtrail", StringComparison.Ordinal) == true)
+            .ToList();
+        Assert.NotNull(trail["TrailName"]);
+        foreach (var action in new[] { "kms:DescribeKey", "kms:Decrypt" })
+        {
+            var statement = Assert.Single(statements, s => s.Actions().Contains(action));
+            Assert.Null(statement["Condition"]!["StringLike"]);
+            Assert.Contains(":trail/", statement["Condition"]!["StringEquals"]!["aws:SourceArn"]!.ToJsonString(), StringComparison.Ordinal);
+        }
+
+        var encrypt = Assert.Single(statements, s => s.Actions().Contains("kms:GenerateDataKey*"));
+        Assert.NotNull(encrypt["Condition"]!["StringLike"]!["kms:EncryptionContext:aws:cloudtrail:arn"]);
+    }
 }
