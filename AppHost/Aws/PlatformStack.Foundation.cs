@@ -153,7 +153,7 @@ public sealed partial class PlatformStack
                     AbortIncompleteMultipartUploadAfter = Duration.Days(1),
                 },
             ],
-            RemovalPolicy = DataRemovalPolicy,
+            RemovalPolicy = BucketRemovalPolicy,
         });
         SendEventsToEventBridge(bucket);
         Add(bucket,
@@ -178,7 +178,7 @@ public sealed partial class PlatformStack
             ServerAccessLogsBucket = LogsBucket,
             ServerAccessLogsPrefix = "s3/audit/",
             LifecycleRules = [new LifecycleRule { Id = "ExpireTrail", Expiration = Duration.Days(Profile.AuditTrailDays), NoncurrentVersionExpiration = Duration.Days(30) }],
-            RemovalPolicy = DataRemovalPolicy,
+            RemovalPolicy = BucketRemovalPolicy,
         });
         SendEventsToEventBridge(bucket);
         Add(bucket, new Suppression("CT.S3.PR.9",

@@ -93,6 +93,13 @@ public sealed partial class PlatformStack : Stack
     /// <summary>What happens to keys, log groups and similar data when the stack goes: kept in prod, gone in dev.</summary>
     public RemovalPolicy DataRemovalPolicy => Profile.RetainDataOnDelete ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
+    /// <summary>
+    /// Buckets outlive the stack in every stage: CloudFormation deletes only empty buckets, so a bucket it owned would
+    /// make <c>cdk destroy</c> fail the moment it held an object, and emptying it needs a Lambda-backed custom resource
+    /// (an asset) this stack avoids. In dev, eng/aws/destroy.sh deletes the stack and then empties and removes them.
+    /// </summary>
+    public static RemovalPolicy BucketRemovalPolicy => RemovalPolicy.RETAIN;
+
     public SubnetSelection AppSubnets => new() { SubnetGroupName = "app" };
 
     public SubnetSelection DataSubnets => new() { SubnetGroupName = "data" };

@@ -21,7 +21,7 @@ public sealed record StageProfile
     /// <summary>CloudFormation termination protection, RDS and load balancer deletion protection.</summary>
     public required bool DeletionProtection { get; init; }
 
-    /// <summary>Keys, log groups and database snapshots outlive the stack (buckets always do: README, "Destroying dev").</summary>
+    /// <summary>Keys, log groups and a final database snapshot outlive the stack (buckets always do: <see cref="PlatformStack.BucketRemovalPolicy"/>).</summary>
     public required bool RetainDataOnDelete { get; init; }
 
     /// <summary>Days a deleted KMS key can still be recovered.</summary>

@@ -370,4 +370,15 @@ public sealed class DevStackTests(DevStackFixture stack) : IClassFixture<DevStac
     [Fact]
     public void Finding_8_the_data_key_lets_this_trail_describe_it_encrypt_and_decrypt_so_create_trail_succeeds() =>
         StackAssertions.TheKeyLetsThisTrailDescribeEncryptAndDecrypt(Json);
+
+    [Fact]
+    public void Finding_10_dev_retains_its_buckets_so_cdk_destroy_never_stops_at_a_non_empty_one()
+    {
+        // eng/aws/destroy.sh removes them once the stack is gone (AccountScriptsTests); the rest of dev goes with it.
+        var buckets = Json["Resources"]!.AsObject().Where(r => (string?)r.Value!["Type"] == "AWS::S3::Bucket").ToList();
+        Assert.Equal(3, buckets.Count);
+        Assert.All(buckets, b => Assert.Equal("Retain", (string?)b.Value!["DeletionPolicy"]));
+        Assert.False((bool)Json.Named("AWS::RDS::DBInstance", "PostgresServer").Properties["DeletionProtection"]!);
+        Assert.Equal("Delete", (string?)Json["Resources"]![Json.Id("AWS::KMS::Key", "DataKey")]!["DeletionPolicy"]);
+    }
 }

@@ -80,7 +80,7 @@ public sealed class S3BucketTranslator(PlatformStack stack) : AwsResourceTransla
                     MaxAge = 600,
                 },
             ],
-            RemovalPolicy = Stack.DataRemovalPolicy,
+            RemovalPolicy = PlatformStack.BucketRemovalPolicy,
         });
         // Object events on EventBridge, for whatever reacts to uploads next.
         PlatformStack.SendEventsToEventBridge(bucket);
