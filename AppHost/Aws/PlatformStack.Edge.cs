@@ -29,6 +29,9 @@ public sealed partial class PlatformStack
 
     public Distribution Distribution { get; private set; } = null!;
 
+    /// <summary>The load balancer as CloudFront's origin (the default behavior's), for behaviors that add caching to it.</summary>
+    public IOrigin SiteOrigin { get; private set; } = null!;
+
     /// <summary>
     /// The largest request body the app accepts: the Api's limit (Api/Infrastructure/ApiDefaults.MaxRequestBodyBytes,
     /// 64 KiB), which the WAF lets through and no more. The rule waf-body-size checks it against what the running
@@ -135,6 +138,7 @@ public sealed partial class PlatformStack
             site = new LoadBalancerV2Origin(LoadBalancer, new LoadBalancerV2OriginProps { ProtocolPolicy = OriginProtocolPolicy.HTTP_ONLY });
         }
 
+        SiteOrigin = site;
         Distribution = new Distribution(this, "Cdn", new DistributionProps
         {
             Comment = $"Platform {Settings.StageName}",

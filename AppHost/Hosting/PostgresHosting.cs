@@ -26,7 +26,7 @@ public static class PostgresHosting
         var serverName = $"{name}-server";
 
         IResourceBuilder<IResourceWithConnectionString> server = LocalRuntime.PublishesAwsStack(builder)
-            ? builder.AddResource(new RdsPostgresResource(serverName)).WithAnnotation(AwsFormAnnotation.Of<RdsPostgresTranslator>())
+            ? builder.AddResource(new RdsPostgresResource(serverName)).PublishAsRdsPostgres()
             : LocalRuntime.For(builder).ServerKind switch
             {
                 LocalRuntimeKind.Containers => builder.AddPostgres(serverName)

@@ -17,7 +17,7 @@ public static class RedisHosting
         PlatformDefaults.Apply(builder);
         if (LocalRuntime.PublishesAwsStack(builder))
         {
-            return builder.AddResource(new ElastiCacheRedisResource(name)).WithAnnotation(AwsFormAnnotation.Of<ElastiCacheRedisTranslator>());
+            return builder.AddResource(new ElastiCacheRedisResource(name)).PublishAsElastiCacheRedis();
         }
 
         return LocalRuntime.For(builder).ServerKind switch

@@ -21,7 +21,7 @@ public static class S3BucketHosting
         {
             return builder.AddRealAwsResource(new S3BucketResource(name, bucketName, emulator: null), "S3Bucket", "Folder",
                 new("BucketName", bucketName), r => [r.BucketNameOutput])
-                .WithAnnotation(AwsFormAnnotation.Of<S3BucketTranslator>());
+                .PublishAsS3Bucket();
         }
 
         var bucket = new S3BucketResource(name, bucketName, emulator.Resource);

@@ -24,7 +24,7 @@ public static class SqsQueueHosting
             return builder.AddRealAwsResource(new SqsQueueResource(name, queueName, emulator: null), "SqsQueue", "MailInbox",
                 new("QueueName", queueName),
                 r => r.MaxReceiveCount is null ? [r.QueueUrlOutput] : [r.QueueUrlOutput, r.DeadLetterQueueUrlOutput])
-                .WithAnnotation(AwsFormAnnotation.Of<SqsQueueTranslator>());
+                .PublishAsSqsQueue();
         }
 
         var queue = new SqsQueueResource(name, queueName, emulator.Resource);

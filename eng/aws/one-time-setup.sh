@@ -4,8 +4,8 @@
 #   1. The ECS service-linked role (AWSServiceRoleForECS). An account where ECS never ran lacks it, and the first deploy
 #      can fail with "Unable to assume the service linked role".
 #   2. The RSA key pair CloudFront signed URLs are made with (thumbnails and previews): the private key as the Secrets
-#      Manager secret Platform-<stage>/media-signing/private-key (the Api reads it as an ECS secret), the public key as
-#      the SSM parameter /Platform-<stage>/media-signing/public-key (the stack's MediaSigningPublicKey parameter reads it
+#      Manager secret Platform-<stage>/edge-signing/private-key (the Api reads it as an ECS secret), the public key as
+#      the SSM parameter /Platform-<stage>/edge-signing/public-key (the stack's EdgeSigningPublicKey parameter reads it
 #      at deploy time into the CloudFront key group). The stack cannot make the pair itself without a Lambda-backed
 #      custom resource, and a key never belongs in the repository.
 # Idempotent: whatever exists is left as it is.
@@ -17,8 +17,8 @@ command -v aws >/dev/null || { echo "the AWS CLI v2 is needed (Debian: apt-get i
 command -v openssl >/dev/null || { echo "openssl is needed to make the media signing key" >&2; exit 1; }
 region="${AWS_REGION:-us-east-1}"
 stack="Platform-$stage"
-secret="$stack/media-signing/private-key"
-parameter="/$stack/media-signing/public-key"
+secret="$stack/edge-signing/private-key"
+parameter="/$stack/edge-signing/public-key"
 
 if aws iam get-role --role-name AWSServiceRoleForECS >/dev/null 2>&1; then
   echo "ECS service-linked role: exists"

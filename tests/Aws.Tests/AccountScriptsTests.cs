@@ -42,8 +42,8 @@ public sealed class AccountScriptsTests : IDisposable
         var (exit, _) = await RunAsync("one-time-setup.sh", "dev");
 
         Assert.Equal(0, exit);
-        Assert.Contains(Calls, c => c.StartsWith("secretsmanager create-secret --region us-east-1 --name Platform-dev/media-signing/private-key ", StringComparison.Ordinal));
-        Assert.Contains(Calls, c => c.StartsWith("ssm put-parameter --region us-east-1 --name /Platform-dev/media-signing/public-key --type String ", StringComparison.Ordinal));
+        Assert.Contains(Calls, c => c.StartsWith("secretsmanager create-secret --region us-east-1 --name Platform-dev/edge-signing/private-key ", StringComparison.Ordinal));
+        Assert.Contains(Calls, c => c.StartsWith("ssm put-parameter --region us-east-1 --name /Platform-dev/edge-signing/public-key --type String ", StringComparison.Ordinal));
         using var privateKey = RSA.Create();
         privateKey.ImportFromPem(File.ReadAllText(Path.Combine(_stub, "private.pem")));
         var publicPem = File.ReadAllText(Path.Combine(_stub, "public.pem"));

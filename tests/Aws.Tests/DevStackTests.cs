@@ -51,7 +51,7 @@ public sealed class DevStackTests(DevStackFixture stack) : IClassFixture<DevStac
         Assert.Equal(webTargets, (string?)listener["DefaultActions"]![0]!["TargetGroupArn"]!["Ref"]);
         var rule = Json.Single("AWS::ElasticLoadBalancingV2::ListenerRule");
         Assert.Equal(apiTargets, (string?)rule["Actions"]![0]!["TargetGroupArn"]!["Ref"]);
-        Assert.Equal(["/api", "/api/*"], rule["Conditions"]![0]!["PathPatternConfig"]!["Values"]!.AsArray().Select(v => (string)v!));
+        Assert.Equal(["/api", "/api/*", "/openapi", "/openapi/*"], rule["Conditions"]![0]!["PathPatternConfig"]!["Values"]!.AsArray().Select(v => (string)v!));
         Assert.All(Json.Resources("AWS::ElasticLoadBalancingV2::TargetGroup"), tg =>
         {
             Assert.Equal("/alive", (string?)tg.Properties["HealthCheckPath"]);
@@ -201,8 +201,7 @@ public sealed class DevStackTests(DevStackFixture stack) : IClassFixture<DevStac
         var distribution = Json.Single("AWS::CloudFront::Distribution")["DistributionConfig"]!;
         Assert.Equal(Json.Id("AWS::WAFv2::WebACL", "WebAcl"), (string?)distribution["WebACLId"]!["Fn::GetAtt"]![0]);
         Assert.Equal("redirect-to-https", (string?)distribution["DefaultCacheBehavior"]!["ViewerProtocolPolicy"]);
-        var media = Assert.Single(distribution["CacheBehaviors"]!.AsArray());
-        Assert.Equal("/media/*", (string?)media!["PathPattern"]);
+        Assert.Equal(["/_edge/*", "/css/*", "/js/*"], distribution["CacheBehaviors"]!.AsArray().Select(b => (string)b!["PathPattern"]!).Order(StringComparer.Ordinal));
         Template.ResourceCountIs("AWS::CloudFront::OriginAccessControl", 1);
         Assert.NotNull(distribution["Logging"]);
 
@@ -381,4 +380,12 @@ public sealed class DevStackTests(DevStackFixture stack) : IClassFixture<DevStac
         Assert.False((bool)Json.Named("AWS::RDS::DBInstance", "PostgresServer").Properties["DeletionProtection"]!);
         Assert.Equal("Delete", (string?)Json["Resources"]![Json.Id("AWS::KMS::Key", "DataKey")]!["DeletionPolicy"]);
     }
+
+    [Fact]
+    public void Finding_3_thumbnails_go_through_a_signed_edge_path_that_shadows_no_page_and_serves_no_original() =>
+        StackAssertions.MediaGoesThroughASignedEdgePathOnly(Json, "Platform-dev");
+
+    [Fact]
+    public void Finding_11_static_assets_are_cached_at_the_edge_per_version() =>
+        StackAssertions.StaticAssetsAreCachedAtTheEdge(Json);
 }

@@ -121,4 +121,12 @@ public sealed class ProdStackTests(ProdStackFixture stack) : IClassFixture<ProdS
     [Fact]
     public void Finding_8_the_data_key_lets_this_trail_describe_it_encrypt_and_decrypt_so_create_trail_succeeds() =>
         StackAssertions.TheKeyLetsThisTrailDescribeEncryptAndDecrypt(Json);
+
+    [Fact]
+    public void Finding_3_thumbnails_go_through_a_signed_edge_path_that_shadows_no_page_and_serves_no_original() =>
+        StackAssertions.MediaGoesThroughASignedEdgePathOnly(Json, "Platform-prod");
+
+    [Fact]
+    public void Finding_11_static_assets_are_cached_at_the_edge_per_version() =>
+        StackAssertions.StaticAssetsAreCachedAtTheEdge(Json);
 }

@@ -115,4 +115,69 @@ internal static class StackAssertions
         var encrypt = Assert.Single(statements, s => s.Actions().Contains("kms:GenerateDataKey*"));
         Assert.NotNull(encrypt["Condition"]!["StringLike"]!["kms:EncryptionContext:aws:cloudtrail:arn"]);
     }
+
+    /// <summary>
+    /// Finding 3: thumbnails and previews go through a dedicated edge path that no page of the app uses, only with a
+    /// CloudFront signed URL, only for their own keys, cached one URL window; Web's /media/{id} pages stay Web's.
+    /// </summary>
+    public static void MediaGoesThroughASignedEdgePathOnly(JsonObject template, string stackName)
+    {
+        var distribution = template.Single("AWS::CloudFront::Distribution")["DistributionConfig"]!;
+        var behaviors = distribution["CacheBehaviors"]!.AsArray().Select(b => b!.AsObject()).ToList();
+        Assert.DoesNotContain(behaviors, b => ((string)b["PathPattern"]!).StartsWith("/media", StringComparison.Ordinal));
+        var edge = Assert.Single(behaviors, b => (string?)b["PathPattern"] == "/_edge/*");
+        Assert.Equal(template.Id("AWS::CloudFront::KeyGroup", "EdgeSigningKeyGroup"), (string?)edge["TrustedKeyGroups"]![0]!["Ref"]);
+        Assert.Equal(["GET", "HEAD"], edge["AllowedMethods"]!.AsArray().Select(m => (string)m!));
+        var function = Assert.Single(edge["FunctionAssociations"]!.AsArray());
+        Assert.Equal("viewer-request", (string?)function!["EventType"]);
+        var code = template.Single("AWS::CloudFront::Function")["FunctionCode"]!.ToString();
+        Assert.Contains("var prefix = '/_edge/';", code, StringComparison.Ordinal);
+        Assert.Contains(@"/^media\/[^/]+\/[^/]+\/thumb-[^/]+\.webp$/", code, StringComparison.Ordinal);
+        Assert.Contains("statusCode: 404", code, StringComparison.Ordinal);
+
+        var cache = template["Resources"]![(string)edge["CachePolicyId"]!["Ref"]!]!["Properties"]!["CachePolicyConfig"]!;
+        Assert.Equal(3600, (int)cache["MinTTL"]!);
+        Assert.Equal(3600, (int)cache["DefaultTTL"]!);
+        Assert.Equal(3600, (int)cache["MaxTTL"]!);
+        Assert.Equal("none", (string?)cache["ParametersInCacheKeyAndForwardedToOrigin"]!["QueryStringsConfig"]!["QueryStringBehavior"]);
+
+        // The bucket lets CloudFront read the delivered keys and nothing else.
+        var storage = template.Id("AWS::S3::Bucket", "Storage");
+        var bucketPolicy = template.Resources("AWS::S3::BucketPolicy").Single(p => (string?)p.Properties["Bucket"]!["Ref"] == storage).Properties;
+        var deny = Assert.Single(bucketPolicy["PolicyDocument"]!["Statement"]!.AsArray(), s => (string?)s!["Sid"] == "CloudFrontReadsOnlyDeliveredObjects")!;
+        Assert.Equal("Deny", (string?)deny["Effect"]);
+        Assert.Contains("/media/*/*/thumb-*.webp", deny["NotResource"]!.ToJsonString(), StringComparison.Ordinal);
+
+        // The Api gets the contract's keys (MediaDelivery), the private key only as an ECS secret.
+        var api = template.Container("Api");
+        var environment = api.Environment();
+        Assert.EndsWith("/_edge", environment["MediaDelivery__CloudFront__BaseUrl"]!.ToJsonString().TrimEnd('"', ']', '}'), StringComparison.Ordinal);
+        Assert.Equal(template.Id("AWS::CloudFront::PublicKey", "EdgeSigningKey"), (string?)environment["MediaDelivery__CloudFront__KeyPairId"]!["Ref"]);
+        Assert.Equal("01:00:00", (string?)environment["MediaDelivery__UrlWindow"]);
+        Assert.Contains($"secret:{stackName}/edge-signing/private-key", api.Secrets()["MediaDelivery__CloudFront__PrivateKey"]!.ToJsonString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(environment.Keys, k => k.Contains("PrivateKey", StringComparison.Ordinal));
+
+        // What eng/aws/one-time-setup.sh makes is what the stack reads.
+        Assert.Equal($"/{stackName}/edge-signing/public-key", (string?)template["Parameters"]!["EdgeSigningPublicKey"]!["Default"]);
+        Assert.Equal("AWS::SSM::Parameter::Value<String>", (string?)template["Parameters"]!["EdgeSigningPublicKey"]!["Type"]);
+        var script = File.ReadAllText(Path.Combine(Synthesis.RepositoryRoot, "eng", "aws", "one-time-setup.sh"));
+        Assert.Contains("secret=\"$stack/edge-signing/private-key\"", script, StringComparison.Ordinal);
+        Assert.Contains("parameter=\"/$stack/edge-signing/public-key\"", script, StringComparison.Ordinal);
+    }
+
+    /// <summary>Finding 11: the site's static files are cached at the edge, one entry per version ('v').</summary>
+    public static void StaticAssetsAreCachedAtTheEdge(JsonObject template)
+    {
+        var behaviors = template.Single("AWS::CloudFront::Distribution")["DistributionConfig"]!["CacheBehaviors"]!.AsArray().Select(b => b!.AsObject()).ToList();
+        foreach (var folder in new[] { "/css/*", "/js/*" })
+        {
+            var behavior = Assert.Single(behaviors, b => (string?)b["PathPattern"] == folder);
+            var cache = template["Resources"]![(string)behavior["CachePolicyId"]!["Ref"]!]!["Properties"]!["CachePolicyConfig"]!;
+            Assert.True((int)cache["MinTTL"]! >= 86400);
+            var keys = cache["ParametersInCacheKeyAndForwardedToOrigin"]!;
+            Assert.Equal("whitelist", (string?)keys["QueryStringsConfig"]!["QueryStringBehavior"]);
+            Assert.Equal(["v"], keys["QueryStringsConfig"]!["QueryStrings"]!.AsArray().Select(q => (string)q!));
+            Assert.Equal(["GET", "HEAD"], behavior["AllowedMethods"]!.AsArray().Select(m => (string)m!));
+        }
+    }
 }

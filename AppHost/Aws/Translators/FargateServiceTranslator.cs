@@ -1,4 +1,5 @@
 using Amazon.CDK;
+using Amazon.CDK.AWS.CloudFront;
 using Amazon.CDK.AWS.CloudWatch;
 using Amazon.CDK.AWS.EC2;
 using Amazon.CDK.AWS.ECR;
@@ -295,6 +296,7 @@ public sealed class FargateServiceTranslator(PlatformStack stack) : AwsResourceT
         else
         {
             Stack.Listener.AddAction($"{id}Default", new AddApplicationActionProps { Action = ListenerAction.Forward([targetGroup]) });
+            CacheStaticAssetsAtTheEdge(service);
         }
 
         scaling.ScaleOnRequestCount("Requests", new RequestCountScalingProps
@@ -319,6 +321,50 @@ public sealed class FargateServiceTranslator(PlatformStack stack) : AwsResourceT
         Stack.Watch(errors, $"{service.Name} 5xx rate", ComparisonOperator.GREATER_THAN_THRESHOLD, 5, $"More than 5 % of {service.Name}'s responses are 5xx.", evaluationPeriods: 5);
         Stack.Watch(targetGroup.Metrics.TargetResponseTime(new Amazon.CDK.AWS.CloudWatch.MetricOptions { Statistic = "p99", Period = Duration.Minutes(1) }),
             $"{service.Name} latency p99", ComparisonOperator.GREATER_THAN_THRESHOLD, 2, $"{service.Name}'s p99 latency is above 2 s.", evaluationPeriods: 5);
+    }
+
+    /// <summary>
+    /// The site's static files at the edge: a behavior per top-level folder of the project's wwwroot (css, js), cached
+    /// and keyed by the 'v' query string asp-append-version adds, so a deploy with new files gets new cache entries.
+    /// The minimum TTL of a day overrides the no-cache MapStaticAssets sends for names without a fingerprint.
+    /// </summary>
+    private void CacheStaticAssetsAtTheEdge(PublishedService service)
+    {
+        var projectPath = service.Resource.Annotations.OfType<IProjectMetadata>().Single().ProjectPath;
+        var wwwroot = Path.Combine(Path.GetDirectoryName(projectPath)!, "wwwroot");
+        if (!Directory.Exists(wwwroot))
+        {
+            return;
+        }
+
+        var folders = Directory.GetDirectories(wwwroot).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        if (folders.Count == 0)
+        {
+            return;
+        }
+
+        var policy = new CachePolicy(Stack, "StaticAssetsCache", new CachePolicyProps
+        {
+            Comment = "Static files of the site: a day at least, a year at most, one entry per version",
+            MinTtl = Duration.Days(1),
+            DefaultTtl = Duration.Days(1),
+            MaxTtl = Duration.Days(365),
+            QueryStringBehavior = CacheQueryStringBehavior.AllowList("v"),
+            HeaderBehavior = CacheHeaderBehavior.None(),
+            CookieBehavior = CacheCookieBehavior.None(),
+            EnableAcceptEncodingGzip = true,
+            EnableAcceptEncodingBrotli = true,
+        });
+        foreach (var folder in folders)
+        {
+            Stack.Distribution.AddBehavior($"/{folder}/*", Stack.SiteOrigin, new AddBehaviorOptions
+            {
+                ViewerProtocolPolicy = ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                AllowedMethods = AllowedMethods.ALLOW_GET_HEAD,
+                CachePolicy = policy,
+                Compress = true,
+            });
+        }
     }
 
     /// <summary>What the ADOT collector writes: X-Ray segments and CloudWatch metrics (neither has resource-level permissions).</summary>

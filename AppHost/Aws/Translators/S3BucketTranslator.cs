@@ -3,6 +3,7 @@ using Amazon.CDK.AWS.CloudFront;
 using Amazon.CDK.AWS.CloudFront.Origins;
 using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.S3;
+using Amazon.CDK.AWS.SecretsManager;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using static Platform.AppHost.Aws.PolicySuppressions;
@@ -12,7 +13,8 @@ namespace Platform.AppHost.Aws.Translators;
 /// <summary>
 /// <see cref="S3BucketResource"/> → a private S3 bucket (KMS with a bucket key, versioning, TLS only, access logs,
 /// lifecycle, CORS for the site's origin). A referencing service's task role gets exactly the object actions its
-/// <see cref="BucketAccessAnnotation"/> names (the data plane when none does); the output is the bucket's name.
+/// <see cref="BucketAccessAnnotation"/> names (the data plane when none does); the output is the bucket's name. With a
+/// <see cref="SignedEdgeDeliveryAnnotation"/>, the delivered objects are also served by CloudFront to signed URLs.
 /// </summary>
 public sealed class S3BucketTranslator(PlatformStack stack) : AwsResourceTranslator<S3BucketResource>(stack)
 {
@@ -27,15 +29,12 @@ public sealed class S3BucketTranslator(PlatformStack stack) : AwsResourceTransla
             TranslateBucket(resource);
         }
 
-        foreach (var (resource, bucket) in _buckets.OrderBy(b => b.Key.Name, StringComparer.Ordinal))
+        foreach (var resource in resources)
         {
-            Stack.Distribution.AddBehavior($"/{resource.BucketName}/*", S3BucketOrigin.WithOriginAccessControl(bucket), new AddBehaviorOptions
+            if (resource.Annotations.OfType<SignedEdgeDeliveryAnnotation>().SingleOrDefault() is { } delivery)
             {
-                ViewerProtocolPolicy = ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-                AllowedMethods = AllowedMethods.ALLOW_GET_HEAD,
-                CachePolicy = CachePolicy.CACHING_OPTIMIZED,
-                Compress = true,
-            });
+                DeliverThroughEdge(resource, _buckets[resource], delivery);
+            }
         }
     }
 
@@ -88,6 +87,125 @@ public sealed class S3BucketTranslator(PlatformStack stack) : AwsResourceTransla
             "People delete their own media, which Object Lock would forbid; versioning with noncurrent-version expiry protects against accidental deletes and overwrites."));
         _buckets[resource] = bucket;
         Stack.Configuration.RegisterOutput(resource.BucketNameOutput, new PlainTaskValue(bucket.BucketName));
+    }
+
+    /// <summary>
+    /// Signed delivery through CloudFront (README, "Media through CloudFront"): a behavior at <c>{edgePath}/*</c> that
+    /// requires CloudFront signed URLs (the stack's key group), whose viewer-request function turns
+    /// <c>{edgePath}/{key}</c> into the object key and answers 404 for any key that is not a delivered one, an origin
+    /// access control the bucket policy lets read the delivered keys and nothing else, and a cache policy that keeps
+    /// the signature out of the cache key and an object no longer than one URL window.
+    /// </summary>
+    private void DeliverThroughEdge(S3BucketResource resource, Bucket bucket, SignedEdgeDeliveryAnnotation delivery)
+    {
+        var id = ServiceConfiguration.Sanitize(resource.Name);
+        var (keyGroup, publicKey, privateKey) = SigningKey();
+        var window = Duration.Seconds(delivery.UrlWindow.TotalSeconds);
+        var rewrite = new Amazon.CDK.AWS.CloudFront.Function(Stack, $"{id}EdgeKeys", new FunctionProps
+        {
+            Comment = $"{resource.Name}: {delivery.EdgePath}/<key> to <key>, for delivered keys only",
+            Runtime = FunctionRuntime.JS_2_0,
+            Code = FunctionCode.FromInline(EdgeFunctionCode(delivery)),
+        });
+        var cache = new CachePolicy(Stack, $"{id}EdgeCache", new CachePolicyProps
+        {
+            Comment = $"{resource.Name}: one URL window at the edge; signature parameters out of the key",
+            // The objects are served with Cache-Control: private, which CloudFront caches only for the minimum TTL:
+            // minimum, default and maximum are the URL window, so a deleted item's thumbnail leaves the edge within it.
+            MinTtl = window,
+            DefaultTtl = window,
+            MaxTtl = window,
+            QueryStringBehavior = CacheQueryStringBehavior.None(),
+            HeaderBehavior = CacheHeaderBehavior.None(),
+            CookieBehavior = CacheCookieBehavior.None(),
+        });
+        Stack.Distribution.AddBehavior($"{delivery.EdgePath}/*", S3BucketOrigin.WithOriginAccessControl(bucket, new S3BucketOriginWithOACProps
+        {
+            OriginAccessLevels = [AccessLevel.READ],
+        }), new AddBehaviorOptions
+        {
+            ViewerProtocolPolicy = ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+            AllowedMethods = AllowedMethods.ALLOW_GET_HEAD,
+            CachePolicy = cache,
+            TrustedKeyGroups = [keyGroup],
+            FunctionAssociations = [new FunctionAssociation { Function = rewrite, EventType = FunctionEventType.VIEWER_REQUEST }],
+            // WebP is compressed already.
+            Compress = false,
+        });
+        // The origin access control's grant (added with it) covers every object; CloudFront may read only the delivered ones.
+        bucket.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "CloudFrontReadsOnlyDeliveredObjects",
+            Effect = Effect.DENY,
+            Principals = [new ServicePrincipal("cloudfront.amazonaws.com")],
+            Actions = ["s3:GetObject"],
+            NotResources = [.. delivery.ObjectPatterns.Select(bucket.ArnForObjects)],
+        }));
+
+        Stack.Configuration.RegisterOutput(delivery.BaseUrl, new PlainTaskValue($"{Stack.PublicUrl}{delivery.EdgePath}"));
+        Stack.Configuration.RegisterOutput(delivery.KeyPairId, new PlainTaskValue(publicKey.PublicKeyId));
+        Stack.Configuration.RegisterOutput(delivery.PrivateKey, new SecretTaskValue(privateKey, null));
+    }
+
+    private (KeyGroup KeyGroup, PublicKey PublicKey, ISecret PrivateKey)? _signingKey;
+
+    /// <summary>
+    /// The stack's CloudFront key pair, made once per account and stage by eng/aws/one-time-setup.sh (the stack cannot
+    /// make an RSA key without a Lambda): the public key from SSM at deploy time, the private key a Secrets Manager secret.
+    /// </summary>
+    private (KeyGroup KeyGroup, PublicKey PublicKey, ISecret PrivateKey) SigningKey()
+    {
+        if (_signingKey is { } made)
+        {
+            return made;
+        }
+
+        var parameter = new CfnParameter(Stack, "EdgeSigningPublicKey", new CfnParameterProps
+        {
+            Type = "AWS::SSM::Parameter::Value<String>",
+            Default = EdgeSigningPublicKeyParameter(Stack.StackName),
+            Description = "The SSM parameter holding the PEM public key CloudFront checks signed media URLs with (eng/aws/one-time-setup.sh makes it).",
+        });
+        var publicKey = new PublicKey(Stack, "EdgeSigningKey", new PublicKeyProps
+        {
+            EncodedKey = parameter.ValueAsString,
+            Comment = $"{Stack.StackName}: signs the URLs of media delivered through CloudFront",
+        });
+        var keyGroup = new KeyGroup(Stack, "EdgeSigningKeyGroup", new KeyGroupProps { Items = [publicKey] });
+        var privateKey = Secret.FromSecretNameV2(Stack, "EdgeSigningPrivateKey", EdgeSigningPrivateKeySecret(Stack.StackName));
+        _signingKey = (keyGroup, publicKey, privateKey);
+        return _signingKey.Value;
+    }
+
+    public static string EdgeSigningPublicKeyParameter(string stackName) => $"/{stackName}/edge-signing/public-key";
+
+    public static string EdgeSigningPrivateKeySecret(string stackName) => $"{stackName}/edge-signing/private-key";
+
+    /// <summary>
+    /// The viewer-request function (cloudfront-js-2.0): strips the edge path, and lets a request through only for a key
+    /// the delivery names (each '*' one path segment); anything else is a 404, never an S3 request.
+    /// </summary>
+    private static string EdgeFunctionCode(SignedEdgeDeliveryAnnotation delivery)
+    {
+        var patterns = string.Join(", ", delivery.ObjectPatterns.Select(p =>
+            "/^" + string.Join("[^/]+", p.Split('*').Select(part => System.Text.RegularExpressions.Regex.Escape(part).Replace("/", "\\/", StringComparison.Ordinal))) + "$/"));
+        return $$"""
+            function handler(event) {
+              var request = event.request;
+              var prefix = '{{delivery.EdgePath}}/';
+              var delivered = [{{patterns}}];
+              if (request.uri.indexOf(prefix) === 0) {
+                var key = request.uri.substring(prefix.length);
+                for (var i = 0; i < delivered.length; i++) {
+                  if (delivered[i].test(key)) {
+                    request.uri = '/' + key;
+                    return request;
+                  }
+                }
+              }
+              return { statusCode: 404, statusDescription: 'Not Found' };
+            }
+            """;
     }
 
     public override void Grant(S3BucketResource resource, ProjectResource service, IRole taskRole)

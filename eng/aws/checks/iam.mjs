@@ -272,7 +272,10 @@ function agentCalls(stack, service) {
   for (const container of service.containers) {
     for (const secret of container.Secrets ?? []) {
       // valueFrom is the secret's ARN, optionally ':<json-key>:<version-stage>:<version-id>' after it.
-      const arn = String(stack.resolve(secret.ValueFrom)).replace(/^(arn:aws:secretsmanager:[^:]+:\d+:secret:[^:]+)(:.*)?$/, "$1");
+      // valueFrom may also be a partial ARN (a secret named, not made, by the stack): the request names the secret's
+      // full ARN, which ends in '-' and six random characters.
+      let arn = String(stack.resolve(secret.ValueFrom)).replace(/^(arn:aws:secretsmanager:[^:]+:\d+:secret:[^:]+)(:.*)?$/, "$1");
+      if (!/-[A-Za-z0-9]{6}$/.test(arn)) arn += "-AbCdEf";
       const secretId = Stack.target(secret.ValueFrom) ?? Stack.target(secret.ValueFrom?.["Fn::Join"]?.[1]?.find((p) => Stack.target(p)));
       calls.push({ action: "secretsmanager:GetSecretValue", arn, policy: undefined });
       const keyId = secretId ? Stack.target(stack.resources[secretId]?.Properties?.KmsKeyId) : undefined;

@@ -94,10 +94,10 @@ if (args.assembly) {
     if (checkTemplate(clean.template).length) throw new Error(`the template without the fault fails already:\n${checkTemplate(clean.template).join("\n")}`);
     const faulty = planted((t) => {
       const props = t.Resources[media[0]].Properties;
-      props.VersioningConfig = props.VersioningConfiguration;
+      props.VersioningConfiguraton = props.VersioningConfiguration;
       delete props.VersioningConfiguration;
     });
-    expectSome(checkTemplate(faulty.template), new RegExp(`${media[0]}\\.VersioningConfig: AWS::S3::Bucket has no property 'VersioningConfig' \\(did you mean 'VersioningConfiguration'\\?\\)`), "schema");
+    expectSome(checkTemplate(faulty.template), new RegExp(`${media[0]}\\.VersioningConfiguraton: AWS::S3::Bucket has no property 'VersioningConfiguraton' \\(did you mean 'VersioningConfiguration'\\?\\)`), "schema");
   });
 
   await test(`planted (${clean.stage}): an inverted lifecycle fails rule lifecycle-order`, async () => {
