@@ -234,7 +234,8 @@ public sealed class S3BucketTranslator(PlatformStack stack) : AwsResourceTransla
 
         if (access.Access is BucketAccess.Write or BucketAccess.ReadWrite)
         {
-            actions.AddRange(["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]);
+            // Single and multipart uploads (create, parts, complete) are s3:PutObject; an open upload can be aborted.
+            actions.AddRange(["s3:PutObject", "s3:AbortMultipartUpload"]);
             keyActions.AddRange(["kms:GenerateDataKey", "kms:Decrypt"]);
         }
 

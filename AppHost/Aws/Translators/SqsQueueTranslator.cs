@@ -88,7 +88,8 @@ public sealed class SqsQueueTranslator(PlatformStack stack) : AwsResourceTransla
 
     private void GrantQueue(IRole role, Queue queue, Queue? deadLetters, QueueAccess access)
     {
-        var actions = new List<string> { "sqs:GetQueueAttributes", "sqs:GetQueueUrl" };
+        // Services get the URLs from their configuration, so never sqs:GetQueueUrl; GetQueueAttributes is their health check.
+        var actions = new List<string> { "sqs:GetQueueAttributes" };
         var keyActions = new List<string>();
         if (access.HasFlag(QueueAccess.Send))
         {
@@ -103,16 +104,12 @@ public sealed class SqsQueueTranslator(PlatformStack stack) : AwsResourceTransla
         }
 
         role.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps { Actions = [.. actions], Resources = [queue.QueueArn] }));
-        if (deadLetters is not null)
+        if (deadLetters is not null && access.HasFlag(QueueAccess.Consume))
         {
-            // Services hold the dead-letter queue's URL to report on it. A consumer also moves a message that can never
-            // succeed there itself (the Worker's QueueConsumer), which is a send, encrypted with the data key.
-            List<string> deadLetterActions = access.HasFlag(QueueAccess.Consume) ? ["sqs:GetQueueAttributes", "sqs:SendMessage"] : ["sqs:GetQueueAttributes"];
-            role.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps { Actions = [.. deadLetterActions], Resources = [deadLetters.QueueArn] }));
-            if (access.HasFlag(QueueAccess.Consume))
-            {
-                keyActions.Add("kms:GenerateDataKey");
-            }
+            // A consumer moves a message that can never succeed to the dead-letter queue itself (the Worker's
+            // QueueConsumer): a send, encrypted with the data key. Nothing else reads or writes that queue.
+            role.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps { Actions = ["sqs:SendMessage"], Resources = [deadLetters.QueueArn] }));
+            keyActions.Add("kms:GenerateDataKey");
         }
 
         role.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps { Actions = [.. keyActions.Distinct()], Resources = [Stack.Key.KeyArn] }));
