@@ -4,10 +4,8 @@ using Amazon.CDK.Assertions;
 namespace Platform.Aws.Tests;
 
 /// <summary>The dev stack of the real app model: every part of the reference architecture, and how the model shaped it.</summary>
-public sealed class DevStackTests(DevStackFixture stack) : IClassFixture<DevStackFixture>
+public sealed class DevStackTests(DevStackFixture stack) : ReviewFindings(stack), IClassFixture<DevStackFixture>
 {
-    private JsonObject Json => stack.Json;
-
     private Template Template => stack.Template;
 
     private static Dictionary<string, object> Props(params (string Key, object Value)[] properties) =>
@@ -342,33 +340,12 @@ public sealed class DevStackTests(DevStackFixture stack) : IClassFixture<DevStac
         Assert.Equal("api", (string?)api["ServiceConnectConfiguration"]!["Services"]![0]!["ClientAliases"]![0]!["DnsName"]);
     }
 
-    [Fact]
-    public void Finding_1_every_lifecycle_expiration_comes_after_its_transitions_so_s3_accepts_the_bucket() =>
-        StackAssertions.EveryExpirationComesAfterItsTransitions(Json);
 
-    [Fact]
-    public void Finding_2_the_database_runs_a_postgres_major_version_rds_offers_for_new_instances() =>
-        StackAssertions.TheDatabaseRunsAPostgresMajorRdsOffers(Json);
 
-    [Fact]
-    public void Finding_4_the_worker_may_send_what_it_cannot_process_to_the_dead_letter_queue() =>
-        StackAssertions.TheWorkerMaySendToTheDeadLetterQueue(Json);
 
-    [Fact]
-    public void Finding_5_the_waf_lets_through_every_body_the_app_accepts_and_blocks_larger_ones() =>
-        StackAssertions.TheWafAdmitsEveryBodyTheAppAccepts(Json);
 
-    [Fact]
-    public void Finding_6_the_load_balancer_and_every_container_probe_liveness_not_the_dependencies() =>
-        StackAssertions.HealthChecksProbeLiveness(Json);
 
-    [Fact]
-    public void Finding_7_tasks_leave_the_service_connect_proxy_its_memory_and_web_starts_after_the_api_it_calls() =>
-        StackAssertions.TasksLeaveTheProxyItsMemoryAndClientsStartAfterTheirServers(Json);
 
-    [Fact]
-    public void Finding_8_the_data_key_lets_this_trail_describe_it_encrypt_and_decrypt_so_create_trail_succeeds() =>
-        StackAssertions.TheKeyLetsThisTrailDescribeEncryptAndDecrypt(Json);
 
     [Fact]
     public void Finding_10_dev_retains_its_buckets_so_cdk_destroy_never_stops_at_a_non_empty_one()
@@ -380,12 +357,4 @@ public sealed class DevStackTests(DevStackFixture stack) : IClassFixture<DevStac
         Assert.False((bool)Json.Named("AWS::RDS::DBInstance", "PostgresServer").Properties["DeletionProtection"]!);
         Assert.Equal("Delete", (string?)Json["Resources"]![Json.Id("AWS::KMS::Key", "DataKey")]!["DeletionPolicy"]);
     }
-
-    [Fact]
-    public void Finding_3_thumbnails_go_through_a_signed_edge_path_that_shadows_no_page_and_serves_no_original() =>
-        StackAssertions.MediaGoesThroughASignedEdgePathOnly(Json, "Platform-dev");
-
-    [Fact]
-    public void Finding_11_static_assets_are_cached_at_the_edge_per_version() =>
-        StackAssertions.StaticAssetsAreCachedAtTheEdge(Json);
 }

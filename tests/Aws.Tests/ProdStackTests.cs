@@ -4,10 +4,8 @@ using Amazon.CDK.Assertions;
 namespace Platform.Aws.Tests;
 
 /// <summary>The prod stage: Multi-AZ, deletion protection, retention, HTTPS and DNS.</summary>
-public sealed class ProdStackTests(ProdStackFixture stack) : IClassFixture<ProdStackFixture>
+public sealed class ProdStackTests(ProdStackFixture stack) : ReviewFindings(stack), IClassFixture<ProdStackFixture>
 {
-    private JsonObject Json => stack.Json;
-
     private Template Template => stack.Template;
 
     [Fact]
@@ -93,40 +91,4 @@ public sealed class ProdStackTests(ProdStackFixture stack) : IClassFixture<ProdS
     {
         Template.HasResourceProperties("AWS::SNS::Subscription", new Dictionary<string, object> { ["Protocol"] = "email", ["Endpoint"] = "oncall@example.com", ["TopicArn"] = Match.AnyValue() });
     }
-
-    [Fact]
-    public void Finding_1_every_lifecycle_expiration_comes_after_its_transitions_so_s3_accepts_the_bucket() =>
-        StackAssertions.EveryExpirationComesAfterItsTransitions(Json);
-
-    [Fact]
-    public void Finding_2_the_database_runs_a_postgres_major_version_rds_offers_for_new_instances() =>
-        StackAssertions.TheDatabaseRunsAPostgresMajorRdsOffers(Json);
-
-    [Fact]
-    public void Finding_4_the_worker_may_send_what_it_cannot_process_to_the_dead_letter_queue() =>
-        StackAssertions.TheWorkerMaySendToTheDeadLetterQueue(Json);
-
-    [Fact]
-    public void Finding_5_the_waf_lets_through_every_body_the_app_accepts_and_blocks_larger_ones() =>
-        StackAssertions.TheWafAdmitsEveryBodyTheAppAccepts(Json);
-
-    [Fact]
-    public void Finding_6_the_load_balancer_and_every_container_probe_liveness_not_the_dependencies() =>
-        StackAssertions.HealthChecksProbeLiveness(Json);
-
-    [Fact]
-    public void Finding_7_tasks_leave_the_service_connect_proxy_its_memory_and_web_starts_after_the_api_it_calls() =>
-        StackAssertions.TasksLeaveTheProxyItsMemoryAndClientsStartAfterTheirServers(Json);
-
-    [Fact]
-    public void Finding_8_the_data_key_lets_this_trail_describe_it_encrypt_and_decrypt_so_create_trail_succeeds() =>
-        StackAssertions.TheKeyLetsThisTrailDescribeEncryptAndDecrypt(Json);
-
-    [Fact]
-    public void Finding_3_thumbnails_go_through_a_signed_edge_path_that_shadows_no_page_and_serves_no_original() =>
-        StackAssertions.MediaGoesThroughASignedEdgePathOnly(Json, "Platform-prod");
-
-    [Fact]
-    public void Finding_11_static_assets_are_cached_at_the_edge_per_version() =>
-        StackAssertions.StaticAssetsAreCachedAtTheEdge(Json);
 }
