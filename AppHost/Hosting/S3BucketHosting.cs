@@ -19,9 +19,9 @@ public static class S3BucketHosting
     {
         if (builder.GetOrAddAwsEmulator() is not { } emulator)
         {
-            return builder.AddRealAwsResource(new S3BucketResource(name, bucketName, emulator: null), "S3Bucket", "Folder",
-                new("BucketName", bucketName), r => [r.BucketNameOutput])
-                .PublishAsS3Bucket();
+            var real = builder.AddRealAwsResource(new S3BucketResource(name, bucketName, emulator: null), "S3Bucket", "Folder",
+                new("BucketName", bucketName), r => [r.BucketNameOutput]);
+            return LocalRuntime.PublishesAwsStack(builder) ? real.PublishAsS3Bucket() : real;
         }
 
         var bucket = new S3BucketResource(name, bucketName, emulator.Resource);

@@ -87,6 +87,7 @@ export const RULES = [
     id: "destroyable-stage",
     title: "A destroyable stage (dev) holds nothing CloudFormation cannot delete",
     check: destroyableStage,
+    appliesTo: (stack) => stack.stage === "dev",
   },
   {
     id: "media-delivery",
@@ -311,7 +312,6 @@ async function cloudTrailKeyPolicy(stack) {
 }
 
 async function destroyableStage(stack) {
-  if (stack.stage !== "dev") return { skipped: `${stack.name} is not meant to be destroyed` };
   const violations = [];
   for (const [id, resource] of Object.entries(stack.resources)) {
     const p = resource.Properties ?? {};
@@ -357,7 +357,7 @@ function durationSeconds(value) {
 /** Runs every rule; returns [{ id, title, violations, skipped? }]. */
 export async function checkRules(stack, facts) {
   const results = [];
-  for (const rule of RULES) {
+  for (const rule of RULES.filter((r) => !r.appliesTo || r.appliesTo(stack))) {
     const outcome = await rule.check(stack, facts);
     results.push(Array.isArray(outcome)
       ? { id: rule.id, title: rule.title, violations: outcome }
