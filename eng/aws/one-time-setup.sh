@@ -4,9 +4,10 @@
 #   1. The ECS service-linked role (AWSServiceRoleForECS). An account where ECS never ran lacks it, and the first deploy
 #      can fail with "Unable to assume the service linked role".
 #   2. The RSA key pair CloudFront signed URLs are made with (thumbnails and previews): the private key as the Secrets
-#      Manager secret Platform-<stage>/edge-signing/private-key (the Api reads it as an ECS secret), the public key as
-#      the SSM parameter /Platform-<stage>/edge-signing/public-key (the stack's EdgeSigningPublicKey parameter reads it
-#      at deploy time into the CloudFront key group). The stack cannot make the pair itself without a Lambda-backed
+#      Manager secret Platform-<stage>/edge-signing/private-key (the Api reads it as an ECS secret; its complete ARN is
+#      the SSM parameter /Platform-<stage>/edge-signing/private-key-arn), the public key as the SSM parameter
+#      /Platform-<stage>/edge-signing/public-key (the stack's EdgeSigningPublicKey parameter reads it at deploy time into
+#      the CloudFront key group). The stack cannot make the pair itself without a Lambda-backed
 #      custom resource, and a key never belongs in the repository.
 # Idempotent: whatever exists is left as it is.
 #   eng/aws/one-time-setup.sh dev|prod
@@ -19,6 +20,7 @@ region="${AWS_REGION:-us-east-1}"
 stack="Platform-$stage"
 secret="$stack/edge-signing/private-key"
 parameter="/$stack/edge-signing/public-key"
+secret_arn_parameter="/$stack/edge-signing/private-key-arn"
 
 if aws iam get-role --role-name AWSServiceRoleForECS >/dev/null 2>&1; then
   echo "ECS service-linked role: exists"
@@ -42,9 +44,13 @@ trap 'rm -rf "$work"' EXIT
 chmod 700 "$work"
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$work/private.pem" 2>/dev/null
 openssl pkey -in "$work/private.pem" -pubout -out "$work/public.pem"
-aws secretsmanager create-secret --region "$region" --name "$secret" \
+secret_arn="$(aws secretsmanager create-secret --region "$region" --name "$secret" \
   --description "$stack: the RSA private key of the CloudFront key pair that signs media URLs" \
-  --secret-string "file://$work/private.pem" >/dev/null
+  --secret-string "file://$work/private.pem" --query ARN --output text)"
+# ECS fetches the secret by its complete ARN (with its random suffix), which the stack reads from here.
+aws ssm put-parameter --region "$region" --name "$secret_arn_parameter" --type String \
+  --description "$stack: the ARN of the secret with the private key that signs media URLs" \
+  --value "$secret_arn" >/dev/null
 aws ssm put-parameter --region "$region" --name "$parameter" --type String \
   --description "$stack: the public key of the CloudFront key pair that signs media URLs" \
   --value "file://$work/public.pem" >/dev/null

@@ -44,6 +44,9 @@ public sealed class AccountScriptsTests : IDisposable
         Assert.Equal(0, exit);
         Assert.Contains(Calls, c => c.StartsWith("secretsmanager create-secret --region us-east-1 --name Platform-dev/edge-signing/private-key ", StringComparison.Ordinal));
         Assert.Contains(Calls, c => c.StartsWith("ssm put-parameter --region us-east-1 --name /Platform-dev/edge-signing/public-key --type String ", StringComparison.Ordinal));
+        // ECS needs the secret's complete ARN; the stack reads it from SSM.
+        Assert.Contains(Calls, c => c.StartsWith("ssm put-parameter --region us-east-1 --name /Platform-dev/edge-signing/private-key-arn --type String ", StringComparison.Ordinal)
+            && c.EndsWith("--value arn:aws:secretsmanager:us-east-1:123456789012:secret:Platform-dev/edge-signing/private-key-AbCdEf", StringComparison.Ordinal));
         using var privateKey = RSA.Create();
         privateKey.ImportFromPem(File.ReadAllText(Path.Combine(_stub, "private.pem")));
         var publicPem = File.ReadAllText(Path.Combine(_stub, "public.pem"));
@@ -124,8 +127,9 @@ public sealed class AccountScriptsTests : IDisposable
           "iam create-service-linked-role") touch "$STUB_DIR/role"; echo '{}' ;;
           "ssm get-parameter") [ -f "$STUB_DIR/public.pem" ] || { echo "ParameterNotFound" >&2; exit 254; } ;;
           "secretsmanager describe-secret") [ -f "$STUB_DIR/private.pem" ] || { echo "ResourceNotFoundException" >&2; exit 254; } ;;
-          "secretsmanager create-secret") cp "$(files "$@")" "$STUB_DIR/private.pem" ;;
-          "ssm put-parameter") cp "$(files "$@")" "$STUB_DIR/public.pem" ;;
+          "secretsmanager create-secret") cp "$(files "$@")" "$STUB_DIR/private.pem"
+            echo "arn:aws:secretsmanager:us-east-1:123456789012:secret:$6-AbCdEf" ;;
+          "ssm put-parameter") if [ -n "$(files "$@")" ]; then cp "$(files "$@")" "$STUB_DIR/public.pem"; fi ;;
           "cloudformation describe-stack-resources") printf 'platform-dev-logs\tplatform-dev-media\n' ;;
           "cloudformation delete-stack"|"cloudformation wait") ;;
           "s3api list-object-versions")

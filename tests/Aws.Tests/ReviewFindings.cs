@@ -167,15 +167,18 @@ public abstract class ReviewFindings(PlatformStackFixture stack)
         Assert.EndsWith("/_edge", environment["MediaDelivery__CloudFront__BaseUrl"]!.ToJsonString().TrimEnd('"', ']', '}'), StringComparison.Ordinal);
         Assert.Equal(Json.Id("AWS::CloudFront::PublicKey", "EdgeSigningKey"), (string?)environment["MediaDelivery__CloudFront__KeyPairId"]!["Ref"]);
         Assert.Equal("01:00:00", (string?)environment["MediaDelivery__UrlWindow"]);
-        Assert.Contains($"secret:{stack.StackName}/edge-signing/private-key", api.Secrets()["MediaDelivery__CloudFront__PrivateKey"]!.ToJsonString(), StringComparison.Ordinal);
+        // By the secret's complete ARN, read from SSM at deploy time: ECS fetches exactly what it is given.
+        Assert.Equal("EdgeSigningPrivateKeyArn", (string?)api.Secrets()["MediaDelivery__CloudFront__PrivateKey"]!["Ref"]);
         Assert.DoesNotContain(environment.Keys, k => k.Contains("PrivateKey", StringComparison.Ordinal));
 
         // What eng/aws/one-time-setup.sh makes is what the stack reads.
         Assert.Equal($"/{stack.StackName}/edge-signing/public-key", (string?)Json["Parameters"]!["EdgeSigningPublicKey"]!["Default"]);
         Assert.Equal("AWS::SSM::Parameter::Value<String>", (string?)Json["Parameters"]!["EdgeSigningPublicKey"]!["Type"]);
+        Assert.Equal($"/{stack.StackName}/edge-signing/private-key-arn", (string?)Json["Parameters"]!["EdgeSigningPrivateKeyArn"]!["Default"]);
         var script = File.ReadAllText(Path.Combine(Synthesis.RepositoryRoot, "eng", "aws", "one-time-setup.sh"));
         Assert.Contains("secret=\"$stack/edge-signing/private-key\"", script, StringComparison.Ordinal);
         Assert.Contains("parameter=\"/$stack/edge-signing/public-key\"", script, StringComparison.Ordinal);
+        Assert.Contains("secret_arn_parameter=\"/$stack/edge-signing/private-key-arn\"", script, StringComparison.Ordinal);
     }
 
     /// <summary>Finding 11: the site's static files are cached at the edge, one entry per version ('v').</summary>

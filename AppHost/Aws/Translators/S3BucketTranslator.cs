@@ -151,7 +151,8 @@ public sealed class S3BucketTranslator(PlatformStack stack) : AwsResourceTransla
 
     /// <summary>
     /// The stack's CloudFront key pair, made once per account and stage by eng/aws/one-time-setup.sh (the stack cannot
-    /// make an RSA key without a Lambda): the public key from SSM at deploy time, the private key a Secrets Manager secret.
+    /// make an RSA key without a Lambda): the public key from SSM at deploy time, the private key a Secrets Manager secret
+    /// (<c>{stack}/edge-signing/private-key</c>) whose ARN is in SSM too.
     /// </summary>
     private (KeyGroup KeyGroup, PublicKey PublicKey, ISecret PrivateKey) SigningKey()
     {
@@ -172,14 +173,22 @@ public sealed class S3BucketTranslator(PlatformStack stack) : AwsResourceTransla
             Comment = $"{Stack.StackName}: signs the URLs of media delivered through CloudFront",
         });
         var keyGroup = new KeyGroup(Stack, "EdgeSigningKeyGroup", new KeyGroupProps { Items = [publicKey] });
-        var privateKey = Secret.FromSecretNameV2(Stack, "EdgeSigningPrivateKey", EdgeSigningPrivateKeySecret(Stack.StackName));
+        // By its complete ARN (which ends in six random characters), also from SSM: ECS fetches an ECS secret by exactly
+        // the ARN it is given, and a name or partial ARN matches no grant on the secret (aws/aws-cdk#20744).
+        var privateKeyArn = new CfnParameter(Stack, "EdgeSigningPrivateKeyArn", new CfnParameterProps
+        {
+            Type = "AWS::SSM::Parameter::Value<String>",
+            Default = EdgeSigningPrivateKeyArnParameter(Stack.StackName),
+            Description = "The SSM parameter holding the ARN of the secret with the PEM private key of the edge signing key pair (eng/aws/one-time-setup.sh makes it).",
+        });
+        var privateKey = Secret.FromSecretCompleteArn(Stack, "EdgeSigningPrivateKey", privateKeyArn.ValueAsString);
         _signingKey = (keyGroup, publicKey, privateKey);
         return _signingKey.Value;
     }
 
     public static string EdgeSigningPublicKeyParameter(string stackName) => $"/{stackName}/edge-signing/public-key";
 
-    public static string EdgeSigningPrivateKeySecret(string stackName) => $"{stackName}/edge-signing/private-key";
+    public static string EdgeSigningPrivateKeyArnParameter(string stackName) => $"/{stackName}/edge-signing/private-key-arn";
 
     /// <summary>
     /// The viewer-request function (cloudfront-js-2.0): strips the edge path, and lets a request through only for a key

@@ -60,6 +60,16 @@ export function operationsOf(request) {
 
 export async function checkIam(stack, recordings) {
   const services = ecsServices(stack);
+  // An ECS secret whose ARN comes from an SSM parameter: imagine the secret's complete ARN as its value, the same in
+  // the task definition and in the grant that names the parameter.
+  for (const service of services) {
+    for (const secret of service.containers.flatMap((c) => c.Secrets ?? [])) {
+      const parameter = secret.ValueFrom?.Ref;
+      if (parameter && /^AWS::SSM::Parameter::Value</.test(stack.parameters[parameter]?.Type ?? "")) {
+        stack.ssmValues[parameter] = `arn:aws:secretsmanager:${stack.region}:${ACCOUNT}:secret:${parameter}-AbCdEf`;
+      }
+    }
+  }
   const figures = { calls: 0, evaluations: 0, denied: 0, agentCalls: 0, unusedGrants: 0, collectorGrants: 0 };
   const results = { denied: [], unmapped: [], unused: [], collector: [], perService: {} };
   const cache = new Map();
@@ -272,10 +282,9 @@ function agentCalls(stack, service) {
   for (const container of service.containers) {
     for (const secret of container.Secrets ?? []) {
       // valueFrom is the secret's ARN, optionally ':<json-key>:<version-stage>:<version-id>' after it.
-      // valueFrom may also be a partial ARN (a secret named, not made, by the stack): the request names the secret's
-      // full ARN, which ends in '-' and six random characters.
-      let arn = String(stack.resolve(secret.ValueFrom)).replace(/^(arn:aws:secretsmanager:[^:]+:\d+:secret:[^:]+)(:.*)?$/, "$1");
-      if (!/-[A-Za-z0-9]{6}$/.test(arn)) arn += "-AbCdEf";
+      // The agent asks for exactly valueFrom: a partial ARN (no '-xxxxxx' suffix) matches no grant on the secret's ARN
+      // and the task never starts (aws/aws-cdk#20744), so it is replayed as written.
+      const arn = String(stack.resolve(secret.ValueFrom)).replace(/^(arn:aws:secretsmanager:[^:]+:\d+:secret:[^:]+-[A-Za-z0-9]{6})(:.*)?$/, "$1");
       const secretId = Stack.target(secret.ValueFrom) ?? Stack.target(secret.ValueFrom?.["Fn::Join"]?.[1]?.find((p) => Stack.target(p)));
       calls.push({ action: "secretsmanager:GetSecretValue", arn, policy: undefined });
       const keyId = secretId ? Stack.target(stack.resources[secretId]?.Properties?.KmsKeyId) : undefined;

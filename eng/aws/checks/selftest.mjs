@@ -132,6 +132,24 @@ if (args.assembly) {
     expectSome((await checkRouting(faulty, recordings)).results.private, /without requiring signed URLs/, "private");
   });
 
+  await test(`planted (${clean.stage}): an ECS secret named by a partial ARN fails the ECS agent's replay`, async () => {
+    const faulty = planted((t) => {
+      // What Secret.fromSecretNameV2 makes: valueFrom without the secret's random suffix, a grant on '<name>-??????'.
+      const partial = `arn:aws:secretsmanager:us-east-1:123456789012:secret:${clean.name}/edge-signing/private-key`;
+      for (const task of Object.values(t.Resources).filter((r) => r.Type === "AWS::ECS::TaskDefinition")) {
+        for (const secret of task.Properties.ContainerDefinitions.flatMap((c) => c.Secrets ?? [])) {
+          if (secret.Name === "MediaDelivery__CloudFront__PrivateKey") secret.ValueFrom = partial;
+        }
+      }
+      for (const policy of Object.values(t.Resources).filter((r) => r.Type === "AWS::IAM::Policy")) {
+        for (const statement of policy.Properties.PolicyDocument.Statement) {
+          if (JSON.stringify(statement.Resource ?? "").includes("EdgeSigningPrivateKeyArn")) statement.Resource = `${partial}-??????`;
+        }
+      }
+    });
+    expectSome((await checkIam(faulty, recordings)).results.denied, /^api \(ECS agent\) secretsmanager:GetSecretValue on .*edge-signing\/private-key: ImplicitlyDenied/, "iam");
+  });
+
   await test(`planted (${clean.stage}): removing the Api's sqs:SendMessage grant fails the IAM replay`, async () => {
     const cleanIam = await checkIam(clean, recordings);
     if (cleanIam.results.denied.length) throw new Error(`the template without the fault fails already:\n${cleanIam.results.denied.join("\n")}`);

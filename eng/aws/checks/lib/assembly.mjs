@@ -45,6 +45,8 @@ export class Stack {
     this.resources = template.Resources ?? {};
     this.parameters = template.Parameters ?? {};
     this.stage = name.replace(/^Platform-/, "");
+    /** Values for SSM-typed parameters, where a check knows what they hold (e.g. a secret's ARN). */
+    this.ssmValues = {};
   }
 
   /** [logicalId, resource] pairs of a type. */
@@ -110,6 +112,8 @@ export class Stack {
     }
     if (id in this.parameters) {
       const p = this.parameters[id];
+      // An SSM-typed parameter is the parameter's value at deploy time, not its name: one symbol, the same wherever used.
+      if (/^AWS::SSM::Parameter::Value</.test(p.Type ?? "")) return this.ssmValues[id] ?? `\${ssm:${p.Default ?? id}}`;
       if (p.Default !== undefined) return p.Default;
       return `\${Parameter.${id}}`;
     }
