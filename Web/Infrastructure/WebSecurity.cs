@@ -83,8 +83,10 @@ public static class WebSecurity
             options.Cookie.SecurePolicy = securePolicy;
         });
 
-        // A TLS-terminating proxy on this host (loopback only, the default trusted proxy) says the request was HTTPS.
-        services.Configure<ForwardedHeadersOptions>(options => options.ForwardedHeaders = ForwardedHeaders.XForwardedProto);
+        // A TLS-terminating proxy in front says the request was HTTPS (and whose it was). Trusted: loopback by default;
+        // in AWS the stack sets ASPNETCORE_FORWARDEDHEADERS_ENABLED for the load balancer, which asks for the same two.
+        services.Configure<ForwardedHeadersOptions>(options =>
+            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto);
 
         services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(options => options.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
         services.Configure<FormOptions>(options =>
