@@ -106,7 +106,7 @@ public sealed class OpenApiCases(JsonElement document, Uri baseAddress, IReadOnl
                 if (extra is JsonObject o)
                 {
                     o["isAdmin"] = true;
-                    o["ownerId"] = Guid.NewGuid().ToString();
+                    o["ownerId"] = random.NextGuid().ToString();
                 }
 
                 return JsonContent(extra);
@@ -162,7 +162,7 @@ public sealed class OpenApiCases(JsonElement document, Uri baseAddress, IReadOnl
     {
         "id" when parameter.Schema.ValueKind == JsonValueKind.Object && parameter.Schema.TryGetProperty("format", out var f) && f.GetString() == "uuid" =>
             (random.Next(2) == 0 ? user.PendingItemId : user.MultipartItemId).ToString(),
-        "userId" => Guid.NewGuid().ToString(),
+        "userId" => random.NextGuid().ToString(),
         _ => Plausible(parameter.Schema, parameter.Name, 0) switch
         {
             JsonValue v when v.TryGetValue<string>(out var s) => s,
@@ -256,7 +256,7 @@ public sealed class OpenApiCases(JsonElement document, Uri baseAddress, IReadOnl
             default:
                 return JsonValue.Create(format switch
                 {
-                    "uuid" => Guid.NewGuid().ToString(),
+                    "uuid" => random.NextGuid().ToString(),
                     "date-time" => DateTimeOffset.UtcNow.ToString("o"),
                     _ => propertyName.ToLowerInvariant() switch
                     {

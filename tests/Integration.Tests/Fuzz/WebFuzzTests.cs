@@ -70,9 +70,9 @@ public sealed class WebFuzzTests(PlatformAppFixture fixture)
             yield return Get($"status ids = {name}", $"/uploads/status?ids={value}");
         }
 
-        yield return Get("someone's unknown item", $"/media/{Guid.NewGuid()}");
-        yield return Get("status of 61 items", "/uploads/status?ids=" + string.Join(",", Enumerable.Range(0, 61).Select(_ => Guid.NewGuid())));
-        yield return Get("status of 60 unknown items", "/uploads/status?ids=" + string.Join(",", Enumerable.Range(0, 60).Select(_ => Guid.NewGuid())));
+        yield return Get("someone's unknown item", $"/media/{random.NextGuid()}");
+        yield return Get("status of 61 items", "/uploads/status?ids=" + string.Join(",", Enumerable.Range(0, 61).Select(_ => random.NextGuid())));
+        yield return Get("status of 60 unknown items", "/uploads/status?ids=" + string.Join(",", Enumerable.Range(0, 60).Select(_ => random.NextGuid())));
 
         // Forms posted with missing, forged and foreign antiforgery tokens, in the wrong format, too large.
         foreach (var fuzzCase in Forms("/account/login", new() { ["Email"] = "a@example.test", ["Password"] = "x" }, tokens["user"], tokens["other"])
@@ -81,7 +81,7 @@ public sealed class WebFuzzTests(PlatformAppFixture fixture)
             yield return fuzzCase;
         }
 
-        yield return Post("delete of an unknown item", $"/media/{Guid.NewGuid()}/delete", Form([], tokens["user"]));
+        yield return Post("delete of an unknown item", $"/media/{random.NextGuid()}/delete", Form([], tokens["user"]));
         yield return Post("delete with a bad id", "/media/not-a-guid/delete", Form([], tokens["user"]));
 
         // The script endpoints: every field of an upload request replaced by hostile JSON, then whole bodies.
@@ -163,7 +163,7 @@ public sealed class WebFuzzTests(PlatformAppFixture fixture)
 
     private static IEnumerable<FuzzCase> Anonymous(Random random, Dictionary<string, string> tokens)
     {
-        foreach (var path in new[] { "/gallery", "/upload", $"/media/{Guid.NewGuid()}", "/uploads/status?ids=" + Guid.NewGuid() })
+        foreach (var path in new[] { "/gallery", "/upload", $"/media/{random.NextGuid()}", "/uploads/status?ids=" + random.NextGuid() })
         {
             yield return Get($"anonymous {path}", path);
         }
