@@ -32,7 +32,8 @@ var web = builder.AddProject<Projects.Web>("web")
     .WaitFor(api)
     .WithHttpHealthCheck("/health");
 
-// Browsers upload straight to the bucket from the web origin.
+// Browsers upload straight to the bucket from the web origin; the web's Content-Security-Policy admits the bucket.
 storage.WithCorsOrigin(web.GetEndpoint("http"));
+web.WithBucketOriginInContentSecurityPolicy(storage);
 
 builder.Build().Run();

@@ -66,6 +66,23 @@ public static class S3BucketHosting
         return bucket;
     }
 
+    /// <summary>
+    /// Tells a web front end where its pages reach the bucket (presigned PUTs and GETs) so that its Content-Security-Policy
+    /// admits that origin and no other: <c>ContentSecurityPolicy__StorageOrigins__0</c>. Locally the emulator's endpoint;
+    /// in AWS the regional S3 endpoint the SDK signs URLs for, <c>https://*.s3.{region}.amazonaws.com</c>: the bucket's
+    /// generated name is left out because naming a bucket output would give the service access to the bucket, and this
+    /// one needs none.
+    /// </summary>
+    public static IResourceBuilder<T> WithBucketOriginInContentSecurityPolicy<T>(this IResourceBuilder<T> web, IResourceBuilder<S3BucketResource> bucket)
+        where T : IResourceWithEnvironment
+    {
+        var resource = bucket.Resource;
+        var region = web.ApplicationBuilder.AddAwsSdkConfig().RegionValue;
+        return web.WithEnvironment(context => context.EnvironmentVariables["ContentSecurityPolicy__StorageOrigins__0"] = resource.Emulator is { } emulator
+            ? emulator.Endpoint
+            : ReferenceExpression.Create($"https://*.s3.{region}.amazonaws.com"));
+    }
+
     /// <summary>Gives a service the bucket: its name, the AWS client settings to reach it, and nothing else.</summary>
     public static IResourceBuilder<T> WithReference<T>(this IResourceBuilder<T> service, IResourceBuilder<S3BucketResource> bucket)
         where T : IResourceWithEnvironment
