@@ -4,6 +4,7 @@ using Amazon.S3.Model;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Platform.AppHost.Aws.Translators;
 using Platform.AppHost.Hosting;
 
 namespace Aspire.Hosting;
@@ -18,8 +19,9 @@ public static class S3BucketHosting
     {
         if (builder.GetOrAddAwsEmulator() is not { } emulator)
         {
-            return builder.AddRealAwsResource(new S3BucketResource(name, bucketName, emulator: null), "S3Bucket", "Folder",
+            var real = builder.AddRealAwsResource(new S3BucketResource(name, bucketName, emulator: null), "S3Bucket", "Folder",
                 new("BucketName", bucketName), r => [r.BucketNameOutput]);
+            return LocalRuntime.PublishesAwsStack(builder) ? real.PublishAsS3Bucket() : real;
         }
 
         var bucket = new S3BucketResource(name, bucketName, emulator.Resource);
