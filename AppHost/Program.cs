@@ -5,7 +5,9 @@ var builder = DistributedApplication.CreateBuilder(args);
 var postgres = builder.AddPlatformPostgres("postgres", databaseName: "platform");
 var postgresRead = postgres.AddReadOnlyConnection("postgres-read");
 var redis = builder.AddPlatformRedis("redis");
-var storage = builder.AddS3Bucket("storage", bucketName: "media");
+// Thumbnails and previews: in AWS through CloudFront with signed URLs; locally presigned S3 URLs (README, "Media through CloudFront").
+var storage = builder.AddS3Bucket("storage", bucketName: "media")
+    .WithSignedEdgeDelivery(["media/*/*/thumb-*.webp"]);
 var messaging = builder.AddSqsQueue("messaging", queueName: "media-events").WithDeadLetterQueue(maxReceiveCount: 5);
 
 // Services. The Api owns the schema, so the Worker starts after it.
@@ -13,9 +15,10 @@ var messaging = builder.AddSqsQueue("messaging", queueName: "media-events").With
 var api = builder.AddProject<Projects.Api>("api")
     .WithReference(postgres).WithReference(postgresRead).WithReference(redis)
     .WithReference(storage, BucketAccess.ReadWrite).WithReference(messaging, QueueAccess.Send)
+    .WithEdgeUrlSigning(storage, configurationSection: "MediaDelivery")
     .WaitFor(postgres).WaitFor(postgresRead).WaitFor(redis).WaitFor(storage).WaitFor(messaging)
     .WithHttpHealthCheck("/health")
-    .WithPublicPath("/api");
+    .WithPublicPath("/api", "/openapi");
 
 builder.AddProject<Projects.Worker>("worker")
     .WithReference(postgres).WithReference(redis)
@@ -29,7 +32,8 @@ var web = builder.AddProject<Projects.Web>("web")
     .WaitFor(api)
     .WithHttpHealthCheck("/health");
 
-// Browsers upload straight to the bucket from the web origin.
+// Browsers upload straight to the bucket from the web origin; the web's Content-Security-Policy admits the bucket.
 storage.WithCorsOrigin(web.GetEndpoint("http"));
+web.WithBucketOriginInContentSecurityPolicy(storage);
 
 builder.Build().Run();

@@ -1,9 +1,12 @@
 using Platform.Web.Features.Accounts;
 using Platform.Web.Features.Media;
+using Platform.Web.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+builder.AddWebSecurity();
+builder.AddScriptEndpointProblems();
 builder.AddPlatformRedisClient("redis");
 builder.AddWebAccounts();
 builder.AddWebMedia();
@@ -17,6 +20,7 @@ builder.Services.AddRazorPages(options =>
 
 var app = builder.Build();
 
+app.UseWebSecurity();
 if (!app.Environment.IsDevelopment())
 {
     app.UseExceptionHandler("/Error");
@@ -29,6 +33,7 @@ app.UseMiddleware<SessionStoreUnavailableMiddleware>();
 app.UseMiddleware<SessionExpiredMiddleware>();
 app.UseAuthorization();
 app.UseAntiforgery();
+app.UseScriptEndpointProblems("/uploads");
 
 app.MapStaticAssets();
 app.MapRazorPages().WithStaticAssets();

@@ -19,20 +19,18 @@ public sealed class ErrorModel : PageModel
 
     private void Describe(int? statusCode)
     {
-        if (statusCode == StatusCodes.Status404NotFound)
+        (Title, Message) = statusCode switch
         {
-            Title = "Page not found";
-            Message = "There is nothing at this address. It may have been moved or deleted.";
-        }
-        else if (statusCode == StatusCodes.Status503ServiceUnavailable && SessionStoreUnavailableMiddleware.HasFailed(HttpContext))
-        {
-            Title = "Your session cannot be read right now";
-            Message = "Our session store is unavailable for a moment. You are still signed in: please try again in a few seconds.";
-        }
-        else if (statusCode == StatusCodes.Status503ServiceUnavailable)
-        {
-            Title = "Temporarily unavailable";
-            Message = "This part of the site is unavailable for a moment. Please try again in a few seconds.";
-        }
+            StatusCodes.Status404NotFound => ("Page not found", "There is nothing at this address. It may have been moved or deleted."),
+            StatusCodes.Status400BadRequest => ("The request could not be used",
+                "The form was incomplete or has expired. Go back, reload the page and try again."),
+            StatusCodes.Status405MethodNotAllowed => ("The request could not be used", "This address cannot be used that way. Go back and try again."),
+            StatusCodes.Status413PayloadTooLarge => ("Too much was sent", "The form sent more data than this site accepts. Files are uploaded on the upload page."),
+            StatusCodes.Status415UnsupportedMediaType => ("The request could not be used", "The form was sent in a format this site does not accept."),
+            StatusCodes.Status503ServiceUnavailable when SessionStoreUnavailableMiddleware.HasFailed(HttpContext) => ("Your session cannot be read right now",
+                "Our session store is unavailable for a moment. You are still signed in: please try again in a few seconds."),
+            StatusCodes.Status503ServiceUnavailable => ("Temporarily unavailable", "This part of the site is unavailable for a moment. Please try again in a few seconds."),
+            _ => (Title, Message),
+        };
     }
 }

@@ -52,6 +52,7 @@ public sealed class PlatformAppFixture : IAsyncLifetime
         builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(p => p.Name == "worker"))
             .WithEnvironment("QueueConsumer__VisibilityTimeout", "00:00:10");
 
+        ServiceRecording.Enable(builder);
         _app = await builder.BuildAsync(cts.Token);
         await _app.StartAsync(cts.Token);
 
