@@ -19,10 +19,13 @@ public static class Backstage
         AuthenticationRegion = "us-east-1",
     });
 
-    /// <summary>An open connection to the application's database on the primary.</summary>
+    /// <summary>
+    /// An open connection to the application's database on the primary. Not pooled: the outage tests kill Postgres, and
+    /// a pooled connection would still point at the server that died.
+    /// </summary>
     public static async Task<NpgsqlConnection> DatabaseAsync(DistributedApplication app, CancellationToken ct)
     {
-        var connection = new NpgsqlConnection(await app.GetConnectionStringAsync("postgres", ct));
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(await app.GetConnectionStringAsync("postgres", ct)) { Pooling = false }.ConnectionString);
         await connection.OpenAsync(ct);
         return connection;
     }

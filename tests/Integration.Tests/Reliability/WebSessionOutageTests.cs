@@ -29,7 +29,9 @@ public sealed class WebSessionOutageTests(PlatformAppFixture app, BrowserFixture
             await signedIn.ScreenshotAsync("session-store-down.png");
 
             var newcomer = await WebSession.OpenAsync(app, browser);
-            await newcomer.Page.GotoAsync(newcomer.Url("/account/login"));
+            var loginPage = await newcomer.Page.GotoAsync(newcomer.Url("/account/login"));
+            output.WriteLine($"Redis down: GET /account/login answered {loginPage!.Status}");
+            await newcomer.ScreenshotAsync("session-store-down-sign-in.png");
             await newcomer.Page.GetByLabel("E-mail").FillAsync(email);
             await newcomer.Page.GetByLabel("Password").FillAsync(WebSession.Password);
             var signIn = await newcomer.Page.RunAndWaitForResponseAsync(
@@ -43,7 +45,10 @@ public sealed class WebSessionOutageTests(PlatformAppFixture app, BrowserFixture
             await ResourceControl.StartAsync(app.App, "redis", Ct);
         }
 
-        // Redis restarted empty (no persistence locally), so the session is gone: signing in again works.
+        // Web finds Redis again by itself (its connection reconnects, its circuit closes within two seconds). Redis restarted
+        // empty (no persistence locally), so the session is gone: the sign-in page shows, and signing in again works.
+        await Eventually.ReturnsAsync(async _ => (await signedIn.Page.GotoAsync(signedIn.Url("/account/login")))!.Status,
+            status => status == 200, Outages.Recovery, Ct);
         await signedIn.SignInAsync(email, WebSession.Password);
     }
 }
