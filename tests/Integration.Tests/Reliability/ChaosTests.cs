@@ -63,7 +63,9 @@ public sealed class ChaosTests(PlatformAppFixture fixture, ITestOutputHelper out
         }
         finally
         {
-            output.WriteLine(Table(results));
+            var table = Table(results);
+            output.WriteLine(table);
+            Fuzz.Figures.Write("chaos", "Chaos (ChaosTests): uploads under load while each dependency is killed and started again\n" + table.TrimEnd());
             foreach (var user in users)
             {
                 user.Dispose();

@@ -56,7 +56,11 @@ public sealed class UploadLoad(IReadOnlyList<MediaClient> users, byte[] image)
     }
 
     /// <summary>Tracks an upload made outside the loop (e.g. the large image the Worker is killed on).</summary>
-    public void Track(MediaClient user, Guid id) => accepted.TryAdd(id, new AcceptedUpload(id, user));
+    public void Track(MediaClient user, Guid id)
+    {
+        Interlocked.Increment(ref attempts);
+        accepted.TryAdd(id, new AcceptedUpload(id, user));
+    }
 
     /// <summary>Polls every accepted upload until it is ready or failed, or the time is up; returns those that are not.</summary>
     public async Task<IReadOnlyList<AcceptedUpload>> WaitUntilProcessedAsync(TimeSpan timeout, CancellationToken ct)
@@ -130,7 +134,7 @@ public sealed class UploadLoad(IReadOnlyList<MediaClient> users, byte[] image)
         var complete = await TimeAsync("complete", t => user.CompleteAsync(created.Id, t));
         if (complete.Status == HttpStatusCode.Accepted)
         {
-            Track(user, created.Id);
+            accepted.TryAdd(created.Id, new AcceptedUpload(created.Id, user));
         }
 
         // A read of something this user uploaded, as the gallery makes.
