@@ -54,9 +54,7 @@ public sealed class RestartSafetyTests : IAsyncLifetime
         }
 
         Assert.True(earlier.HasExited);
-        var (_, newPort) = await StartServerAsync();
-        await using var again = await ConnectAsync(newPort);
-        Assert.Equal(1, await new NpgsqlCommand("SELECT 1", again).ExecuteScalarAsync(Ct));
+        await AssertANewServerStartsAsync();
     }
 
     [Fact]
@@ -72,9 +70,7 @@ public sealed class RestartSafetyTests : IAsyncLifetime
         await client.DisposeAsync();
 
         Assert.Empty(PostgresDataDirectory.ProcessesUsing(DataDirectory));
-        var (_, newPort) = await StartServerAsync();
-        await using var again = await ConnectAsync(newPort);
-        Assert.Equal(1, await new NpgsqlCommand("SELECT 1", again).ExecuteScalarAsync(Ct));
+        await AssertANewServerStartsAsync();
     }
 
     [Fact]
@@ -141,6 +137,13 @@ public sealed class RestartSafetyTests : IAsyncLifetime
         }
 
         root.Delete(recursive: true);
+    }
+
+    private async Task AssertANewServerStartsAsync()
+    {
+        var (_, port) = await StartServerAsync();
+        await using var connection = await ConnectAsync(port);
+        Assert.Equal(1, await new NpgsqlCommand("SELECT 1", connection).ExecuteScalarAsync(Ct));
     }
 
     private async Task<(Process Server, int Port)> StartServerAsync()

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Text.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
 
@@ -62,6 +63,15 @@ public sealed class Outages
         }
     }
 
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>A service's <c>/health</c> report: its status and each dependency's.</summary>
+    public static HealthReport Health(TimedResponse answer) =>
+        JsonSerializer.Deserialize<HealthReport>(answer.Body, Json) ?? throw new InvalidOperationException($"/health answered {answer}: {answer.Body}");
+
+    public static Problem Problem(TimedResponse answer) =>
+        JsonSerializer.Deserialize<Problem>(answer.Body, Json) ?? throw new InvalidOperationException($"{answer} has no ProblemDetails: {answer.Body}");
+
     public static string Seconds(TimeSpan time) => time.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture) + " s";
 
     private static IEnumerable<int> Descendants(int pid)
@@ -94,3 +104,7 @@ public sealed record TimedResponse(HttpStatusCode? Status, TimeSpan Elapsed, Tim
 {
     public override string ToString() => $"{(Status is { } s ? ((int)s).ToString(CultureInfo.InvariantCulture) : "none")} in {Outages.Seconds(Elapsed)}";
 }
+
+public sealed record HealthReport(string Status, Dictionary<string, HealthEntry> Entries);
+
+public sealed record HealthEntry(string Status);

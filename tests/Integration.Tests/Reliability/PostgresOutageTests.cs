@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text.Json;
 
 namespace Platform.Integration.Tests.Reliability;
 
@@ -36,14 +35,14 @@ public sealed class PostgresOutageTests(PlatformAppFixture fixture, ITestOutputH
                 Assert.True(answer.Status == HttpStatusCode.ServiceUnavailable, $"{name} answered {answer}: {answer.Body}");
                 Assert.True(answer.Elapsed < Outages.NoHang, $"{name} took {answer}");
                 Assert.NotNull(answer.RetryAfter);
-                var problem = JsonSerializer.Deserialize<Problem>(answer.Body, Json);
+                var problem = Outages.Problem(answer);
                 Assert.Equal(503, problem!.Status);
                 Assert.Contains("database", problem.Detail);
             }
 
             Assert.Equal(HttpStatusCode.OK, read.Status);
             Assert.Equal(HttpStatusCode.ServiceUnavailable, health.Status);
-            var report = JsonSerializer.Deserialize<HealthReport>(health.Body, Json)!;
+            var report = Outages.Health(health);
             Assert.Equal("Unhealthy", report.Entries["PlatformDbContext"].Status);
             Assert.Equal("Healthy", report.Entries["StackExchange.Redis"].Status);
             Assert.Equal("Healthy", report.Entries["storage"].Status);
@@ -63,10 +62,4 @@ public sealed class PostgresOutageTests(PlatformAppFixture fixture, ITestOutputH
         Assert.Equal("ready", (await user.WaitUntilProcessedAsync(after.Id, Ct)).Status);
         Assert.Equal(HttpStatusCode.Created, again.StatusCode);
     }
-
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
-    private sealed record HealthReport(string Status, Dictionary<string, HealthEntry> Entries);
-
-    private sealed record HealthEntry(string Status);
 }

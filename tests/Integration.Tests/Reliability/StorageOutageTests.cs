@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text.Json;
 
 namespace Platform.Integration.Tests.Reliability;
 
@@ -33,10 +32,10 @@ public sealed class StorageOutageTests(PlatformAppFixture fixture, ITestOutputHe
             Assert.Equal(HttpStatusCode.ServiceUnavailable, complete.Status);
             Assert.True(complete.Elapsed < Outages.NoHang, $"complete took {complete}");
             Assert.NotNull(complete.RetryAfter);
-            Assert.Contains("storage", JsonSerializer.Deserialize<Problem>(complete.Body, Json)!.Detail);
+            Assert.Contains("storage", Outages.Problem(complete).Detail);
             Assert.Equal(HttpStatusCode.Created, create.Status);
             Assert.Equal(HttpStatusCode.ServiceUnavailable, health.Status);
-            var report = JsonSerializer.Deserialize<HealthReport>(health.Body, Json)!;
+            var report = Outages.Health(health);
             Assert.Equal("Unhealthy", report.Entries["storage"].Status);
             Assert.Equal("Unhealthy", report.Entries["messaging"].Status);
             Assert.Equal("Healthy", report.Entries["PlatformDbContext"].Status);
@@ -51,10 +50,4 @@ public sealed class StorageOutageTests(PlatformAppFixture fixture, ITestOutputHe
         Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
         Assert.Equal("ready", (await user.WaitUntilProcessedAsync(created.Id, Ct)).Status);
     }
-
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
-    private sealed record HealthReport(string Status, Dictionary<string, HealthEntry> Entries);
-
-    private sealed record HealthEntry(string Status);
 }
