@@ -26,6 +26,9 @@ public static class ServiceDefaultsExtensions
 
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
+        // Polly reports every execution of a pipeline at Information: one line per database or cache call. Retries,
+        // timeouts and circuits opening or closing are warnings and errors, and stay.
+        builder.Logging.AddFilter("Polly", LogLevel.Warning);
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
         builder.AddServiceManifest();

@@ -70,7 +70,10 @@ public sealed class DependencyGuard
 
         try
         {
-            return await pipeline.ExecuteAsync(static (ctx, op) => new ValueTask<T>(op(ctx.CancellationToken)), context, operation);
+            // Polly's timeout is cooperative: it cancels the token and waits for the call to end. A client that ignores the
+            // token, or whose call never ends (StackExchange.Redis can leave one pending when a connection is torn down
+            // mid-command), would hold the caller forever; WaitAsync lets go of the call when the token is cancelled.
+            return await pipeline.ExecuteAsync(static (ctx, op) => new ValueTask<T>(op(ctx.CancellationToken).WaitAsync(ctx.CancellationToken)), context, operation);
         }
         catch (Exception ex) when (ex is not DependencyUnavailableException && IsFailure(ex, cancellationToken))
         {

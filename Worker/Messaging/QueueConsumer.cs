@@ -183,7 +183,17 @@ public sealed partial class QueueConsumer : BackgroundService
                 ?? throw new InvalidMessageException($"No handler for message type '{type ?? "(none)"}'.");
             try
             {
-                await handler.HandleAsync(message, abort);
+                // A job that outlives HandlerTimeout is given up (its slot freed, its message retried after the back-off),
+                // even if what it waits for never answers: a stuck call must not stop this Worker for good.
+                using var timeout = new CancellationTokenSource(options.HandlerTimeout, clock);
+                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(abort, timeout.Token);
+                await handler.HandleAsync(message, deadline.Token).WaitAsync(deadline.Token);
+            }
+            catch (OperationCanceledException) when (!abort.IsCancellationRequested)
+            {
+                await FailedAsync(queueUrl, message, type, receiveCount, handler,
+                    new TimeoutException($"The handler of message {message.MessageId} did not finish within {options.HandlerTimeout}."), activity);
+                return;
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !abort.IsCancellationRequested)
             {
