@@ -31,13 +31,14 @@ internal static class ReadinessProbing
             foreach (var registration in options.Registrations)
             {
                 var inner = registration.Factory;
-                registration.Factory = sp => new WaitingHealthCheck(inner(sp));
+                // The inner check is made on each attempt: some factories fail until their resource has a connection string.
+                registration.Factory = sp => new WaitingHealthCheck(() => inner(sp));
             }
         });
     }
 
     /// <summary>Runs the inner check until it is healthy or <see cref="MaxWait"/> has passed; the last answer counts.</summary>
-    internal sealed class WaitingHealthCheck(IHealthCheck inner) : IHealthCheck
+    internal sealed class WaitingHealthCheck(Func<IHealthCheck> inner) : IHealthCheck
     {
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
@@ -47,7 +48,7 @@ internal static class ReadinessProbing
                 HealthCheckResult result;
                 try
                 {
-                    result = await inner.CheckHealthAsync(context, cancellationToken);
+                    result = await inner().CheckHealthAsync(context, cancellationToken);
                 }
                 catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                 {

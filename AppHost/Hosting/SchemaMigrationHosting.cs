@@ -33,7 +33,7 @@ public static class SchemaMigrationHosting
         var framework = $"net{Environment.Version.Major}.{Environment.Version.Minor}";
         var assembly = Path.Combine(projectDirectory, "bin", configuration, framework, Path.GetFileNameWithoutExtension(projectPath) + ".dll");
 
-        return builder.AddResource(new SchemaMigrationResource(name, projectDirectory))
+        return builder.AddResource(new SchemaMigrationResource(name, projectDirectory, database.Resource))
             .WithArgs(context =>
             {
                 if (!File.Exists(assembly))
@@ -60,9 +60,12 @@ public static class SchemaMigrationHosting
         migration is null ? service : service.WaitForCompletion(migration).WithEnvironment(MigrateOnStartVariable, "false");
 }
 
-/// <summary>A process that runs to completion at start-up (exit code 0) instead of staying up.</summary>
-public sealed class SchemaMigrationResource(string name, string workingDirectory)
-    : ExecutableResource(name, "dotnet", workingDirectory), IRunsToCompletion;
+/// <summary>A process that migrates <see cref="Database"/>'s schema at start-up and ends (exit code 0).</summary>
+public sealed class SchemaMigrationResource(string name, string workingDirectory, PostgresDatabase database)
+    : ExecutableResource(name, "dotnet", workingDirectory), IRunsToCompletion
+{
+    public PostgresDatabase Database { get; } = database;
+}
 
 /// <summary>A resource whose success is finishing with exit code 0, not becoming healthy.</summary>
 public interface IRunsToCompletion : IResource;
