@@ -38,6 +38,7 @@ var timeout = TimeSpan.FromMinutes(15);
 var startup = Environment.GetEnvironmentVariable("BENCH_STARTUP_SECONDS"); // from eng/measure-startup.sh, via eng/bench.sh
 var wrkSeconds = int.TryParse(Environment.GetEnvironmentVariable("BENCH_WRK_SECONDS"), out var configuredSeconds) ? configuredSeconds : 10;
 var workerConcurrency = Math.Max(2, Environment.ProcessorCount); // QueueConsumer:MaxConcurrency's default
+var onlyTheList = Environment.GetEnvironmentVariable("BENCH_ONLY") == "list"; // for profiling the list alone
 using var cts = new CancellationTokenSource(timeout);
 var ct = cts.Token;
 
@@ -76,7 +77,7 @@ try
     for (var i = 0; i < 20; i++)
     {
         galleryIds.Add(await CreateAndPutAsync(galleryUser, storage, small, $"gallery-{i}.jpg", ct));
-        (await galleryUser.PostAsync($"/api/media/{galleryIds[^1]}/complete", null, ct)).EnsureSuccessStatusCode();
+        (await WithinRateLimitAsync(() => galleryUser.PostAsync($"/api/media/{galleryIds[^1]}/complete", null, ct), ct)).EnsureSuccessStatusCode();
     }
 
     await WaitAllReadyAsync([galleryUser], ct);
@@ -112,6 +113,16 @@ try
     if (startup is { Length: > 0 } && double.TryParse(startup, System.Globalization.CultureInfo.InvariantCulture, out var startupSeconds))
     {
         rows.Add(new Row("eng/run.sh (built) -> all resources healthy (median of eng/measure-startup.sh)", $"{startupSeconds:F1} s", "-", null, "<= 8 s", startupSeconds <= 8));
+    }
+
+    if (onlyTheList)
+    {
+        foreach (var row in rows)
+        {
+            Console.WriteLine($"{row.What}: {row.Measured} | {row.Baseline} | {row.Ratio:F3}x");
+        }
+
+        return 0;
     }
 
     // 3. A 12 MP JPEG: a gradient with film-grain noise, so it compresses like a photo rather than like a flat image.
@@ -290,7 +301,7 @@ static async Task<HttpClient> SignUpAsync(Uri apiUrl, CancellationToken ct)
 
 static async Task<Guid> CreateAndPutAsync(HttpClient api, HttpClient storage, byte[] bytes, string fileName, CancellationToken ct)
 {
-    var response = await api.PostAsJsonAsync("/api/media", new { fileName, contentType = "image/jpeg", size = bytes.Length }, ct);
+    var response = await WithinRateLimitAsync(() => api.PostAsJsonAsync("/api/media", new { fileName, contentType = "image/jpeg", size = bytes.Length }, ct), ct);
     if (response.StatusCode != HttpStatusCode.Created)
     {
         throw new InvalidOperationException($"create answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}");
@@ -323,6 +334,21 @@ static async Task<(double Ms, Guid Id)> UploadAndWaitAsync(HttpClient api, HttpC
         }
 
         await Task.Delay(20, ct);
+    }
+}
+
+/// <summary>More writes than one user's burst allows (40 for 20 files): a 429 waits as long as it says, then tries again.</summary>
+static async Task<HttpResponseMessage> WithinRateLimitAsync(Func<Task<HttpResponseMessage>> send, CancellationToken ct)
+{
+    while (true)
+    {
+        var response = await send();
+        if (response.StatusCode != HttpStatusCode.TooManyRequests)
+        {
+            return response;
+        }
+
+        await Task.Delay(response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1), ct);
     }
 }
 
