@@ -10,11 +10,12 @@ install_prerequisites
 apt_install_missing "wrk:wrk"
 
 log "Start-up: eng/run.sh -> all resources healthy, 3 runs"
-startup_runs="$(bash eng/measure-startup.sh 3 | tee /dev/stderr)"
+profile="$(mktemp)"
+startup_runs="$(STARTUP_PROFILE="$profile" bash eng/measure-startup.sh 3 | tee /dev/stderr)"
 startup_median="$(grep -o 'healthy [0-9.]* s after eng/run.sh' <<<"$startup_runs" | awk '{print $2}' | sort -n | sed -n 2p)"
 
 log "Building the benchmark and its bare-Kestrel baseline (Release)"
 dotnet build eng/bench/Baseline/Baseline.csproj -c Release --nologo -clp:ErrorsOnly
 dotnet build eng/bench/Bench.csproj -c Release --nologo -clp:ErrorsOnly
 log "Running"
-BENCH_STARTUP_SECONDS="$startup_median" exec dotnet run --project eng/bench/Bench.csproj -c Release --no-build
+BENCH_STARTUP_SECONDS="$startup_median" BENCH_STARTUP_PROFILE="$profile" exec dotnet run --project eng/bench/Bench.csproj -c Release --no-build
