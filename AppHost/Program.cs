@@ -5,7 +5,9 @@ var builder = DistributedApplication.CreateBuilder(args);
 var postgres = builder.AddPlatformPostgres("postgres", databaseName: "platform");
 var postgresRead = postgres.AddReadOnlyConnection("postgres-read");
 var redis = builder.AddPlatformRedis("redis");
-var storage = builder.AddS3Bucket("storage", bucketName: "media");
+// Thumbnails and previews: in AWS through CloudFront with signed URLs; locally presigned S3 URLs (README, "Media through CloudFront").
+var storage = builder.AddS3Bucket("storage", bucketName: "media")
+    .WithSignedEdgeDelivery(["media/*/*/thumb-*.webp"]);
 var messaging = builder.AddSqsQueue("messaging", queueName: "media-events").WithDeadLetterQueue(maxReceiveCount: 5);
 
 // The Api owns the schema. Locally its migration is a short step of its own, which the Api and the Worker wait for;
@@ -17,9 +19,10 @@ var migrations = builder.AddSchemaMigration<Projects.Api>("migrations", postgres
 var api = builder.AddProject<Projects.Api>("api")
     .WithReference(postgres).WithReference(postgresRead).WithReference(redis)
     .WithReference(storage, BucketAccess.ReadWrite).WithReference(messaging, QueueAccess.Send)
+    .WithEdgeUrlSigning(storage, configurationSection: "MediaDelivery")
     .WaitFor(postgres).WaitFor(postgresRead).WaitFor(redis).WaitFor(storage).WaitFor(messaging).WaitForSchema(migrations)
     .WithHttpHealthCheck("/health")
-    .WithPublicPath("/api");
+    .WithPublicPath("/api", "/openapi");
 
 builder.AddProject<Projects.Worker>("worker")
     .WithReference(postgres).WithReference(redis)
@@ -34,7 +37,8 @@ var web = builder.AddProject<Projects.Web>("web")
     .WaitFor(redis)
     .WithHttpHealthCheck("/health");
 
-// Browsers upload straight to the bucket from the web origin.
+// Browsers upload straight to the bucket from the web origin; the web's Content-Security-Policy admits the bucket.
 storage.WithCorsOrigin(web.GetEndpoint("http"));
+web.WithBucketOriginInContentSecurityPolicy(storage);
 
 builder.Build().Run();

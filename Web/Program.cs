@@ -1,9 +1,12 @@
 using Platform.Web.Features.Accounts;
 using Platform.Web.Features.Media;
+using Platform.Web.Infrastructure;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
+builder.AddWebSecurity();
+builder.AddScriptEndpointProblems();
 builder.AddRedisClient("redis");
 builder.AddWebAccounts();
 builder.AddWebMedia();
@@ -17,6 +20,7 @@ builder.Services.AddRazorPages(options =>
 
 var app = builder.Build();
 
+app.UseWebSecurity();
 if (!app.Environment.IsDevelopment())
 {
     app.UseExceptionHandler("/Error");
@@ -28,6 +32,7 @@ app.UseAuthentication();
 app.UseMiddleware<SessionExpiredMiddleware>();
 app.UseAuthorization();
 app.UseAntiforgery();
+app.UseScriptEndpointProblems("/uploads");
 
 app.MapStaticAssets();
 app.MapRazorPages().WithStaticAssets();

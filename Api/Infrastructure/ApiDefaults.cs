@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.OpenApi;
+using Platform.ServiceDefaults.Http;
 using Scalar.AspNetCore;
 
 namespace Platform.Api.Infrastructure;
@@ -77,6 +78,7 @@ public static class ApiDefaults
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseUtf8RequestBodiesOnly();
         return app;
     }
 

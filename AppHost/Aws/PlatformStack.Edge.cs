@@ -3,39 +3,134 @@ using Amazon.CDK.AWS.CertificateManager;
 using Amazon.CDK.AWS.CloudFront;
 using Amazon.CDK.AWS.CloudFront.Origins;
 using Amazon.CDK.AWS.CloudWatch;
+using Amazon.CDK.AWS.EC2;
+using Amazon.CDK.AWS.ElasticLoadBalancingV2;
 using Amazon.CDK.AWS.Route53;
 using Amazon.CDK.AWS.Route53.Targets;
 using Amazon.CDK.AWS.WAFv2;
+using Platform.AppHost.Aws.Translators;
 using static Platform.AppHost.Aws.PolicySuppressions;
 
 namespace Platform.AppHost.Aws;
 
+/// <summary>
+/// The way in: the load balancer and its listeners (services attach their target groups and rules), CloudFront with
+/// the WAF in front of it (translators add their behaviors), and the DNS records of the domain.
+/// </summary>
 public sealed partial class PlatformStack
 {
-    private Distribution? _distribution;
+    public ApplicationLoadBalancer LoadBalancer { get; private set; } = null!;
 
-    public Distribution Distribution => _distribution ?? throw new InvalidOperationException("No edge yet.");
+    /// <summary>The load balancer's security group: services admit traffic from it.</summary>
+    public SecurityGroup LoadBalancerGroup { get; private set; } = null!;
+
+    /// <summary>The listener CloudFront reaches (HTTPS with a certificate, else HTTP): services add their routes to it.</summary>
+    public ApplicationListener Listener { get; private set; } = null!;
+
+    public Distribution Distribution { get; private set; } = null!;
+
+    /// <summary>The load balancer as CloudFront's origin (the default behavior's), for behaviors that add caching to it.</summary>
+    public IOrigin SiteOrigin { get; private set; } = null!;
+
+    /// <summary>
+    /// The largest request body the app accepts: the Api's limit (Api/Infrastructure/ApiDefaults.MaxRequestBodyBytes,
+    /// 64 KiB), which the WAF lets through and no more. The rule waf-body-size checks it against what the running
+    /// services report (eng/aws/checks).
+    /// </summary>
+    public const int MaxRequestBodyBytes = 64 * 1024;
+
+    private void CreateLoadBalancer()
+    {
+        LoadBalancerGroup = new SecurityGroup(this, "LoadBalancerSecurityGroup", new SecurityGroupProps
+        {
+            Vpc = Network,
+            Description = "The load balancer: only CloudFront's origin-facing addresses reach it, so the WAF cannot be bypassed.",
+            AllowAllOutbound = false,
+        });
+        // One rule only: CloudFront's prefix list counts as about 55 rules against the security group's quota of 60, so
+        // with a certificate only HTTPS is open (CloudFront never uses the HTTP listener, which just redirects).
+        var cloudFront = Peer.PrefixList(Settings.CloudFrontOriginPrefixListId);
+        if (Settings.CertificateArn is null)
+        {
+            LoadBalancerGroup.AddIngressRule(cloudFront, Port.Tcp(80), "HTTP from CloudFront");
+        }
+        else
+        {
+            LoadBalancerGroup.AddIngressRule(cloudFront, Port.Tcp(443), "HTTPS from CloudFront");
+        }
+
+        LoadBalancer = new ApplicationLoadBalancer(this, "LoadBalancer", new ApplicationLoadBalancerProps
+        {
+            Vpc = Network,
+            InternetFacing = true,
+            VpcSubnets = new SubnetSelection { SubnetGroupName = "public" },
+            SecurityGroup = LoadBalancerGroup,
+            DropInvalidHeaderFields = true,
+            DeletionProtection = Profile.DeletionProtection,
+        });
+        LoadBalancer.LogAccessLogs(LogsBucket, "alb");
+        Listener = CreateListeners();
+        if (!Profile.DeletionProtection)
+        {
+            Add(LoadBalancer, new Suppression("CT.ELASTICLOADBALANCING.PR.5", "dev is destroyable by design; prod has deletion protection."));
+        }
+    }
+
+    /// <summary>HTTPS with the certificate when one is given (and HTTP redirected to it); else HTTP only, behind CloudFront.</summary>
+    private ApplicationListener CreateListeners()
+    {
+        var defaultService = Model.Services.Where(s => FargateServiceTranslator.IsPublic(s.Resource) && FargateServiceTranslator.PublicPaths(s.Resource).Count == 0).ToList();
+        if (defaultService.Count != 1)
+        {
+            throw new InvalidOperationException(
+                $"The load balancer needs exactly one service with external HTTP endpoints and no public path for '/'; the model has {defaultService.Count}: {string.Join(", ", defaultService.Select(s => s.Name))}.");
+        }
+
+        if (Settings.CertificateArn is { } certificate)
+        {
+            LoadBalancer.AddListener("Http", new BaseApplicationListenerProps
+            {
+                Port = 80,
+                Open = false,
+                DefaultAction = ListenerAction.Redirect(new RedirectOptions { Protocol = "HTTPS", Port = "443", Permanent = true }),
+            });
+            return LoadBalancer.AddListener("Https", new BaseApplicationListenerProps
+            {
+                Port = 443,
+                Protocol = ApplicationProtocol.HTTPS,
+                Open = false,
+                Certificates = [ListenerCertificate.FromArn(certificate)],
+                SslPolicy = SslPolicy.RECOMMENDED_TLS,
+            });
+        }
+
+        // The default action is the '/' service's, added with it.
+        var http = LoadBalancer.AddListener("Http", new BaseApplicationListenerProps { Port = 80, Open = false });
+        Add(http, new Suppression("CT.ELASTICLOADBALANCING.PR.1",
+            "Without 'certificateArn' there is no HTTPS listener to redirect to: browsers get HTTPS from CloudFront, and only CloudFront's addresses reach this listener."));
+        return http;
+    }
 
     /// <summary>
     /// The site's origin as browsers see it, for the buckets' CORS rules: the domain when one is given, else any
     /// CloudFront host name (the distribution's own name is not known before the bucket exists: naming it would make a
     /// dependency cycle bucket → distribution → bucket).
     /// </summary>
-    private string PublicOrigin => _settings.DomainName is { } domain ? $"https://{domain}" : "https://*.cloudfront.net";
+    public string PublicOrigin => Settings.DomainName is { } domain ? $"https://{domain}" : "https://*.cloudfront.net";
 
     /// <summary>The public URL: the domain, or the distribution's own name.</summary>
-    public string PublicUrl => $"https://{_settings.DomainName ?? Distribution.DistributionDomainName}";
+    public string PublicUrl => $"https://{Settings.DomainName ?? Distribution.DistributionDomainName}";
 
-    /// <summary>CloudFront in front of everything, with the WAF; media under <c>/{bucket}/*</c> straight from S3 (OAC).</summary>
+    /// <summary>CloudFront in front of everything, with the WAF; translators add behaviors of their own (<see cref="Distribution.AddBehavior(string, IOrigin, IAddBehaviorOptions?)"/>).</summary>
     private void CreateEdge()
     {
         var webAcl = CreateWebAcl();
 
         IOrigin site;
-        if (_settings.CertificateArn is not null)
+        if (Settings.CertificateArn is not null)
         {
             // HTTPS to the load balancer needs a name its certificate covers: origin.{domain}, an alias of the load balancer.
-            var originName = $"origin.{_settings.DomainName ?? throw new InvalidOperationException("The CDK context value 'certificateArn' needs 'domainName' too: CloudFront reaches the load balancer as origin.{domainName}.")}";
+            var originName = $"origin.{Settings.DomainName ?? throw new InvalidOperationException("The CDK context value 'certificateArn' needs 'domainName' too: CloudFront reaches the load balancer as origin.{domainName}.")}";
             site = new HttpOrigin(originName, new HttpOriginProps { ProtocolPolicy = OriginProtocolPolicy.HTTPS_ONLY, OriginSslProtocols = [OriginSslPolicy.TLS_V1_2] });
         }
         else
@@ -43,22 +138,10 @@ public sealed partial class PlatformStack
             site = new LoadBalancerV2Origin(LoadBalancer, new LoadBalancerV2OriginProps { ProtocolPolicy = OriginProtocolPolicy.HTTP_ONLY });
         }
 
-        var behaviors = new Dictionary<string, IBehaviorOptions>(StringComparer.Ordinal);
-        foreach (var (resource, bucket) in _buckets.OrderBy(b => b.Key.Name, StringComparer.Ordinal))
+        SiteOrigin = site;
+        Distribution = new Distribution(this, "Cdn", new DistributionProps
         {
-            behaviors[$"/{resource.BucketName}/*"] = new BehaviorOptions
-            {
-                Origin = S3BucketOrigin.WithOriginAccessControl(bucket),
-                ViewerProtocolPolicy = ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-                AllowedMethods = AllowedMethods.ALLOW_GET_HEAD,
-                CachePolicy = CachePolicy.CACHING_OPTIMIZED,
-                Compress = true,
-            };
-        }
-
-        _distribution = new Distribution(this, "Cdn", new DistributionProps
-        {
-            Comment = $"Platform {_settings.StageName}",
+            Comment = $"Platform {Settings.StageName}",
             DefaultBehavior = new BehaviorOptions
             {
                 Origin = site,
@@ -68,24 +151,32 @@ public sealed partial class PlatformStack
                 OriginRequestPolicy = OriginRequestPolicy.ALL_VIEWER,
                 Compress = true,
             },
-            AdditionalBehaviors = behaviors,
             WebAclId = webAcl.AttrArn,
             EnableLogging = true,
             LogBucket = LogsBucket,
             LogFilePrefix = "cloudfront/",
             MinimumProtocolVersion = SecurityPolicyProtocol.TLS_V1_2_2021,
             HttpVersion = HttpVersion.HTTP2_AND_3,
-            PriceClass = _settings.IsProduction ? PriceClass.PRICE_CLASS_ALL : PriceClass.PRICE_CLASS_100,
-            DomainNames = _settings.DomainName is { } domain ? [domain] : null,
-            Certificate = _settings.CloudFrontCertificateArn is { } arn ? Certificate.FromCertificateArn(this, "CdnCertificate", arn) : null,
+            PriceClass = Profile.EdgePriceClass,
+            DomainNames = Settings.DomainName is { } domain ? [domain] : null,
+            Certificate = Settings.CloudFrontCertificateArn is { } arn ? Certificate.FromCertificateArn(this, "CdnCertificate", arn) : null,
         });
+        CreateDnsRecords();
+    }
+
+    /// <summary>
+    /// Once the translators have added their behaviors: the distribution's policy suppressions (on everything it holds by
+    /// then) and its alarm (after the services', the dashboard's order).
+    /// </summary>
+    private void FinishEdge()
+    {
         var nag = new List<Suppression>
         {
             new("AwsSolutions-CFR1", "The media library serves every country; the WAF's IP reputation and rate rules do the filtering."),
             new("CT.CLOUDFRONT.PR.1", "The site's root is the web service (ASP.NET Core answers '/'), not an object in a bucket."),
             new("CT.CLOUDFRONT.PR.4", "One region, one origin per path; the multi-region option (README) adds an origin group with failover."),
         };
-        if (_settings.CloudFrontCertificateArn is null)
+        if (Settings.CloudFrontCertificateArn is null)
         {
             const string defaultCertificate = "Without 'domainName' the distribution serves HTTPS on its cloudfront.net name with CloudFront's default certificate, whose TLS policy and SNI cannot be set; with a domain it is the custom certificate, SNI, TLSv1.2_2021.";
             nag.Add(new("AwsSolutions-CFR4", defaultCertificate));
@@ -94,23 +185,21 @@ public sealed partial class PlatformStack
             nag.Add(new("CT.CLOUDFRONT.PR.9", defaultCertificate));
         }
 
-        if (_settings.CertificateArn is null)
+        if (Settings.CertificateArn is null)
         {
             const string httpOrigin = "Without 'certificateArn' CloudFront reaches the load balancer over HTTP inside AWS's network, and only CloudFront's addresses may (security group); with a certificate the origin is HTTPS only.";
             nag.Add(new("AwsSolutions-CFR5", httpOrigin));
             nag.Add(new("CT.CLOUDFRONT.PR.8", httpOrigin));
         }
 
-        Add(_distribution, [.. nag]);
+        Add(Distribution, [.. nag]);
         // The key policy lets CloudFront decrypt media for any distribution of this account (the distribution's id is
         // not known before the key exists); only this account's distributions, through OAC, and only GETs.
         Amazon.CDK.Annotations.Of(this).AcknowledgeWarning("@aws-cdk/aws-cloudfront-origins:wildcardKeyPolicyForOac",
             "The data key's CloudFront statement is limited to this account's distributions; narrowing it to one id would need a second deployment.");
 
-        Watch(_distribution.Metric5xxErrorRate(new Amazon.CDK.AWS.CloudWatch.MetricOptions { Period = Duration.Minutes(5) }),
+        Watch(Distribution.Metric5xxErrorRate(new Amazon.CDK.AWS.CloudWatch.MetricOptions { Period = Duration.Minutes(5) }),
             "edge 5xx rate", ComparisonOperator.GREATER_THAN_THRESHOLD, 5, "More than 5 % of CloudFront's responses are 5xx.");
-
-        CreateDnsRecords();
     }
 
     /// <summary>The WAF on CloudFront: AWS's managed rule groups, and a per-IP rate limit.</summary>
@@ -119,18 +208,27 @@ public sealed partial class PlatformStack
         CfnWebACL.VisibilityConfigProperty Visibility(string name) => new()
         {
             CloudWatchMetricsEnabled = true,
-            MetricName = $"platform-{_settings.StageName}-{name}",
+            MetricName = $"platform-{Settings.StageName}-{name}",
             SampledRequestsEnabled = true,
         };
 
-        CfnWebACL.RuleProperty Managed(string name, int priority) => new()
+        CfnWebACL.RuleProperty Managed(string name, int priority, params string[] countOnly) => new()
         {
             Name = name,
             Priority = priority,
             OverrideAction = new CfnWebACL.OverrideActionProperty { None = new Dictionary<string, object>() },
             Statement = new CfnWebACL.StatementProperty
             {
-                ManagedRuleGroupStatement = new CfnWebACL.ManagedRuleGroupStatementProperty { VendorName = "AWS", Name = name },
+                ManagedRuleGroupStatement = new CfnWebACL.ManagedRuleGroupStatementProperty
+                {
+                    VendorName = "AWS",
+                    Name = name,
+                    RuleActionOverrides = countOnly.Length == 0 ? null : countOnly.Select(rule => (object)new CfnWebACL.RuleActionOverrideProperty
+                    {
+                        Name = rule,
+                        ActionToUse = new CfnWebACL.RuleActionProperty { Count = new CfnWebACL.CountActionProperty() },
+                    }).ToArray(),
+                },
             },
             VisibilityConfig = Visibility(name),
         };
@@ -138,9 +236,18 @@ public sealed partial class PlatformStack
         return new CfnWebACL(this, "WebAcl", new CfnWebACLProps
         {
             Scope = "CLOUDFRONT",
-            Description = $"Platform {_settings.StageName}: managed rules and a rate limit in front of CloudFront.",
+            Description = $"Platform {Settings.StageName}: managed rules and a rate limit in front of CloudFront.",
             DefaultAction = new CfnWebACL.DefaultActionProperty { Allow = new CfnWebACL.AllowActionProperty() },
             VisibilityConfig = Visibility("web-acl"),
+            // CloudFront forwards the first 16 KB of a body to the WAF by default (AWS WAF Developer Guide, "Body
+            // inspection size limits"); the app's largest bodies need the whole of them inspected: 64 KB.
+            AssociationConfig = new CfnWebACL.AssociationConfigProperty
+            {
+                RequestBody = new Dictionary<string, object>
+                {
+                    ["CLOUDFRONT"] = new CfnWebACL.RequestBodyAssociatedResourceTypeConfigProperty { DefaultSizeInspectionLimit = "KB_64" },
+                },
+            },
             Rules = new object[]
             {
                 new CfnWebACL.RuleProperty
@@ -155,8 +262,30 @@ public sealed partial class PlatformStack
                     },
                     VisibilityConfig = Visibility("rate-limit"),
                 },
+                new CfnWebACL.RuleProperty
+                {
+                    // The body limit is the app's own: what the Api accepts (a multipart complete lists up to 500 parts)
+                    // passes, anything larger is refused here. A body longer than the inspection limit counts as larger.
+                    Name = "BodyLargerThanTheAppAccepts",
+                    Priority = 5,
+                    Action = new CfnWebACL.RuleActionProperty { Block = new CfnWebACL.BlockActionProperty() },
+                    Statement = new CfnWebACL.StatementProperty
+                    {
+                        SizeConstraintStatement = new CfnWebACL.SizeConstraintStatementProperty
+                        {
+                            FieldToMatch = new CfnWebACL.FieldToMatchProperty { Body = new CfnWebACL.BodyProperty { OversizeHandling = "MATCH" } },
+                            ComparisonOperator = "GT",
+                            Size = MaxRequestBodyBytes,
+                            TextTransformations = new object[] { new CfnWebACL.TextTransformationProperty { Priority = 0, Type = "NONE" } },
+                        },
+                    },
+                    VisibilityConfig = Visibility("body-size"),
+                },
                 Managed("AWSManagedRulesAmazonIpReputationList", 10),
-                Managed("AWSManagedRulesCommonRuleSet", 20),
+                // The Core rule set's SizeRestrictions_BODY blocks every body over 8 KB (AWS WAF Developer Guide, "Core
+                // rule set (CRS) managed rule group"), which refuses a complete with more than ~130 parts: it only
+                // counts here, and BodyLargerThanTheAppAccepts sets the limit instead.
+                Managed("AWSManagedRulesCommonRuleSet", 20, "SizeRestrictions_BODY"),
                 Managed("AWSManagedRulesKnownBadInputsRuleSet", 30),
             },
         });
@@ -168,7 +297,7 @@ public sealed partial class PlatformStack
     /// </summary>
     private void CreateDnsRecords()
     {
-        if (_settings is not { DomainName: { } domain, HostedZoneId: { } zoneId, HostedZoneName: { } zoneName })
+        if (Settings is not { DomainName: { } domain, HostedZoneId: { } zoneId, HostedZoneName: { } zoneName })
         {
             return;
         }
@@ -177,7 +306,7 @@ public sealed partial class PlatformStack
         var cdn = RecordTarget.FromAlias(new CloudFrontTarget(Distribution));
         new ARecord(this, "SiteA", new ARecordProps { Zone = zone, RecordName = domain, Target = cdn });
         new AaaaRecord(this, "SiteAaaa", new AaaaRecordProps { Zone = zone, RecordName = domain, Target = cdn });
-        if (_settings.CertificateArn is not null)
+        if (Settings.CertificateArn is not null)
         {
             new ARecord(this, "OriginA", new ARecordProps
             {
@@ -185,27 +314,6 @@ public sealed partial class PlatformStack
                 RecordName = $"origin.{domain}",
                 Target = RecordTarget.FromAlias(new LoadBalancerTarget(LoadBalancer)),
             });
-        }
-    }
-
-    private void CreateDashboard()
-    {
-        var dashboard = new Dashboard(this, "Dashboard", new DashboardProps
-        {
-            DashboardName = $"Platform-{_settings.StageName}",
-            DefaultInterval = Duration.Hours(3),
-        });
-        dashboard.AddWidgets(new AlarmStatusWidget(new AlarmStatusWidgetProps
-        {
-            Title = "Alarms",
-            Alarms = [.. _alarms],
-            Width = 24,
-            Height = 4,
-        }));
-        var graphs = _alarms.Select(alarm => (IWidget)new AlarmWidget(new AlarmWidgetProps { Alarm = alarm, Title = alarm.Node.Id, Width = 8, Height = 6 })).ToArray();
-        for (var i = 0; i < graphs.Length; i += 3)
-        {
-            dashboard.AddWidgets(graphs[i..Math.Min(i + 3, graphs.Length)]);
         }
     }
 }

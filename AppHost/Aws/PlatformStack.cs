@@ -1,15 +1,14 @@
 using Amazon.CDK;
-using Amazon.CDK.AWS.CloudTrail;
+using Amazon.CDK.AWS.CloudWatch;
+using Amazon.CDK.AWS.CloudWatch.Actions;
 using Amazon.CDK.AWS.EC2;
-using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.KMS;
 using Amazon.CDK.AWS.Logs;
 using Amazon.CDK.AWS.S3;
 using Amazon.CDK.AWS.SNS;
-using Amazon.CDK.AWS.SSM;
-using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Constructs;
+using Platform.AppHost.Aws.Translators;
 using static Platform.AppHost.Aws.PolicySuppressions;
 
 using IResource = Aspire.Hosting.ApplicationModel.IResource;
@@ -17,15 +16,16 @@ using IResource = Aspire.Hosting.ApplicationModel.IResource;
 namespace Platform.AppHost.Aws;
 
 /// <summary>
-/// The application stack (<c>Platform-dev</c>, <c>Platform-prod</c>): the seed architecture, translated from the app model.
-/// The foundation (network, keys, logs, audit, edge) is fixed; everything else follows the model: each data resource
-/// becomes its AWS service (<see cref="DataResources"/>), each project a Fargate service (<see cref="Services"/>), each
-/// reference configuration + a security group rule + an IAM grant.
+/// The application stack (<c>Platform-dev</c>, <c>Platform-prod</c>), translated from the app model. The foundation
+/// (keys, network, logs, audit, the load balancer and the edge) is fixed (<see cref="PlatformStack"/>.Foundation/.Edge);
+/// everything else follows the model: each resource is built by the translator its <see cref="AwsFormAnnotation"/>
+/// names (AppHost/Aws/Translators), each project becomes a Fargate service, each reference configuration + a security
+/// group rule + an IAM grant. What differs between stages is one <see cref="StageProfile"/>.
 /// </summary>
 public sealed partial class PlatformStack : Stack
 {
-    private readonly AwsDeploymentSettings _settings;
-    private readonly PublishedModel _model;
+    private readonly Dictionary<Type, IAwsResourceTranslator> _translators = [];
+    private readonly List<Alarm> _alarms = [];
 
     public PlatformStack(Construct scope, PublishedModel model, AwsDeploymentSettings settings, IReadOnlyList<string> availabilityZones)
         : base(scope, settings.StackName, new StackProps
@@ -34,19 +34,20 @@ public sealed partial class PlatformStack : Stack
             // account and synthesis never looks anything up.
             Env = new Amazon.CDK.Environment { Region = settings.Region },
             Description = $"Platform ({settings.StageName}): the media library's web, api and worker on ECS Fargate, RDS, ElastiCache, S3, SQS, CloudFront.",
-            TerminationProtection = settings.IsProduction,
+            TerminationProtection = StageProfile.For(settings.Stage).DeletionProtection,
         })
     {
-        _settings = settings;
-        _model = model;
+        Settings = settings;
+        Profile = StageProfile.For(settings.Stage);
+        Model = model;
         Amazon.CDK.Tags.Of(this).Add("platform:stage", settings.StageName);
 
         Key = new Key(this, "DataKey", new KeyProps
         {
             Description = $"Platform {settings.StageName}: encrypts the database, cache, bucket, queues, secrets and audit trail.",
             EnableKeyRotation = true,
-            PendingWindow = Duration.Days(settings.IsProduction ? 30 : 7),
-            RemovalPolicy = Retain,
+            PendingWindow = Duration.Days(Profile.KeyPendingWindowDays),
+            RemovalPolicy = DataRemovalPolicy,
         });
         AllowServicesToUseKey();
 
@@ -55,7 +56,7 @@ public sealed partial class PlatformStack : Stack
         CreateAuditTrail();
         AlarmTopic = CreateAlarmTopic();
 
-        ImageTag = new Amazon.CDK.CfnParameter(this, "ImageTag", new Amazon.CDK.CfnParameterProps
+        ImageTag = new CfnParameter(this, "ImageTag", new CfnParameterProps
         {
             Type = "String",
             Description = "The tag of the service images in ECR (the commit SHA the deploy workflow built).",
@@ -63,12 +64,19 @@ public sealed partial class PlatformStack : Stack
         });
 
         Configuration = new ServiceConfiguration(this, Key, Region);
-        TranslateDataResources();
-        TranslateServices();
+        CreateLoadBalancer();
         CreateEdge();
+        TranslateModel();
+        FinishEdge();
         CreateDashboard();
         PublishOutputs();
     }
+
+    public AwsDeploymentSettings Settings { get; }
+
+    public StageProfile Profile { get; }
+
+    public PublishedModel Model { get; }
 
     public IKey Key { get; }
 
@@ -78,184 +86,93 @@ public sealed partial class PlatformStack : Stack
 
     public Topic AlarmTopic { get; }
 
-    public Amazon.CDK.CfnParameter ImageTag { get; }
+    public CfnParameter ImageTag { get; }
 
     public ServiceConfiguration Configuration { get; }
 
-    /// <summary>Production keeps data when the stack goes; dev is destroyable.</summary>
-    private RemovalPolicy Retain => _settings.IsProduction ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    /// <summary>What happens to keys, log groups and similar data when the stack goes: kept in prod, gone in dev.</summary>
+    public RemovalPolicy DataRemovalPolicy => Profile.RetainDataOnDelete ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
-    private SubnetSelection AppSubnets => new() { SubnetGroupName = "app" };
+    /// <summary>
+    /// Buckets outlive the stack in every stage: CloudFormation deletes only empty buckets, so a bucket it owned would
+    /// make <c>cdk destroy</c> fail the moment it held an object, and emptying it needs a Lambda-backed custom resource
+    /// (an asset) this stack avoids. In dev, eng/aws/destroy.sh deletes the stack and then empties and removes them.
+    /// </summary>
+    public static RemovalPolicy BucketRemovalPolicy => RemovalPolicy.RETAIN;
 
-    private SubnetSelection DataSubnets => new() { SubnetGroupName = "data" };
+    public SubnetSelection AppSubnets => new() { SubnetGroupName = "app" };
 
-    /// <summary>AWS services that write encrypted data with the key on our behalf, each limited to this account.</summary>
-    private void AllowServicesToUseKey()
+    public SubnetSelection DataSubnets => new() { SubnetGroupName = "data" };
+
+    /// <summary>
+    /// Each resource to its translator: the one its <see cref="AwsFormAnnotation"/> names; projects are Fargate services;
+    /// parameters are values services receive; a resource inside one that has a form (a database on its server) is part
+    /// of it. Anything else has no AWS form and stops the publish, naming it. Services come last: they reference the rest.
+    /// </summary>
+    private void TranslateModel()
     {
-        Key.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
+        var byTranslator = new List<(IAwsResourceTranslator Translator, List<IResource> Resources)>();
+        foreach (var resource in Model.Resources)
         {
-            Sid = "CloudTrailEncryptsLogs",
-            Principals = [new ServicePrincipal("cloudtrail.amazonaws.com")],
-            Actions = ["kms:GenerateDataKey", "kms:DescribeKey"],
-            Resources = ["*"],
-            Conditions = new Dictionary<string, object>
+            if (TranslatorOf(resource) is { } translator)
             {
-                ["StringLike"] = new Dictionary<string, object> { ["kms:EncryptionContext:aws:cloudtrail:arn"] = $"arn:{Amazon.CDK.Aws.PARTITION}:cloudtrail:*:{Amazon.CDK.Aws.ACCOUNT_ID}:trail/*" },
-            },
-        }));
-        Key.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
-        {
-            Sid = "CloudWatchLogsEncryptsLogGroups",
-            Principals = [new ServicePrincipal($"logs.{Region}.amazonaws.com")],
-            Actions = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"],
-            Resources = ["*"],
-            Conditions = new Dictionary<string, object>
-            {
-                ["ArnLike"] = new Dictionary<string, object> { ["kms:EncryptionContext:aws:logs:arn"] = $"arn:{Amazon.CDK.Aws.PARTITION}:logs:{Region}:{Amazon.CDK.Aws.ACCOUNT_ID}:log-group:*" },
-            },
-        }));
-        // Grants on the key only for AWS resources or by AWS services (Control Tower CT.KMS.PR.3).
-        Key.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
-        {
-            Sid = "GrantsOnlyForAwsResources",
-            Effect = Effect.DENY,
-            Principals = [new AnyPrincipal()],
-            Actions = ["kms:CreateGrant"],
-            Resources = ["*"],
-            Conditions = new Dictionary<string, object>
-            {
-                ["BoolIfExists"] = new Dictionary<string, object> { ["kms:GrantIsForAWSResource"] = "false", ["aws:PrincipalIsAWSService"] = "false" },
-            },
-        }));
-        Key.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
-        {
-            Sid = "CloudWatchAlarmsPublishToEncryptedTopic",
-            Principals = [new ServicePrincipal("cloudwatch.amazonaws.com")],
-            Actions = ["kms:Decrypt", "kms:GenerateDataKey"],
-            Resources = ["*"],
-            Conditions = new Dictionary<string, object>
-            {
-                ["StringEquals"] = new Dictionary<string, object> { ["aws:SourceAccount"] = Amazon.CDK.Aws.ACCOUNT_ID },
-            },
-        }));
-    }
+                var group = byTranslator.FirstOrDefault(g => g.Translator == translator);
+                if (group.Translator is null)
+                {
+                    byTranslator.Add(group = (translator, []));
+                }
 
-    private Vpc CreateNetwork(IReadOnlyList<string> availabilityZones)
-    {
-        var flowLogs = CreateLogGroup("NetworkFlowLogs");
-        var zones = availabilityZones.Take(_settings.IsProduction ? 3 : 2).ToArray();
-        var vpc = new Vpc(this, "Network", new VpcProps
-        {
-            IpAddresses = IpAddresses.Cidr("10.40.0.0/16"),
-            AvailabilityZones = zones,
-            // One NAT gateway per AZ in production (an AZ outage leaves the others their egress); one in dev.
-            NatGateways = _settings.IsProduction ? zones.Length : 1,
-            SubnetConfiguration =
-            [
-                // Nothing launched in a public subnet gets a public address by accident: only the NAT gateways (Elastic
-                // IPs) and the load balancer live there.
-                new SubnetConfiguration { Name = "public", SubnetType = SubnetType.PUBLIC, CidrMask = 24, MapPublicIpOnLaunch = false },
-                new SubnetConfiguration { Name = "app", SubnetType = SubnetType.PRIVATE_WITH_EGRESS, CidrMask = 20 },
-                new SubnetConfiguration { Name = "data", SubnetType = SubnetType.PRIVATE_ISOLATED, CidrMask = 24 },
-            ],
-            FlowLogs = new Dictionary<string, IFlowLogOptions>
+                group.Resources.Add(resource);
+            }
+            else if (resource is not (ParameterResource or ProjectResource) && !Lineage(resource).Skip(1).Any(r => TranslatorOf(r) is not null))
             {
-                ["All"] = new FlowLogOptions { Destination = FlowLogDestination.ToCloudWatchLogs(flowLogs), TrafficType = FlowLogTrafficType.ALL },
-            },
-        });
-
-        // Private paths to the AWS APIs the tasks call, so image pulls, logs, secrets and queue traffic stay off the NAT.
-        vpc.AddGatewayEndpoint("S3Endpoint", new GatewayVpcEndpointOptions { Service = GatewayVpcEndpointAwsService.S3 });
-        foreach (var (name, service) in new[]
-        {
-            ("SqsEndpoint", InterfaceVpcEndpointAwsService.SQS),
-            ("EcrEndpoint", InterfaceVpcEndpointAwsService.ECR),
-            ("EcrDockerEndpoint", InterfaceVpcEndpointAwsService.ECR_DOCKER),
-            ("LogsEndpoint", InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS),
-            ("SecretsManagerEndpoint", InterfaceVpcEndpointAwsService.SECRETS_MANAGER),
-        })
-        {
-            var endpoint = vpc.AddInterfaceEndpoint(name, new InterfaceVpcEndpointOptions { Service = service, Subnets = AppSubnets, PrivateDnsEnabled = true });
-            Add(endpoint, new Suppression("AwsSolutions-EC23",
-                "The endpoint admits HTTPS from the VPC's own CIDR only (Fn::GetAtt of the VPC, which the rule cannot evaluate), never 0.0.0.0/0."));
+                throw NoAwsForm(resource);
+            }
         }
 
-        return vpc;
+        foreach (var (translator, resources) in byTranslator)
+        {
+            translator.Translate(resources);
+        }
+
+        Translator<FargateServiceTranslator>().Translate([.. Model.Services.Select(s => s.Resource)]);
     }
 
-    /// <summary>Access logs of the load balancer, CloudFront and the buckets. SSE-S3: ELB log delivery cannot use KMS.</summary>
-    private Bucket CreateLogsBucket()
+    /// <summary>The translator a resource's annotation names (one instance per stack), or null.</summary>
+    public IAwsResourceTranslator? TranslatorOf(IResource resource) =>
+        resource.Annotations.OfType<AwsFormAnnotation>().SingleOrDefault() is { } form ? Translator(form.Translator) : null;
+
+    public T Translator<T>() where T : IAwsResourceTranslator => (T)Translator(typeof(T));
+
+    private IAwsResourceTranslator Translator(Type type)
     {
-        var bucket = new Bucket(this, "AccessLogs", new BucketProps
+        if (!_translators.TryGetValue(type, out var translator))
         {
-            BlockPublicAccess = BlockPublicAccess.BLOCK_ALL,
-            Encryption = BucketEncryption.S3_MANAGED,
-            EnforceSSL = true,
-            Versioned = true,
-            // CloudFront's standard logging writes with ACLs.
-            ObjectOwnership = ObjectOwnership.BUCKET_OWNER_PREFERRED,
-            LifecycleRules =
-            [
-                new LifecycleRule
-                {
-                    Id = "ExpireLogs",
-                    Expiration = Duration.Days(_settings.IsProduction ? 365 : 30),
-                    NoncurrentVersionExpiration = Duration.Days(7),
-                    AbortIncompleteMultipartUploadAfter = Duration.Days(1),
-                },
-            ],
-            RemovalPolicy = Retain,
-        });
-        SendEventsToEventBridge(bucket);
-        Add(bucket,
-            new Suppression("AwsSolutions-S1", "This is the access-log bucket itself; logging it into itself would loop."),
-            new Suppression("CT.S3.PR.2", "This is the access-log bucket itself; logging it into itself would loop."),
-            new Suppression("CT.S3.PR.10", "Load balancer access-log delivery supports only SSE-S3, not SSE-KMS; the bucket holds access logs, no application data."),
-            new Suppression("CT.S3.PR.5", "CloudFront standard logging writes with ACLs (BucketOwnerPreferred); public access stays fully blocked."),
-            new Suppression("CT.S3.PR.9", "Access logs expire by lifecycle; Object Lock would keep them past that and block the dev stack's removal."));
-        return bucket;
+            _translators[type] = translator = (IAwsResourceTranslator)Activator.CreateInstance(type, this)!;
+        }
+
+        return translator;
     }
 
-    private void CreateAuditTrail()
+    /// <summary>The lineage of a resource (a database's server, a connection's primary): a reference reaches all of it.</summary>
+    public static IEnumerable<IResource> Lineage(IResource resource)
     {
-        var bucket = new Bucket(this, "AuditTrail", new BucketProps
+        for (IResource? r = resource; r is not null; r = (r as IResourceWithParent)?.Parent)
         {
-            BlockPublicAccess = BlockPublicAccess.BLOCK_ALL,
-            Encryption = BucketEncryption.KMS,
-            EncryptionKey = Key,
-            BucketKeyEnabled = true,
-            EnforceSSL = true,
-            Versioned = true,
-            ServerAccessLogsBucket = LogsBucket,
-            ServerAccessLogsPrefix = "s3/audit/",
-            LifecycleRules = [new LifecycleRule { Id = "ExpireTrail", Expiration = Duration.Days(_settings.IsProduction ? 2555 : 90), NoncurrentVersionExpiration = Duration.Days(30) }],
-            RemovalPolicy = Retain,
-        });
-        SendEventsToEventBridge(bucket);
-        Add(bucket, new Suppression("CT.S3.PR.9",
-            "The trail's integrity is CloudTrail log file validation (signed digest files) plus versioning and a KMS key; Object Lock would make the dev stack undeletable."));
-        new Trail(this, "Trail", new TrailProps
-        {
-            Bucket = bucket,
-            EncryptionKey = Key,
-            EnableFileValidation = true,
-            IsMultiRegionTrail = true,
-            IncludeGlobalServiceEvents = true,
-            SendToCloudWatchLogs = true,
-            CloudWatchLogGroup = CreateLogGroup("TrailLogs"),
-        });
+            yield return r;
+        }
     }
 
-    /// <summary>A log group encrypted with the data key: a year in production, a week in dev.</summary>
-    private LogGroup CreateLogGroup(string id)
+    /// <summary>A log group encrypted with the data key, kept as long as the stage's profile says.</summary>
+    public LogGroup CreateLogGroup(string id)
     {
         var group = new LogGroup(this, id, new LogGroupProps
         {
             EncryptionKey = Key,
-            Retention = _settings.IsProduction ? RetentionDays.ONE_YEAR : RetentionDays.ONE_WEEK,
-            RemovalPolicy = Retain,
+            Retention = Profile.LogRetention,
+            RemovalPolicy = DataRemovalPolicy,
         });
-        if (!_settings.IsProduction)
+        if (Profile.LogRetentionDays < 365)
         {
             Add(group, new Suppression("CT.CLOUDWATCH.PR.2", "dev keeps logs a week to stay cheap and destroyable; prod keeps them a year."));
         }
@@ -263,59 +180,57 @@ public sealed partial class PlatformStack : Stack
         return group;
     }
 
+    /// <summary>An alarm on <paramref name="metric"/> to the alarm topic, also shown on the dashboard.</summary>
+    public Alarm Watch(IMetric metric, string name, ComparisonOperator comparison, double threshold, string description, int evaluationPeriods = 3)
+    {
+        var alarm = new Alarm(this, $"Alarm{ServiceConfiguration.Sanitize(name)}", new AlarmProps
+        {
+            Metric = metric,
+            Threshold = threshold,
+            ComparisonOperator = comparison,
+            EvaluationPeriods = evaluationPeriods,
+            DatapointsToAlarm = Math.Min(2, evaluationPeriods),
+            TreatMissingData = TreatMissingData.NOT_BREACHING,
+            AlarmDescription = $"Platform {Settings.StageName}: {description}",
+        });
+        alarm.AddAlarmAction(new SnsAction(AlarmTopic));
+        alarm.AddOkAction(new SnsAction(AlarmTopic));
+        _alarms.Add(alarm);
+        return alarm;
+    }
+
     /// <summary>
     /// S3 event notifications to EventBridge, set on the L1 bucket: the L2 <c>EventBridgeEnabled</c> deploys a
     /// Lambda-backed custom resource for it, an asset this stack has none of.
     /// </summary>
-    private static void SendEventsToEventBridge(Bucket bucket) =>
+    public static void SendEventsToEventBridge(Bucket bucket) =>
         ((CfnBucket)bucket.Node.DefaultChild!).NotificationConfiguration = new CfnBucket.NotificationConfigurationProperty
         {
             EventBridgeConfiguration = new CfnBucket.EventBridgeConfigurationProperty { EventBridgeEnabled = true },
         };
 
-    private Topic CreateAlarmTopic()
+    private void CreateDashboard()
     {
-        var topic = new Topic(this, "Alarms", new TopicProps
+        var dashboard = new Dashboard(this, "Dashboard", new DashboardProps
         {
-            DisplayName = $"Platform {_settings.StageName} alarms",
-            MasterKey = Key,
-            EnforceSSL = true,
+            DashboardName = $"Platform-{Settings.StageName}",
+            DefaultInterval = Duration.Hours(3),
         });
-        if (_settings.AlarmEmail is { } email)
+        dashboard.AddWidgets(new AlarmStatusWidget(new AlarmStatusWidgetProps
         {
-            new Amazon.CDK.AWS.SNS.Subscription(this, "AlarmEmail", new Amazon.CDK.AWS.SNS.SubscriptionProps
-            {
-                Topic = topic,
-                Protocol = SubscriptionProtocol.EMAIL,
-                Endpoint = email,
-            });
-        }
-
-        return topic;
-    }
-
-    /// <summary>
-    /// Publishes every plain value a service received as a stack output and as an SSM parameter under
-    /// <c>/{stack}/outputs/{resource}/{output}</c>: what <c>AddAwsCloudFormationStackReference</c> reads when the AppHost
-    /// runs the services locally against this stack (<c>Platform:LocalRuntime=aws</c>).
-    /// </summary>
-    private void PublishOutputs()
-    {
-        new CfnOutput(this, "Url", new CfnOutputProps { Value = PublicUrl, Description = "The site: CloudFront (and the domain when one is given)." });
-        foreach (var (resource, output, value) in Configuration.UsedPlainOutputs)
+            Title = "Alarms",
+            Alarms = [.. _alarms],
+            Width = 24,
+            Height = 4,
+        }));
+        var graphs = _alarms.Select(alarm => (IWidget)new AlarmWidget(new AlarmWidgetProps { Alarm = alarm, Title = alarm.Node.Id, Width = 8, Height = 6 })).ToArray();
+        for (var i = 0; i < graphs.Length; i += 3)
         {
-            var id = ServiceConfiguration.Sanitize($"{resource.Name} {output}");
-            new StringParameter(this, $"Output{id}", new StringParameterProps
-            {
-                ParameterName = $"{SsmStackOutputSource.ParameterPath(StackName)}{resource.Name}/{output}",
-                StringValue = value,
-                Description = $"{resource.Name}.{output}, for stack references.",
-            });
-            new CfnOutput(this, id, new CfnOutputProps { Value = value, Description = $"{resource.Name}.{output}" });
+            dashboard.AddWidgets(graphs[i..Math.Min(i + 3, graphs.Length)]);
         }
     }
 
     private static InvalidOperationException NoAwsForm(IResource resource) => new(
-        $"The resource '{resource.Name}' ({resource.GetType().Name}) has no AWS form: add one to AppHost/Hosting (its Add… " +
-        "extension) and its translation to AppHost/Aws, or keep it out of the published model.");
+        $"The resource '{resource.Name}' ({resource.GetType().Name}) has no AWS form: give it one in AppHost/Hosting (its Add… " +
+        "extension adds an AwsFormAnnotation naming its translator in AppHost/Aws/Translators), or keep it out of the published model.");
 }

@@ -1,6 +1,7 @@
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using Platform.AppHost.Aws.Translators;
 using Platform.AppHost.Hosting;
 
 namespace Aspire.Hosting;
@@ -25,7 +26,7 @@ public static class PostgresHosting
         var serverName = $"{name}-server";
 
         IResourceBuilder<IResourceWithConnectionString> server = LocalRuntime.PublishesAwsStack(builder)
-            ? builder.AddResource(new RdsPostgresResource(serverName))
+            ? builder.AddResource(new RdsPostgresResource(serverName)).PublishAsRdsPostgres()
             : LocalRuntime.For(builder).ServerKind switch
             {
                 LocalRuntimeKind.Containers => builder.AddPostgres(serverName)

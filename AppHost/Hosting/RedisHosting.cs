@@ -1,6 +1,7 @@
 using System.Globalization;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
+using Platform.AppHost.Aws.Translators;
 using Platform.AppHost.Hosting;
 
 namespace Aspire.Hosting;
@@ -16,7 +17,7 @@ public static class RedisHosting
         PlatformDefaults.Apply(builder);
         if (LocalRuntime.PublishesAwsStack(builder))
         {
-            return builder.AddResource(new ElastiCacheRedisResource(name));
+            return builder.AddResource(new ElastiCacheRedisResource(name)).PublishAsElastiCacheRedis();
         }
 
         return LocalRuntime.For(builder).ServerKind switch

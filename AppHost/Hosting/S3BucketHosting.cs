@@ -4,6 +4,7 @@ using Amazon.S3.Model;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Platform.AppHost.Aws.Translators;
 using Platform.AppHost.Hosting;
 
 namespace Aspire.Hosting;
@@ -18,8 +19,9 @@ public static class S3BucketHosting
     {
         if (builder.GetOrAddAwsEmulator() is not { } emulator)
         {
-            return builder.AddRealAwsResource(new S3BucketResource(name, bucketName, emulator: null), "S3Bucket", "Folder",
+            var real = builder.AddRealAwsResource(new S3BucketResource(name, bucketName, emulator: null), "S3Bucket", "Folder",
                 new("BucketName", bucketName), r => [r.BucketNameOutput]);
+            return LocalRuntime.PublishesAwsStack(builder) ? real.PublishAsS3Bucket() : real;
         }
 
         var bucket = new S3BucketResource(name, bucketName, emulator.Resource);
@@ -62,6 +64,23 @@ public static class S3BucketHosting
     {
         bucket.Resource.CorsOrigins.Add(origin);
         return bucket;
+    }
+
+    /// <summary>
+    /// Tells a web front end where its pages reach the bucket (presigned PUTs and GETs) so that its Content-Security-Policy
+    /// admits that origin and no other: <c>ContentSecurityPolicy__StorageOrigins__0</c>. Locally the emulator's endpoint;
+    /// in AWS the regional S3 endpoint the SDK signs URLs for, <c>https://*.s3.{region}.amazonaws.com</c>: the bucket's
+    /// generated name is left out because naming a bucket output would give the service access to the bucket, and this
+    /// one needs none.
+    /// </summary>
+    public static IResourceBuilder<T> WithBucketOriginInContentSecurityPolicy<T>(this IResourceBuilder<T> web, IResourceBuilder<S3BucketResource> bucket)
+        where T : IResourceWithEnvironment
+    {
+        var resource = bucket.Resource;
+        var region = web.ApplicationBuilder.AddAwsSdkConfig().RegionValue;
+        return web.WithEnvironment(context => context.EnvironmentVariables["ContentSecurityPolicy__StorageOrigins__0"] = resource.Emulator is { } emulator
+            ? emulator.Endpoint
+            : ReferenceExpression.Create($"https://*.s3.{region}.amazonaws.com"));
     }
 
     /// <summary>Gives a service the bucket: its name, the AWS client settings to reach it, and nothing else.</summary>

@@ -5,6 +5,7 @@ using Amazon.SQS.Model;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Platform.AppHost.Aws.Translators;
 using Platform.AppHost.Hosting;
 
 namespace Aspire.Hosting;
@@ -20,9 +21,10 @@ public static class SqsQueueHosting
     {
         if (builder.GetOrAddAwsEmulator() is not { } emulator)
         {
-            return builder.AddRealAwsResource(new SqsQueueResource(name, queueName, emulator: null), "SqsQueue", "MailInbox",
+            var real = builder.AddRealAwsResource(new SqsQueueResource(name, queueName, emulator: null), "SqsQueue", "MailInbox",
                 new("QueueName", queueName),
                 r => r.MaxReceiveCount is null ? [r.QueueUrlOutput] : [r.QueueUrlOutput, r.DeadLetterQueueUrlOutput]);
+            return LocalRuntime.PublishesAwsStack(builder) ? real.PublishAsSqsQueue() : real;
         }
 
         var queue = new SqsQueueResource(name, queueName, emulator.Resource);

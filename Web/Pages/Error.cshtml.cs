@@ -18,10 +18,15 @@ public sealed class ErrorModel : PageModel
 
     private void Describe(int? statusCode)
     {
-        if (statusCode == StatusCodes.Status404NotFound)
+        (Title, Message) = statusCode switch
         {
-            Title = "Page not found";
-            Message = "There is nothing at this address. It may have been moved or deleted.";
-        }
+            StatusCodes.Status404NotFound => ("Page not found", "There is nothing at this address. It may have been moved or deleted."),
+            StatusCodes.Status400BadRequest => ("The request could not be used",
+                "The form was incomplete or has expired. Go back, reload the page and try again."),
+            StatusCodes.Status405MethodNotAllowed => ("The request could not be used", "This address cannot be used that way. Go back and try again."),
+            StatusCodes.Status413PayloadTooLarge => ("Too much was sent", "The form sent more data than this site accepts. Files are uploaded on the upload page."),
+            StatusCodes.Status415UnsupportedMediaType => ("The request could not be used", "The form was sent in a format this site does not accept."),
+            _ => (Title, Message),
+        };
     }
 }

@@ -4,10 +4,8 @@ using Amazon.CDK.Assertions;
 namespace Platform.Aws.Tests;
 
 /// <summary>The prod stage: Multi-AZ, deletion protection, retention, HTTPS and DNS.</summary>
-public sealed class ProdStackTests(ProdStackFixture stack) : IClassFixture<ProdStackFixture>
+public sealed class ProdStackTests(ProdStackFixture stack) : ReviewFindings(stack), IClassFixture<ProdStackFixture>
 {
-    private JsonObject Json => stack.Json;
-
     private Template Template => stack.Template;
 
     [Fact]

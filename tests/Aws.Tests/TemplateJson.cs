@@ -73,4 +73,13 @@ internal static class TemplateJson
             .Where(r => r.Properties["SourceSecurityGroupId"] is not null)
             .Select(r => ((string)r.Properties["GroupId"]!["Fn::GetAtt"]![0]!, (string)r.Properties["SourceSecurityGroupId"]!["Fn::GetAtt"]![0]!, (int)r.Properties["FromPort"]!))
             .ToHashSet();
+
+    /// <summary>The actions a role's attached policies allow on one resource (a logical id its statements name).</summary>
+    public static ISet<string> ActionsOn(this JsonObject template, string roleId, string resourceId) =>
+        template.Resources("AWS::IAM::Policy")
+            .Where(p => p.Properties["Roles"]!.AsArray().Any(r => (string?)r!["Ref"] == roleId))
+            .SelectMany(p => p.Properties["PolicyDocument"]!["Statement"]!.AsArray())
+            .Where(s => s!["Resource"]!.ToJsonString().Contains($"\"{resourceId}\"", StringComparison.Ordinal))
+            .SelectMany(s => s!.AsObject().Actions())
+            .ToHashSet(StringComparer.Ordinal);
 }

@@ -33,8 +33,9 @@ public sealed class FoundationTests(PlatformAppFixture fixture)
     [Fact]
     public async Task A_message_the_api_sends_is_received_by_the_worker_in_the_same_trace()
     {
-        var api = fixture.CreateClient("api");
         var ct = TestContext.Current.CancellationToken;
+        using var user = await MediaClient.SignUpAsync(fixture, ct);
+        var api = user.Api;
 
         var sent = await api.PostAsync("/api/diagnostics/pings", content: null, ct);
         Assert.Equal(HttpStatusCode.Accepted, sent.StatusCode);
@@ -54,7 +55,8 @@ public sealed class FoundationTests(PlatformAppFixture fixture)
     [Fact]
     public async Task An_unknown_ping_is_not_found()
     {
-        var response = await fixture.CreateClient("api").GetAsync($"/api/diagnostics/pings/{Guid.NewGuid()}", TestContext.Current.CancellationToken);
+        using var user = await MediaClient.SignUpAsync(fixture, TestContext.Current.CancellationToken);
+        var response = await user.Api.GetAsync($"/api/diagnostics/pings/{Guid.NewGuid()}", TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }

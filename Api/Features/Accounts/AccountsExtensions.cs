@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
@@ -10,18 +11,30 @@ namespace Platform.Api.Features.Accounts;
 
 /// <summary>
 /// Accounts: ASP.NET Core Identity on the Api's database, with the Identity API endpoints (register, login, refresh, …)
-/// under <c>/api/auth</c> handing out bearer tokens. Passwords and lockout follow Identity's defaults.
+/// under <c>/api/auth</c> handing out bearer tokens, plus <c>/api/auth/logout</c>. Passwords follow Identity's defaults;
+/// an account is locked for <see cref="LockoutMinutes"/> minutes after <see cref="MaxFailedSignIns"/> failed sign-ins in a row.
 /// </summary>
 public static class AccountsExtensions
 {
     /// <summary>The policy of every endpoint that needs a signed-in user: a bearer token, never a cookie (no CSRF surface).</summary>
     public const string SignedInUserPolicy = "signed-in-user";
 
+    /// <summary>Failed sign-ins in a row before the account is locked (Identity's default, stated so tests and docs can rely on it).</summary>
+    public const int MaxFailedSignIns = 5;
+
+    public const int LockoutMinutes = 5;
+
     private const string DataProtectionKeysKey = "platform:api:data-protection-keys";
 
     public static IHostApplicationBuilder AddAccounts(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddIdentityApiEndpoints<PlatformUser>()
+        builder.Services.AddIdentityApiEndpoints<PlatformUser>(options =>
+            {
+                // Identity's login endpoint counts failures (lockoutOnFailure: true); new accounts are covered too.
+                options.Lockout.AllowedForNewUsers = true;
+                options.Lockout.MaxFailedAccessAttempts = MaxFailedSignIns;
+                options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(LockoutMinutes);
+            })
             .AddEntityFrameworkStores<PlatformDbContext>();
 
         builder.Services.AddAuthorizationBuilder()
@@ -39,8 +52,27 @@ public static class AccountsExtensions
 
     public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGroup("/api/auth").WithTags("Accounts").MapIdentityApi<PlatformUser>();
+        var auth = app.MapGroup("/api/auth").WithTags("Accounts").AddEndpointFilter(AccountRequestValidation.ValidateAsync);
+        auth.MapIdentityApi<PlatformUser>();
+        auth.MapPost("/logout", LogoutAsync).WithName("Logout")
+            .RequireAuthorization(SignedInUserPolicy)
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
         return app;
+    }
+
+    /// <summary>
+    /// Signs the account out everywhere: a new security stamp makes every refresh token issued so far useless (Identity's
+    /// <c>/refresh</c> checks the stamp). Access tokens already handed out live until they expire (an hour at most).
+    /// </summary>
+    private static async Task<Results<NoContent, UnauthorizedHttpResult>> LogoutAsync(ClaimsPrincipal principal, UserManager<PlatformUser> users)
+    {
+        if (await users.GetUserAsync(principal) is not { } user)
+        {
+            return TypedResults.Unauthorized();
+        }
+
+        await users.UpdateSecurityStampAsync(user);
+        return TypedResults.NoContent();
     }
 
     /// <summary>The signed-in user's id (the bearer token's name identifier).</summary>

@@ -14,14 +14,20 @@ namespace Platform.Api.Features.Diagnostics;
 
 /// <summary>
 /// <c>/api/diagnostics/pings</c>: send a message through the queue and see when the Worker received it. The smoke test
-/// of the asynchronous path, locally and after a deployment.
+/// of the asynchronous path, locally and after a deployment, for any signed-in user.
 /// </summary>
 public static class DiagnosticsEndpoints
 {
     public static IEndpointRouteBuilder MapDiagnosticsEndpoints(this IEndpointRouteBuilder app)
     {
-        var pings = app.MapGroup("/api/diagnostics/pings").WithTags("Diagnostics");
-        pings.MapPost("/", SendPingAsync).WithName("SendPing");
+        // Signed in, and a ping takes from the sender's write allowance: each one writes a row and sends a message, so
+        // nobody may fill the database or the queue with them.
+        var pings = app.MapGroup("/api/diagnostics/pings").WithTags("Diagnostics")
+            .RequireAuthorization(AccountsExtensions.SignedInUserPolicy)
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+        pings.MapPost("/", SendPingAsync).WithName("SendPing")
+            .RequireRateLimiting(MediaExtensions.WritePolicy)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
         pings.MapGet("/{id:guid}", GetPingAsync).WithName("GetPing");
 
         // Where a media item's processing ran: the trace of the request that completed its upload and the trace the

@@ -34,4 +34,33 @@ public sealed class AccountsApiClient(HttpClient http)
         using var response = await http.PostAsJsonAsync("/api/auth/refresh", new { refreshToken }, ct);
         return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync<TokenResponse>(ct) : null;
     }
+
+    /// <summary>
+    /// Ends the account's sessions at the Api: its refresh tokens stop working. An access token that has expired is
+    /// renewed once with the refresh token first; if that is refused, the refresh token is already dead. True when the
+    /// Api confirmed it (or there was nothing left to revoke).
+    /// </summary>
+    public async Task<bool> LogoutAsync(string? accessToken, string? refreshToken, CancellationToken ct)
+    {
+        if (accessToken is not null && await SendLogoutAsync(accessToken, ct) is { } done)
+        {
+            return done;
+        }
+
+        if (refreshToken is null || await RefreshAsync(refreshToken, ct) is not { } renewed)
+        {
+            return true;
+        }
+
+        return await SendLogoutAsync(renewed.AccessToken, ct) ?? false;
+    }
+
+    /// <summary>True when done, false when the Api failed, null when the access token was refused.</summary>
+    private async Task<bool?> SendLogoutAsync(string accessToken, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/auth/logout");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", accessToken);
+        using var response = await http.SendAsync(request, ct);
+        return response.StatusCode == HttpStatusCode.Unauthorized ? null : response.IsSuccessStatusCode;
+    }
 }

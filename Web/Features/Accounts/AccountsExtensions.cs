@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
 using Microsoft.Extensions.Options;
+using Platform.Web.Infrastructure;
 using StackExchange.Redis;
 
 namespace Platform.Web.Features.Accounts;
@@ -40,7 +41,7 @@ public static class AccountsExtensions
                 options.Cookie.Name = "platform.session";
                 options.Cookie.HttpOnly = true;
                 options.Cookie.SameSite = SameSiteMode.Lax;
-                options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                options.Cookie.SecurePolicy = WebSecurity.CookieSecurePolicyFor(builder.Environment);
                 options.ExpireTimeSpan = RedisTicketStore.IdleTimeout;
                 options.SlidingExpiration = true;
             });

@@ -1,11 +1,11 @@
 using Amazon.CDK;
+using Amazon.CDK.AWS.CloudFront;
 using Amazon.CDK.AWS.CloudWatch;
 using Amazon.CDK.AWS.EC2;
 using Amazon.CDK.AWS.ECR;
 using Amazon.CDK.AWS.ECS;
 using Amazon.CDK.AWS.ElasticLoadBalancingV2;
 using Amazon.CDK.AWS.IAM;
-using Amazon.CDK.AWS.Logs;
 using Amazon.CDK.AWS.ServiceDiscovery;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
@@ -15,130 +15,81 @@ using Protocol = Amazon.CDK.AWS.ElasticLoadBalancingV2.Protocol;
 
 using IResource = Aspire.Hosting.ApplicationModel.IResource;
 
-namespace Platform.AppHost.Aws;
+namespace Platform.AppHost.Aws.Translators;
 
-public sealed partial class PlatformStack
+/// <summary>
+/// <see cref="ProjectResource"/> → an ECS Fargate service: task role, log group, the image <c>platform/{service}</c> at
+/// the <c>ImageTag</c> parameter, the ADOT collector beside it, Service Connect, autoscaling, and — for a service with
+/// external endpoints or a public path — a target group behind the load balancer. Its configuration is the model's,
+/// mapped by <see cref="ServiceConfiguration"/>; each reference adds the referenced translator's ingress and grant.
+/// </summary>
+public sealed class FargateServiceTranslator(PlatformStack stack) : AwsResourceTranslator<ProjectResource>(stack)
 {
     /// <summary>The ADOT collector: receives the services' OTLP on localhost and sends traces to X-Ray, metrics to CloudWatch.</summary>
     public const string CollectorImage = "public.ecr.aws/aws-observability/aws-otel-collector:v0.42.0";
 
-    public const string HealthPath = "/health";
+    /// <summary>
+    /// What the load balancer and ECS probe: ServiceDefaults' liveness endpoint (the process answers), not /health
+    /// (every dependency): when Redis or Postgres fails over, a readiness probe would mark every task unhealthy at once
+    /// and ECS would replace them all, turning a dependency's blip into an outage.
+    /// </summary>
+    public const string LivenessPath = "/alive";
 
-    /// <summary>The collector's hard memory limit (MiB); the app container gets the rest of the task's memory.</summary>
+    /// <summary>The collector's hard memory limit (MiB).</summary>
     private const int CollectorMemory = 256;
+
+    /// <summary>
+    /// Memory (MiB) left for the Service Connect proxy ECS adds to every task: "We recommend adding an additional 256
+    /// CPU units and at least 64 MiB of memory to your task CPU and memory for the Service Connect proxy container"
+    /// (Amazon ECS Developer Guide, Service Connect concepts, Proxy resources). The app container gets the rest.
+    /// </summary>
+    private const int ServiceConnectProxyMemory = 64;
 
     private readonly Dictionary<ProjectResource, SecurityGroup> _serviceGroups = [];
     private readonly Dictionary<ProjectResource, FargateService> _services = [];
+    private readonly List<(ProjectResource Client, ProjectResource Server)> _calls = [];
 
     private Cluster? _cluster;
-    private ApplicationLoadBalancer? _loadBalancer;
-    private SecurityGroup? _loadBalancerGroup;
 
-    public ApplicationLoadBalancer LoadBalancer => _loadBalancer ?? throw new InvalidOperationException("No services yet.");
-
-    private void TranslateServices()
+    public override void Translate(IReadOnlyList<ProjectResource> resources)
     {
-        _cluster = new Cluster(this, "Cluster", new ClusterProps
+        var services = resources.Select(r => Stack.Model.Services.Single(s => s.Resource == r)).ToList();
+        _cluster = new Cluster(Stack, "Cluster", new ClusterProps
         {
-            Vpc = Network,
+            Vpc = Stack.Network,
             ContainerInsights = true,
             // Service Connect: every service finds another as http://{name}:8080, as Aspire's service discovery does locally.
-            DefaultCloudMapNamespace = new CloudMapNamespaceOptions { Name = $"platform-{_settings.StageName}.internal", Type = NamespaceType.HTTP, UseForServiceConnect = true },
+            DefaultCloudMapNamespace = new CloudMapNamespaceOptions { Name = $"platform-{Stack.Settings.StageName}.internal", Type = NamespaceType.HTTP, UseForServiceConnect = true },
         });
-        CreateLoadBalancer();
 
-        foreach (var service in _model.Services)
+        foreach (var service in services)
         {
-            Configuration.RegisterService(service.Resource, service.Name);
-            _serviceGroups[service.Resource] = new SecurityGroup(this, $"{ServiceConfiguration.Sanitize(service.Name)}SecurityGroup", new SecurityGroupProps
+            Stack.Configuration.RegisterService(service.Resource, service.Name);
+            _serviceGroups[service.Resource] = new SecurityGroup(Stack, $"{ServiceConfiguration.Sanitize(service.Name)}SecurityGroup", new SecurityGroupProps
             {
-                Vpc = Network,
+                Vpc = Stack.Network,
                 Description = $"{service.Name}: the Fargate tasks. Inbound only from the load balancer and the services that call it.",
                 // Outbound: AWS APIs (endpoints, NAT), the collector image, the data stores.
                 AllowAllOutbound = true,
             });
         }
 
-        var listener = CreateListeners();
         var priority = 10;
-        foreach (var service in _model.Services)
+        foreach (var service in services)
         {
-            TranslateService(service, listener, ref priority);
+            TranslateService(service, ref priority);
+        }
+
+        // A client of another service through Service Connect is created after it: its tasks resolve the name only if
+        // the server's endpoint exists when they start (Amazon ECS Developer Guide, Service Connect components:
+        // "add dependsOn to the frontend client service" for each backend it connects to).
+        foreach (var (client, server) in _calls)
+        {
+            _services[client].Node.AddDependency(_services[server]);
         }
     }
 
-    private void CreateLoadBalancer()
-    {
-        _loadBalancerGroup = new SecurityGroup(this, "LoadBalancerSecurityGroup", new SecurityGroupProps
-        {
-            Vpc = Network,
-            Description = "The load balancer: only CloudFront's origin-facing addresses reach it, so the WAF cannot be bypassed.",
-            AllowAllOutbound = false,
-        });
-        // One rule only: CloudFront's prefix list counts as about 55 rules against the security group's quota of 60, so
-        // with a certificate only HTTPS is open (CloudFront never uses the HTTP listener, which just redirects).
-        var cloudFront = Peer.PrefixList(_settings.CloudFrontOriginPrefixListId);
-        if (_settings.CertificateArn is null)
-        {
-            _loadBalancerGroup.AddIngressRule(cloudFront, Port.Tcp(80), "HTTP from CloudFront");
-        }
-        else
-        {
-            _loadBalancerGroup.AddIngressRule(cloudFront, Port.Tcp(443), "HTTPS from CloudFront");
-        }
-
-        _loadBalancer = new ApplicationLoadBalancer(this, "LoadBalancer", new ApplicationLoadBalancerProps
-        {
-            Vpc = Network,
-            InternetFacing = true,
-            VpcSubnets = new SubnetSelection { SubnetGroupName = "public" },
-            SecurityGroup = _loadBalancerGroup,
-            DropInvalidHeaderFields = true,
-            DeletionProtection = _settings.IsProduction,
-        });
-        _loadBalancer.LogAccessLogs(LogsBucket, "alb");
-        if (!_settings.IsProduction)
-        {
-            Add(_loadBalancer, new Suppression("CT.ELASTICLOADBALANCING.PR.5", "dev is destroyable by design; prod has deletion protection."));
-        }
-    }
-
-    /// <summary>HTTPS with the certificate when one is given (and HTTP redirected to it); else HTTP only, behind CloudFront.</summary>
-    private ApplicationListener CreateListeners()
-    {
-        var defaultService = _model.Services.Where(s => IsPublic(s) && PublicPath(s) is null).ToList();
-        if (defaultService.Count != 1)
-        {
-            throw new InvalidOperationException(
-                $"The load balancer needs exactly one service with external HTTP endpoints and no public path for '/'; the model has {defaultService.Count}: {string.Join(", ", defaultService.Select(s => s.Name))}.");
-        }
-
-        if (_settings.CertificateArn is { } certificate)
-        {
-            LoadBalancer.AddListener("Http", new BaseApplicationListenerProps
-            {
-                Port = 80,
-                Open = false,
-                DefaultAction = ListenerAction.Redirect(new RedirectOptions { Protocol = "HTTPS", Port = "443", Permanent = true }),
-            });
-            return LoadBalancer.AddListener("Https", new BaseApplicationListenerProps
-            {
-                Port = 443,
-                Protocol = ApplicationProtocol.HTTPS,
-                Open = false,
-                Certificates = [ListenerCertificate.FromArn(certificate)],
-                SslPolicy = SslPolicy.RECOMMENDED_TLS,
-            });
-        }
-
-        // The default action is the '/' service's, added with it.
-        var http = LoadBalancer.AddListener("Http", new BaseApplicationListenerProps { Port = 80, Open = false });
-        Add(http, new Suppression("CT.ELASTICLOADBALANCING.PR.1",
-            "Without 'certificateArn' there is no HTTPS listener to redirect to: browsers get HTTPS from CloudFront, and only CloudFront's addresses reach this listener."));
-        return http;
-    }
-
-    private void TranslateService(PublishedService service, ApplicationListener listener, ref int priority)
+    private void TranslateService(PublishedService service, ref int priority)
     {
         var project = service.Resource;
         var id = ServiceConfiguration.Sanitize(service.Name);
@@ -149,7 +100,7 @@ public sealed partial class PlatformStack
         var secrets = new SortedDictionary<string, Amazon.CDK.AWS.ECS.Secret>(StringComparer.Ordinal);
         foreach (var (key, value) in service.Environment)
         {
-            switch (Configuration.Map(service.Name, key, value, touched))
+            switch (Stack.Configuration.Map(service.Name, key, value, touched))
             {
                 case PlainTaskValue plain:
                     environment[key] = plain.Value;
@@ -164,38 +115,39 @@ public sealed partial class PlatformStack
         environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://localhost:4317";
         environment["OTEL_EXPORTER_OTLP_PROTOCOL"] = "grpc";
         environment["OTEL_SERVICE_NAME"] = service.Name;
-        environment["OTEL_RESOURCE_ATTRIBUTES"] = $"deployment.environment={_settings.StageName},service.namespace=platform";
+        environment["OTEL_RESOURCE_ATTRIBUTES"] = $"deployment.environment={Stack.Settings.StageName},service.namespace=platform";
 
-        var logs = CreateLogGroup($"{id}Logs");
-        var taskRole = new Role(this, $"{id}TaskRole", new RoleProps
+        var logs = Stack.CreateLogGroup($"{id}Logs");
+        var taskRole = new Role(Stack, $"{id}TaskRole", new RoleProps
         {
             AssumedBy = new ServicePrincipal("ecs-tasks.amazonaws.com"),
             Description = $"{service.Name}: exactly what the service's references need, and the collector's telemetry writes.",
         });
-        var task = new FargateTaskDefinition(this, $"{id}Task", new FargateTaskDefinitionProps
+        var task = new FargateTaskDefinition(Stack, $"{id}Task", new FargateTaskDefinitionProps
         {
-            Cpu = _settings.IsProduction ? 1024 : 512,
-            MemoryLimitMiB = _settings.IsProduction ? 2048 : 1024,
+            Cpu = Profile.TaskCpu,
+            MemoryLimitMiB = Profile.TaskMemoryMiB,
             TaskRole = taskRole,
             RuntimePlatform = new RuntimePlatform { CpuArchitecture = CpuArchitecture.X86_64, OperatingSystemFamily = OperatingSystemFamily.LINUX },
         });
-        var repository = Repository.FromRepositoryName(this, $"{id}Repository", ImagesStack.RepositoryName(service.Name));
+        var repository = Repository.FromRepositoryName(Stack, $"{id}Repository", ImagesStack.RepositoryName(service.Name));
         // Read-only root file systems; each container gets a private, writable /tmp (the .NET runtime's diagnostics
         // sockets live there).
         task.AddVolume(new Amazon.CDK.AWS.ECS.Volume { Name = "app-tmp" });
         task.AddVolume(new Amazon.CDK.AWS.ECS.Volume { Name = "collector-tmp" });
         var app = task.AddContainer("app", new ContainerDefinitionOptions
         {
-            Image = ContainerImage.FromEcrRepository(repository, ImageTag.ValueAsString),
+            Image = ContainerImage.FromEcrRepository(repository, Stack.ImageTag.ValueAsString),
             Essential = true,
             // The .NET images' non-root 'app' user (dotnet publish -t:PublishContainer uses it by default).
             User = "1654",
             ReadonlyRootFilesystem = true,
-            MemoryLimitMiB = (_settings.IsProduction ? 2048 : 1024) - CollectorMemory,
+            MemoryLimitMiB = Profile.TaskMemoryMiB - CollectorMemory - ServiceConnectProxyMemory,
             Environment = environment.ToDictionary(e => e.Key, e => e.Value),
             Secrets = secrets.ToDictionary(e => e.Key, e => e.Value),
             PortMappings = [new PortMapping { Name = "http", ContainerPort = ServiceConfiguration.ContainerPort, AppProtocol = AppProtocol.Http }],
             Logging = LogDriver.AwsLogs(new AwsLogDriverProps { LogGroup = logs, StreamPrefix = "app" }),
+            HealthCheck = LivenessCheck(),
         });
         app.AddMountPoints(new MountPoint { SourceVolume = "app-tmp", ContainerPath = "/tmp", ReadOnly = false });
         var collector = task.AddContainer("otel-collector", new ContainerDefinitionOptions
@@ -215,13 +167,13 @@ public sealed partial class PlatformStack
         GrantTelemetry(taskRole);
 
         var isServer = project.Annotations.OfType<EndpointAnnotation>().Any(e => e.UriScheme is "http" or "https");
-        var fargate = new FargateService(this, id, new FargateServiceProps
+        var fargate = new FargateService(Stack, id, new FargateServiceProps
         {
             Cluster = _cluster!,
             TaskDefinition = task,
-            DesiredCount = _settings.IsProduction ? 2 : 1,
+            DesiredCount = Profile.MinTasks,
             SecurityGroups = [_serviceGroups[project]],
-            VpcSubnets = AppSubnets,
+            VpcSubnets = Stack.AppSubnets,
             AssignPublicIp = false,
             MinHealthyPercent = 100,
             MaxHealthyPercent = 200,
@@ -242,26 +194,37 @@ public sealed partial class PlatformStack
         Add(task.ExecutionRole!, new Suppression("AwsSolutions-IAM5",
             "ecr:GetAuthorizationToken has no resource-level permissions (Resource '*'); pulls are limited to the service's repository."));
 
-        // Each reference: network access and IAM permission.
-        foreach (var target in touched.SelectMany(Lineage).Distinct())
+        // Each reference: network access and IAM permission, as the referenced resource's translator says.
+        foreach (var target in touched.SelectMany(PlatformStack.Lineage).Distinct())
         {
-            if (_networkTargets.TryGetValue(target, out var network))
+            if (target is ProjectResource callee)
             {
-                network.Target.Connections.AllowFrom(_serviceGroups[project], Port.Tcp(network.Port), $"{service.Name} to {target.Name}");
+                if (callee != project && _serviceGroups.TryGetValue(callee, out var calleeGroup))
+                {
+                    calleeGroup.Connections.AllowFrom(_serviceGroups[project], Port.Tcp(ServiceConfiguration.ContainerPort), $"{service.Name} to {callee.Name}");
+                    _calls.Add((project, callee));
+                }
+
+                continue;
             }
 
-            if (target is ProjectResource callee && _serviceGroups.TryGetValue(callee, out var calleeGroup) && callee != project)
+            if (Stack.TranslatorOf(target) is not { } translator)
             {
-                calleeGroup.Connections.AllowFrom(_serviceGroups[project], Port.Tcp(ServiceConfiguration.ContainerPort), $"{service.Name} to {callee.Name}");
+                continue;
             }
 
-            GrantAccess(project, taskRole, target);
+            if (translator.IngressFor(target) is { } ingress)
+            {
+                ingress.Target.Connections.AllowFrom(_serviceGroups[project], Port.Tcp(ingress.Port), $"{service.Name} to {target.Name}");
+            }
+
+            translator.Grant(target, project, taskRole);
         }
 
         var scaling = fargate.AutoScaleTaskCount(new Amazon.CDK.AWS.ApplicationAutoScaling.EnableScalingProps
         {
-            MinCapacity = _settings.IsProduction ? 2 : 1,
-            MaxCapacity = _settings.IsProduction ? 10 : 2,
+            MinCapacity = Profile.MinTasks,
+            MaxCapacity = Profile.MaxTasks,
         });
         scaling.ScaleOnCpuUtilization("Cpu", new CpuUtilizationScalingProps
         {
@@ -269,18 +232,18 @@ public sealed partial class PlatformStack
             ScaleInCooldown = Duration.Minutes(5),
             ScaleOutCooldown = Duration.Minutes(1),
         });
-        Watch(fargate.MetricCpuUtilization(new Amazon.CDK.AWS.CloudWatch.MetricOptions { Period = Duration.Minutes(5) }), $"{service.Name} CPU",
+        Stack.Watch(fargate.MetricCpuUtilization(new Amazon.CDK.AWS.CloudWatch.MetricOptions { Period = Duration.Minutes(5) }), $"{service.Name} CPU",
             ComparisonOperator.GREATER_THAN_THRESHOLD, 85, $"{service.Name} runs hot even after scaling out.");
 
         if (IsPublic(service))
         {
-            AttachToLoadBalancer(service, fargate, listener, scaling, ref priority);
+            AttachToLoadBalancer(service, fargate, scaling, ref priority);
         }
 
         // A consumer scales on the depth of the queues it consumes.
         foreach (var consumed in project.Annotations.OfType<QueueAccessAnnotation>().Where(a => a.Access.HasFlag(QueueAccess.Consume)))
         {
-            var queue = _queues[consumed.Queue].Queue;
+            var queue = Stack.Translator<SqsQueueTranslator>().QueueOf(consumed.Queue);
             scaling.ScaleOnMetric($"{ServiceConfiguration.Sanitize(consumed.Queue.Name)}Depth", new Amazon.CDK.AWS.ApplicationAutoScaling.BasicStepScalingPolicyProps
             {
                 Metric = queue.MetricApproximateNumberOfMessagesVisible(new Amazon.CDK.AWS.CloudWatch.MetricOptions { Period = Duration.Minutes(1), Statistic = "Maximum" }),
@@ -296,20 +259,19 @@ public sealed partial class PlatformStack
         }
     }
 
-    private void AttachToLoadBalancer(PublishedService service, FargateService fargate, ApplicationListener listener,
-        ScalableTaskCount scaling, ref int priority)
+    private void AttachToLoadBalancer(PublishedService service, FargateService fargate, ScalableTaskCount scaling, ref int priority)
     {
         var id = ServiceConfiguration.Sanitize(service.Name);
-        var targetGroup = new ApplicationTargetGroup(this, $"{id}Targets", new ApplicationTargetGroupProps
+        var targetGroup = new ApplicationTargetGroup(Stack, $"{id}Targets", new ApplicationTargetGroupProps
         {
-            Vpc = Network,
+            Vpc = Stack.Network,
             Port = ServiceConfiguration.ContainerPort,
             Protocol = ApplicationProtocol.HTTP,
             TargetType = TargetType.IP,
             DeregistrationDelay = Duration.Seconds(30),
             HealthCheck = new HealthCheck
             {
-                Path = HealthPath,
+                Path = LivenessPath,
                 HealthyHttpCodes = "200",
                 Interval = Duration.Seconds(15),
                 Timeout = Duration.Seconds(5),
@@ -319,21 +281,22 @@ public sealed partial class PlatformStack
             },
             Targets = [fargate.LoadBalancerTarget(new LoadBalancerTargetOptions { ContainerName = "app", ContainerPort = ServiceConfiguration.ContainerPort })],
         });
-        _serviceGroups[service.Resource].Connections.AllowFrom(_loadBalancerGroup!, Port.Tcp(ServiceConfiguration.ContainerPort), $"load balancer to {service.Name}");
+        _serviceGroups[service.Resource].Connections.AllowFrom(Stack.LoadBalancerGroup, Port.Tcp(ServiceConfiguration.ContainerPort), $"load balancer to {service.Name}");
 
-        if (PublicPath(service) is { } path)
+        if (PublicPaths(project: service.Resource) is { Count: > 0 } paths)
         {
-            listener.AddAction($"{id}Route", new AddApplicationActionProps
+            Stack.Listener.AddAction($"{id}Route", new AddApplicationActionProps
             {
                 Priority = priority,
-                Conditions = [ListenerCondition.PathPatterns([path, $"{path}/*"])],
+                Conditions = [ListenerCondition.PathPatterns([.. paths.SelectMany(p => new[] { p, $"{p}/*" })])],
                 Action = ListenerAction.Forward([targetGroup]),
             });
             priority += 10;
         }
         else
         {
-            listener.AddAction($"{id}Default", new AddApplicationActionProps { Action = ListenerAction.Forward([targetGroup]) });
+            Stack.Listener.AddAction($"{id}Default", new AddApplicationActionProps { Action = ListenerAction.Forward([targetGroup]) });
+            CacheStaticAssetsAtTheEdge(service);
         }
 
         scaling.ScaleOnRequestCount("Requests", new RequestCountScalingProps
@@ -355,9 +318,53 @@ public sealed partial class PlatformStack
             Label = $"{service.Name} 5xx %",
             Period = Duration.Minutes(1),
         });
-        Watch(errors, $"{service.Name} 5xx rate", ComparisonOperator.GREATER_THAN_THRESHOLD, 5, $"More than 5 % of {service.Name}'s responses are 5xx.", evaluationPeriods: 5);
-        Watch(targetGroup.Metrics.TargetResponseTime(new Amazon.CDK.AWS.CloudWatch.MetricOptions { Statistic = "p99", Period = Duration.Minutes(1) }),
+        Stack.Watch(errors, $"{service.Name} 5xx rate", ComparisonOperator.GREATER_THAN_THRESHOLD, 5, $"More than 5 % of {service.Name}'s responses are 5xx.", evaluationPeriods: 5);
+        Stack.Watch(targetGroup.Metrics.TargetResponseTime(new Amazon.CDK.AWS.CloudWatch.MetricOptions { Statistic = "p99", Period = Duration.Minutes(1) }),
             $"{service.Name} latency p99", ComparisonOperator.GREATER_THAN_THRESHOLD, 2, $"{service.Name}'s p99 latency is above 2 s.", evaluationPeriods: 5);
+    }
+
+    /// <summary>
+    /// The site's static files at the edge: a behavior per top-level folder of the project's wwwroot (css, js), cached
+    /// and keyed by the 'v' query string asp-append-version adds, so a deploy with new files gets new cache entries.
+    /// The minimum TTL of a day overrides the no-cache MapStaticAssets sends for names without a fingerprint.
+    /// </summary>
+    private void CacheStaticAssetsAtTheEdge(PublishedService service)
+    {
+        var projectPath = service.Resource.Annotations.OfType<IProjectMetadata>().Single().ProjectPath;
+        var wwwroot = Path.Combine(Path.GetDirectoryName(projectPath)!, "wwwroot");
+        if (!Directory.Exists(wwwroot))
+        {
+            return;
+        }
+
+        var folders = Directory.GetDirectories(wwwroot).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        if (folders.Count == 0)
+        {
+            return;
+        }
+
+        var policy = new CachePolicy(Stack, "StaticAssetsCache", new CachePolicyProps
+        {
+            Comment = "Static files of the site: a day at least, a year at most, one entry per version",
+            MinTtl = Duration.Days(1),
+            DefaultTtl = Duration.Days(1),
+            MaxTtl = Duration.Days(365),
+            QueryStringBehavior = CacheQueryStringBehavior.AllowList("v"),
+            HeaderBehavior = CacheHeaderBehavior.None(),
+            CookieBehavior = CacheCookieBehavior.None(),
+            EnableAcceptEncodingGzip = true,
+            EnableAcceptEncodingBrotli = true,
+        });
+        foreach (var folder in folders)
+        {
+            Stack.Distribution.AddBehavior($"/{folder}/*", Stack.SiteOrigin, new AddBehaviorOptions
+            {
+                ViewerProtocolPolicy = ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                AllowedMethods = AllowedMethods.ALLOW_GET_HEAD,
+                CachePolicy = policy,
+                Compress = true,
+            });
+        }
     }
 
     /// <summary>What the ADOT collector writes: X-Ray segments and CloudWatch metrics (neither has resource-level permissions).</summary>
@@ -378,24 +385,36 @@ public sealed partial class PlatformStack
         taskRole.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
         {
             Actions = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-            Resources = [$"arn:{Amazon.CDK.Aws.PARTITION}:logs:{Region}:{Amazon.CDK.Aws.ACCOUNT_ID}:log-group:/aws/ecs/application/metrics:*"],
+            Resources = [$"arn:{Amazon.CDK.Aws.PARTITION}:logs:{Stack.Region}:{Amazon.CDK.Aws.ACCOUNT_ID}:log-group:/aws/ecs/application/metrics:*"],
         }));
         Add(taskRole,
             new Suppression("AwsSolutions-IAM5", "X-Ray and cloudwatch:PutMetricData support no resource-level permissions (Resource '*', limited by namespace); bucket objects are granted as '<bucket>/<prefix>*' and the collector's log group as ':*' streams. No action has a wildcard."));
     }
 
-    /// <summary>The lineage of a resource (a database's server, a connection's primary): a reference reaches all of it.</summary>
-    private static IEnumerable<IResource> Lineage(IResource resource)
+    /// <summary>
+    /// The container's own liveness probe, so ECS replaces a task whose process hangs (the Worker has no load balancer
+    /// to notice). The .NET runtime images carry no curl or wget; bash's /dev/tcp asks Kestrel for the liveness path.
+    /// </summary>
+    private static Amazon.CDK.AWS.ECS.HealthCheck LivenessCheck() => new()
     {
-        for (IResource? r = resource; r is not null; r = (r as IResourceWithParent)?.Parent)
-        {
-            yield return r;
-        }
-    }
+        Command =
+        [
+            "CMD", "bash", "-c",
+            $"exec 3<>/dev/tcp/127.0.0.1/{ServiceConfiguration.ContainerPort} && printf 'GET {LivenessPath} HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '",
+        ],
+        Interval = Duration.Seconds(15),
+        Timeout = Duration.Seconds(5),
+        Retries = 3,
+        // The Api migrates the schema before it listens.
+        StartPeriod = Duration.Seconds(60),
+    };
 
-    private static bool IsPublic(PublishedService service) =>
-        PublicPath(service) is not null || service.Resource.Annotations.OfType<EndpointAnnotation>().Any(e => e.IsExternal);
+    public static bool IsPublic(ProjectResource project) =>
+        PublicPaths(project).Count > 0 || project.Annotations.OfType<EndpointAnnotation>().Any(e => e.IsExternal);
 
-    private static string? PublicPath(PublishedService service) =>
-        service.Resource.Annotations.OfType<PublicPathAnnotation>().SingleOrDefault()?.Path;
+    /// <summary>The paths CloudFront and the load balancer route to a service (<c>WithPublicPath</c>); none for the '/' service.</summary>
+    public static IReadOnlyList<string> PublicPaths(ProjectResource project) =>
+        project.Annotations.OfType<PublicPathAnnotation>().SelectMany(a => a.Paths).ToList();
+
+    private static bool IsPublic(PublishedService service) => IsPublic(service.Resource);
 }

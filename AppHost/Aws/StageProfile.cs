@@ -1,0 +1,158 @@
+using Amazon.CDK.AWS.CloudFront;
+using Amazon.CDK.AWS.Logs;
+
+namespace Platform.AppHost.Aws;
+
+/// <summary>
+/// Everything that differs between the stages, in one table: sizes, counts, retention and protection. The translation
+/// reads its stage's row and never asks which stage it is (README, "Stage profile"). Dev is cheap and destroyable;
+/// prod is highly available and keeps its data.
+/// </summary>
+public sealed record StageProfile
+{
+    // -------- network --------
+    /// <summary>Availability zones the VPC spans (their names come from cdk.context.json).</summary>
+    public required int AvailabilityZones { get; init; }
+
+    /// <summary>One NAT gateway per zone (an AZ outage leaves the others their egress), or a single one.</summary>
+    public required bool NatGatewayPerZone { get; init; }
+
+    // -------- protection and retention --------
+    /// <summary>CloudFormation termination protection, RDS and load balancer deletion protection.</summary>
+    public required bool DeletionProtection { get; init; }
+
+    /// <summary>Keys, log groups and a final database snapshot outlive the stack (buckets always do: <see cref="PlatformStack.BucketRemovalPolicy"/>).</summary>
+    public required bool RetainDataOnDelete { get; init; }
+
+    /// <summary>Days a deleted KMS key can still be recovered.</summary>
+    public required int KeyPendingWindowDays { get; init; }
+
+    /// <summary>Days CloudWatch keeps logs (a value CloudWatch Logs offers: 7, 365, …).</summary>
+    public required int LogRetentionDays { get; init; }
+
+    public RetentionDays LogRetention => LogRetentionDays switch
+    {
+        7 => RetentionDays.ONE_WEEK,
+        30 => RetentionDays.ONE_MONTH,
+        90 => RetentionDays.THREE_MONTHS,
+        365 => RetentionDays.ONE_YEAR,
+        var other => throw new InvalidOperationException($"{other} days is not a log retention this profile maps."),
+    };
+
+    public required int AccessLogDays { get; init; }
+
+    public required int AuditTrailDays { get; init; }
+
+    /// <summary>Days a replaced or deleted media object's old version is kept (undelete window).</summary>
+    public required int NoncurrentMediaDays { get; init; }
+
+    /// <summary>
+    /// Days after which an old version moves to Glacier Flexible Retrieval, or null to keep it where it is. S3 refuses a
+    /// lifecycle whose expiration does not come after its transitions, and Glacier bills at least 90 days, so archiving
+    /// pays only when old versions are kept well beyond 90 days (the rule lifecycle-order checks both).
+    /// </summary>
+    public required int? NoncurrentMediaArchiveDays { get; init; }
+
+    // -------- database --------
+    /// <summary>The RDS instance class of the primary and the replica, as <c>family.size</c>.</summary>
+    public required string DatabaseInstanceType { get; init; }
+
+    /// <summary>A standby in another zone with automatic failover, for the database and the cache.</summary>
+    public required bool MultiAz { get; init; }
+
+    public required int DatabaseStorageGiB { get; init; }
+
+    public required int DatabaseMaxStorageGiB { get; init; }
+
+    public required int DatabaseBackupDays { get; init; }
+
+    /// <summary>The connection count that raises an alarm (near the instance class's max_connections).</summary>
+    public required int DatabaseConnectionsAlarm { get; init; }
+
+    public required double DatabaseFreeStorageAlarmGiB { get; init; }
+
+    // -------- cache --------
+    public required string CacheNodeType { get; init; }
+
+    public required int CacheNodes { get; init; }
+
+    public required int CacheSnapshotDays { get; init; }
+
+    // -------- services --------
+    /// <summary>Fargate task CPU units (one of Fargate's task sizes together with <see cref="TaskMemoryMiB"/>).</summary>
+    public required int TaskCpu { get; init; }
+
+    public required int TaskMemoryMiB { get; init; }
+
+    public required int MinTasks { get; init; }
+
+    public required int MaxTasks { get; init; }
+
+    // -------- edge --------
+    public required PriceClass EdgePriceClass { get; init; }
+
+    public static StageProfile Dev { get; } = new()
+    {
+        AvailabilityZones = 2,
+        NatGatewayPerZone = false,
+        DeletionProtection = false,
+        RetainDataOnDelete = false,
+        KeyPendingWindowDays = 7,
+        LogRetentionDays = 7,
+        AccessLogDays = 30,
+        AuditTrailDays = 90,
+        NoncurrentMediaDays = 30,
+        NoncurrentMediaArchiveDays = null,
+        DatabaseInstanceType = "t4g.micro",
+        MultiAz = false,
+        DatabaseStorageGiB = 20,
+        DatabaseMaxStorageGiB = 50,
+        DatabaseBackupDays = 7,
+        DatabaseConnectionsAlarm = 60,
+        DatabaseFreeStorageAlarmGiB = 2,
+        CacheNodeType = "cache.t4g.micro",
+        CacheNodes = 1,
+        CacheSnapshotDays = 0,
+        TaskCpu = 512,
+        TaskMemoryMiB = 1024,
+        MinTasks = 1,
+        MaxTasks = 2,
+        EdgePriceClass = PriceClass.PRICE_CLASS_100,
+    };
+
+    public static StageProfile Prod { get; } = new()
+    {
+        AvailabilityZones = 3,
+        NatGatewayPerZone = true,
+        DeletionProtection = true,
+        RetainDataOnDelete = true,
+        KeyPendingWindowDays = 30,
+        LogRetentionDays = 365,
+        AccessLogDays = 365,
+        AuditTrailDays = 2555,
+        NoncurrentMediaDays = 365,
+        NoncurrentMediaArchiveDays = 30,
+        DatabaseInstanceType = "m7g.large",
+        MultiAz = true,
+        DatabaseStorageGiB = 100,
+        DatabaseMaxStorageGiB = 1000,
+        DatabaseBackupDays = 14,
+        DatabaseConnectionsAlarm = 400,
+        DatabaseFreeStorageAlarmGiB = 20,
+        CacheNodeType = "cache.m7g.large",
+        CacheNodes = 2,
+        CacheSnapshotDays = 7,
+        TaskCpu = 1024,
+        TaskMemoryMiB = 2048,
+        MinTasks = 2,
+        MaxTasks = 10,
+        EdgePriceClass = PriceClass.PRICE_CLASS_ALL,
+    };
+
+    public static StageProfile For(DeploymentStage stage) => stage switch
+    {
+        DeploymentStage.Dev => Dev,
+        DeploymentStage.Prod => Prod,
+        _ => throw new ArgumentOutOfRangeException(nameof(stage), stage, "No profile for this stage."),
+    };
+}

@@ -1,0 +1,183 @@
+// The checks, checked: each must fail on what it exists to catch.
+//   - The templates of the commit before issue 10 (fixtures/before-issue-10.*.template.json.gz) fail the check of each
+//     review finding, with the finding's own message; the current templates pass the same checks (eng/test.sh).
+//   - Faults planted in the current template (a typo'd property, an inverted lifecycle, a behavior shadowing a route,
+//     a bucket behavior without signed URLs, a removed grant) make their family fail, while the template without the
+//     fault passes that family.
+// Both use a snapshot of real recordings (fixtures/recorded, from an integration run) unless --recorded is given.
+//   node eng/aws/checks/selftest.mjs --assembly artifacts/aws/dev [--recorded artifacts/recorded] [--ctrf FILE]
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Stack, loadAssembly, applicationStack } from "./lib/assembly.mjs";
+import { loadRecordings } from "./lib/recordings.mjs";
+import { checkTemplate } from "./schema.mjs";
+import { checkRules } from "./rules.mjs";
+import { checkRouting } from "./routing.mjs";
+import { checkIam } from "./iam.mjs";
+import { printTests, writeCtrf } from "./run.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const fixture = (name) => path.join(here, "fixtures", name);
+
+const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, a, i, all) => (a.startsWith("--") ? [...pairs, [a.slice(2), all[i + 1]]] : pairs), []));
+const recordings = loadRecordings(args.recorded ?? fixture("recorded"));
+const snapshot = loadRecordings(fixture("recorded"));
+const tests = [];
+const started = Date.now();
+
+async function test(name, body) {
+  try {
+    await body();
+    tests.push({ name, status: "passed", duration: 0 });
+  } catch (error) {
+    tests.push({ name, status: "failed", duration: 0, message: error.message });
+  }
+}
+
+function expectSome(lines, pattern, what) {
+  if (!lines.some((l) => pattern.test(l))) throw new Error(`${what}: expected a failure matching ${pattern}, got:\n${lines.join("\n") || "(none)"}`);
+}
+
+const ruleViolations = async (stack, id, facts) => (await checkRules(stack, facts)).find((r) => r.id === id).violations;
+
+// ---- the templates before issue 10 fail each finding's check ----
+const before = {
+  dev: applicationStack(loadAssembly(fixture("before-issue-10.Platform-dev.template.json.gz"))),
+  prod: applicationStack(loadAssembly(fixture("before-issue-10.Platform-prod.template.json.gz"))),
+};
+for (const [stage, stack] of Object.entries(before)) {
+  const facts = { recordings: snapshot };
+  const routing = await checkRouting(stack, snapshot);
+  const iam = await checkIam(stack, snapshot);
+  const findings = [
+    ["1 (dev only): noncurrent versions expire on the day they reach Glacier", "lifecycle-order", /expire after 30 days but move to GLACIER after 30/, stage === "dev"],
+    ["2: RDS PostgreSQL 16.4 is no longer offered", "engine-versions", /PostgreSQL 16\.4 can no longer be created/],
+    ["5: the Core rule set blocks bodies over 8 KB", "waf-body-size", /SizeRestrictions_BODY blocks bodies over 8 KB/],
+    ["6: target groups probe /health, containers have no health check", "liveness-health-checks", [/ApiTargets\w+: the load balancer probes '\/health'/, /the worker container has no health check/]],
+    ["7: container limits leave the Service Connect proxy nothing", "fargate-size", /for the Service Connect proxy, more than the task's/],
+    ["7: Web does not depend on the Api it calls", "service-connect-order", /\(web\) calls api through Service Connect but does not depend/],
+    ["8: CloudTrail cannot describe the key nor decrypt", "cloudtrail-key-policy", [/CloudTrail's kms:DescribeKey .* ImplicitlyDenied/, /CloudTrail's kms:Decrypt .* ImplicitlyDenied/]],
+    ["10 (dev only): buckets set to be deleted are never emptied", "destroyable-stage", /Storage\w+: CloudFormation deletes only empty buckets/, stage === "dev"],
+    ["11: thumbnails do not go through CloudFront", "media-delivery", /no service is given MediaDelivery:CloudFront:BaseUrl/],
+  ];
+  for (const [finding, rule, pattern, applies = true] of findings) {
+    if (!applies) continue;
+    await test(`before issue 10 (${stage}): finding ${finding} → rule ${rule} fails`, async () => {
+      const violations = await ruleViolations(stack, rule, facts);
+      for (const p of [].concat(pattern)) expectSome(violations, p, rule);
+    });
+  }
+  await test(`before issue 10 (${stage}): finding 3: /media/* shadows Web's /media/{id} pages → routing fails`, async () => {
+    expectSome(routing.results.shadow, /web \/media\/\{id:guid\}: CloudFront behavior '\/media\/\*' sends its paths to the bucket/, "shadow");
+    expectSome(routing.results.reach, /web POST \/media\/\{id:guid\}\/delete: .* refused/, "reach");
+  });
+  await test(`before issue 10 (${stage}): finding 3: originals are served to anyone → routing fails`, async () =>
+    expectSome(routing.results.private, /serves the private object 'media\/\{id\}\/\{id\}\/original' from the bucket \w+ to anyone/, "private"));
+  await test(`before issue 10 (${stage}): finding 4: the Worker may not send to the dead-letter queue → IAM replay fails`, async () =>
+    expectSome(iam.results.denied, /^worker sqs:SendMessage on arn:aws:sqs:[^ ]+DeadLetters/, "iam"));
+  await test(`before issue 10 (${stage}): finding 11: static assets are never cached at the edge → routing fails`, async () =>
+    expectSome(routing.results.caching, /web \/css\/site\.css: behavior '\*' \(CachingDisabled\) caches nothing/, "caching"));
+}
+
+// ---- planted faults in the current templates ----
+if (args.assembly) {
+  const assembly = loadAssembly(args.assembly);
+  const clean = applicationStack(assembly);
+  const planted = (mutate) => {
+    const template = structuredClone(clean.template);
+    mutate(template);
+    return new Stack(clean.name, template, clean.region);
+  };
+  const media = Object.entries(clean.resources).find(([id, r]) => r.Type === "AWS::S3::Bucket" && /^Storage/.test(id));
+
+  await test(`planted (${clean.stage}): a typo'd property fails the schema check`, async () => {
+    if (checkTemplate(clean.template).length) throw new Error(`the template without the fault fails already:\n${checkTemplate(clean.template).join("\n")}`);
+    const faulty = planted((t) => {
+      const props = t.Resources[media[0]].Properties;
+      props.VersioningConfiguraton = props.VersioningConfiguration;
+      delete props.VersioningConfiguration;
+    });
+    expectSome(checkTemplate(faulty.template), new RegExp(`${media[0]}\\.VersioningConfiguraton: AWS::S3::Bucket has no property 'VersioningConfiguraton' \\(did you mean 'VersioningConfiguration'\\?\\)`), "schema");
+  });
+
+  await test(`planted (${clean.stage}): an inverted lifecycle fails rule lifecycle-order`, async () => {
+    const facts = { recordings };
+    if ((await ruleViolations(clean, "lifecycle-order", facts)).length) throw new Error("the template without the fault fails already");
+    const faulty = planted((t) => {
+      const rule = t.Resources[media[0]].Properties.LifecycleConfiguration.Rules[0];
+      rule.NoncurrentVersionTransitions = [{ StorageClass: "GLACIER", TransitionInDays: 60 }];
+      rule.NoncurrentVersionExpiration = { NoncurrentDays: 30 };
+    });
+    expectSome(await ruleViolations(faulty, "lifecycle-order", facts), /expire after 30 days but move to GLACIER after 60/, "lifecycle-order");
+  });
+
+  await test(`planted (${clean.stage}): a behavior sending /media/* to the bucket shadows Web's pages`, async () => {
+    const cleanRouting = await checkRouting(clean, recordings);
+    if (cleanRouting.results.shadow.length) throw new Error(`the template without the fault fails already:\n${cleanRouting.results.shadow.join("\n")}`);
+    const faulty = planted((t) => {
+      const config = Object.values(t.Resources).find((r) => r.Type === "AWS::CloudFront::Distribution").Properties.DistributionConfig;
+      const bucketOrigin = config.Origins.find((o) => o.S3OriginConfig || o.OriginAccessControlId);
+      config.CacheBehaviors = [{ PathPattern: "/media/*", TargetOriginId: bucketOrigin.Id, AllowedMethods: ["GET", "HEAD"], CachePolicyId: "658327ea-f89d-4fab-a63d-7e88639e58f6", ViewerProtocolPolicy: "redirect-to-https" }, ...(config.CacheBehaviors ?? [])];
+    });
+    expectSome((await checkRouting(faulty, recordings)).results.shadow, /web \/media\/\{id:guid\}: CloudFront behavior '\/media\/\*' sends its paths to the bucket/, "shadow");
+  });
+
+  await test(`planted (${clean.stage}): a bucket behavior without signed URLs exposes private objects`, async () => {
+    const cleanRouting = await checkRouting(clean, recordings);
+    if (cleanRouting.results.private.length) throw new Error(`the template without the fault fails already:\n${cleanRouting.results.private.join("\n")}`);
+    const faulty = planted((t) => {
+      const config = Object.values(t.Resources).find((r) => r.Type === "AWS::CloudFront::Distribution").Properties.DistributionConfig;
+      for (const behavior of config.CacheBehaviors ?? []) delete behavior.TrustedKeyGroups;
+    });
+    expectSome((await checkRouting(faulty, recordings)).results.private, /without requiring signed URLs/, "private");
+  });
+
+  await test(`planted (${clean.stage}): an ECS secret named by a partial ARN fails the ECS agent's replay`, async () => {
+    const faulty = planted((t) => {
+      // What Secret.fromSecretNameV2 makes: valueFrom without the secret's random suffix, a grant on '<name>-??????'.
+      const partial = `arn:aws:secretsmanager:us-east-1:123456789012:secret:${clean.name}/edge-signing/private-key`;
+      for (const task of Object.values(t.Resources).filter((r) => r.Type === "AWS::ECS::TaskDefinition")) {
+        for (const secret of task.Properties.ContainerDefinitions.flatMap((c) => c.Secrets ?? [])) {
+          if (secret.Name === "MediaDelivery__CloudFront__PrivateKey") secret.ValueFrom = partial;
+        }
+      }
+      for (const policy of Object.values(t.Resources).filter((r) => r.Type === "AWS::IAM::Policy")) {
+        for (const statement of policy.Properties.PolicyDocument.Statement) {
+          if (JSON.stringify(statement.Resource ?? "").includes("EdgeSigningPrivateKeyArn")) statement.Resource = `${partial}-??????`;
+        }
+      }
+    });
+    expectSome((await checkIam(faulty, recordings)).results.denied, /^api \(ECS agent\) secretsmanager:GetSecretValue on .*edge-signing\/private-key: ImplicitlyDenied/, "iam");
+  });
+
+  await test(`planted (${clean.stage}): removing the Api's sqs:SendMessage grant fails the IAM replay`, async () => {
+    const cleanIam = await checkIam(clean, recordings);
+    if (cleanIam.results.denied.length) throw new Error(`the template without the fault fails already:\n${cleanIam.results.denied.join("\n")}`);
+    const faulty = planted((t) => {
+      const api = Object.values(t.Resources).find((r) => r.Type === "AWS::ECS::TaskDefinition" && r.Properties.ContainerDefinitions.some((c) => (c.Environment ?? []).some((e) => e.Name === "OTEL_SERVICE_NAME" && e.Value === "api")));
+      const roleId = Stack.target(api.Properties.TaskRoleArn);
+      for (const policy of Object.values(t.Resources).filter((r) => r.Type === "AWS::IAM::Policy" && r.Properties.Roles.some((x) => x.Ref === roleId))) {
+        for (const statement of policy.Properties.PolicyDocument.Statement) {
+          statement.Action = [].concat(statement.Action).filter((a) => a !== "sqs:SendMessage");
+        }
+        policy.Properties.PolicyDocument.Statement = policy.Properties.PolicyDocument.Statement.filter((s) => s.Action.length);
+      }
+    });
+    expectSome((await checkIam(faulty, recordings)).results.denied, /^api sqs:SendMessage on arn:aws:sqs:.*: ImplicitlyDenied/, "iam");
+  });
+}
+
+const summary = {
+  tests: tests.length,
+  passed: tests.filter((t) => t.status === "passed").length,
+  failed: tests.filter((t) => t.status === "failed").length,
+  skipped: 0,
+  pending: 0,
+  other: 0,
+  start: started,
+  stop: Date.now(),
+};
+printTests(tests);
+if (args.ctrf) writeCtrf(args.ctrf, "aws-checks-selftest", tests, summary);
+console.log(`aws checks selftest: ${summary.passed} passed, ${summary.failed} failed`);
+process.exit(summary.failed ? 1 : 0);

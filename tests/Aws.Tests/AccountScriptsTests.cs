@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+
+namespace Platform.Aws.Tests;
+
+/// <summary>
+/// The scripts that act on an AWS account (eng/aws/one-time-setup.sh, eng/aws/destroy.sh), run against a stand-in `aws`
+/// that records each call and plays the account's side: nothing can reach AWS from here, so the tests check what the
+/// scripts ask AWS to do, in which order, and what they hand over (the key pair).
+/// </summary>
+public sealed class AccountScriptsTests : IDisposable
+{
+    private readonly string _stub = Directory.CreateTempSubdirectory("platform-aws-stub-").FullName;
+
+    public AccountScriptsTests()
+    {
+        var aws = Path.Combine(_stub, "aws");
+        File.WriteAllText(aws, StubAws);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(aws, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+
+    public void Dispose() => Directory.Delete(_stub, recursive: true);
+
+    private string[] Calls => File.Exists(Path.Combine(_stub, "calls.log")) ? File.ReadAllLines(Path.Combine(_stub, "calls.log")) : [];
+
+    [Fact]
+    public async Task Finding_9_the_one_time_setup_creates_the_ecs_service_linked_role_a_new_account_lacks()
+    {
+        var (exit, output) = await RunAsync("one-time-setup.sh", "dev");
+
+        Assert.Equal(0, exit);
+        Assert.Contains("iam create-service-linked-role --aws-service-name ecs.amazonaws.com", Calls);
+        Assert.Contains("ECS service-linked role: created", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_one_time_setup_stores_a_matching_rsa_key_pair_where_the_stack_reads_it()
+    {
+        var (exit, _) = await RunAsync("one-time-setup.sh", "dev");
+
+        Assert.Equal(0, exit);
+        Assert.Contains(Calls, c => c.StartsWith("secretsmanager create-secret --region us-east-1 --name Platform-dev/edge-signing/private-key ", StringComparison.Ordinal));
+        Assert.Contains(Calls, c => c.StartsWith("ssm put-parameter --region us-east-1 --name /Platform-dev/edge-signing/public-key --type String ", StringComparison.Ordinal));
+        // ECS needs the secret's complete ARN; the stack reads it from SSM.
+        Assert.Contains(Calls, c => c.StartsWith("ssm put-parameter --region us-east-1 --name /Platform-dev/edge-signing/private-key-arn --type String ", StringComparison.Ordinal)
+            && c.EndsWith("--value arn:aws:secretsmanager:us-east-1:123456789012:secret:Platform-dev/edge-signing/private-key-AbCdEf", StringComparison.Ordinal));
+        using var privateKey = RSA.Create();
+        privateKey.ImportFromPem(File.ReadAllText(Path.Combine(_stub, "private.pem")));
+        var publicPem = File.ReadAllText(Path.Combine(_stub, "public.pem"));
+        Assert.StartsWith("-----BEGIN PUBLIC KEY-----", publicPem, StringComparison.Ordinal);
+        Assert.Equal(2048, privateKey.KeySize);
+        Assert.Equal(privateKey.ExportSubjectPublicKeyInfoPem().Trim(), publicPem.Trim());
+    }
+
+    [Fact]
+    public async Task The_one_time_setup_leaves_what_exists_alone()
+    {
+        Assert.Equal(0, (await RunAsync("one-time-setup.sh", "dev")).Exit);
+        File.Delete(Path.Combine(_stub, "calls.log"));
+
+        var (exit, output) = await RunAsync("one-time-setup.sh", "dev");
+
+        Assert.Equal(0, exit);
+        Assert.DoesNotContain(Calls, c => c.Contains("create", StringComparison.Ordinal) || c.Contains("put-parameter", StringComparison.Ordinal));
+        Assert.Contains("media signing key: exists", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Finding_10_destroying_dev_deletes_the_stack_then_empties_and_removes_its_retained_buckets()
+    {
+        var (exit, _) = await RunAsync("destroy.sh", "dev");
+
+        Assert.Equal(0, exit);
+        var calls = Calls.ToList();
+        int Index(string prefix) => calls.FindIndex(c => c.StartsWith(prefix, StringComparison.Ordinal));
+        Assert.True(Index("cloudformation describe-stack-resources --stack-name Platform-dev") < Index("cloudformation delete-stack --stack-name Platform-dev"));
+        Assert.True(Index("cloudformation delete-stack") < Index("cloudformation wait stack-delete-complete --stack-name Platform-dev"));
+        foreach (var bucket in new[] { "platform-dev-logs", "platform-dev-media" })
+        {
+            var emptied = calls.FindLastIndex(c => c.StartsWith($"s3api delete-objects --bucket {bucket} ", StringComparison.Ordinal));
+            var removed = calls.FindIndex(c => c == $"s3api delete-bucket --bucket {bucket}");
+            Assert.True(Index("cloudformation wait") < emptied && emptied < removed, $"{bucket} must be emptied after the stack is gone and before it is removed");
+            // Both the object versions and the delete markers of a versioned bucket.
+            Assert.Equal(2, calls.Count(c => c.StartsWith($"s3api delete-objects --bucket {bucket} ", StringComparison.Ordinal)));
+        }
+    }
+
+    [Fact]
+    public async Task The_destroy_script_never_touches_prod()
+    {
+        var (exit, _) = await RunAsync("destroy.sh", "prod");
+
+        Assert.Equal(2, exit);
+        Assert.Empty(Calls);
+    }
+
+    private async Task<(int Exit, string Output)> RunAsync(string script, params string[] arguments)
+    {
+        var start = new ProcessStartInfo("bash", [Path.Combine(Synthesis.RepositoryRoot, "eng", "aws", script), .. arguments])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["PATH"] = $"{_stub}:{Environment.GetEnvironmentVariable("PATH")}";
+        start.Environment["STUB_DIR"] = _stub;
+        start.Environment.Remove("AWS_REGION");
+        using var process = Process.Start(start)!;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(60));
+        var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
+        var error = process.StandardError.ReadToEndAsync(timeout.Token);
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await output + await error);
+    }
+
+    // The account's side: a role and a parameter exist once created; a bucket holds one object version and one delete
+    // marker until they are deleted.
+    private const string StubAws = """
+        #!/usr/bin/env bash
+        echo "$*" >> "$STUB_DIR/calls.log"
+        files() { for a in "$@"; do case "$a" in file://*) echo "${a#file://}";; esac; done; }
+        case "$1 $2" in
+          "iam get-role") [ -f "$STUB_DIR/role" ] || { echo "NoSuchEntity" >&2; exit 254; } ;;
+          "iam create-service-linked-role") touch "$STUB_DIR/role"; echo '{}' ;;
+          "ssm get-parameter") [ -f "$STUB_DIR/public.pem" ] || { echo "ParameterNotFound" >&2; exit 254; } ;;
+          "secretsmanager describe-secret") [ -f "$STUB_DIR/private.pem" ] || { echo "ResourceNotFoundException" >&2; exit 254; } ;;
+          "secretsmanager create-secret") cp "$(files "$@")" "$STUB_DIR/private.pem"
+            echo "arn:aws:secretsmanager:us-east-1:123456789012:secret:$6-AbCdEf" ;;
+          "ssm put-parameter") if [ -n "$(files "$@")" ]; then cp "$(files "$@")" "$STUB_DIR/public.pem"; fi ;;
+          "cloudformation describe-stack-resources") printf 'platform-dev-logs\tplatform-dev-media\n' ;;
+          "cloudformation delete-stack"|"cloudformation wait") ;;
+          "s3api list-object-versions")
+            bucket="$4"; kind=versions; [[ "$*" == *DeleteMarkers* ]] && kind=markers
+            if [ -f "$STUB_DIR/$bucket.$kind.gone" ]; then echo '{"Objects": null, "Quiet": true}'
+            else echo '{"Objects": [{"Key": "k", "VersionId": "v1"}], "Quiet": true}'; fi ;;
+          "s3api delete-objects")
+            kind=versions; [ -f "$STUB_DIR/$4.versions.gone" ] && kind=markers
+            touch "$STUB_DIR/$4.$kind.gone" ;;
+          "s3api delete-bucket") ;;
+          *) echo "unexpected aws $*" >&2; exit 99 ;;
+        esac
+        """;
+}

@@ -1,0 +1,71 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Aspire.Hosting.Testing;
+
+namespace Platform.Integration.Tests.Security;
+
+/// <summary>
+/// The Web app as a browser without JavaScript meets it: cookies kept, forms posted with their antiforgery token,
+/// redirects not followed (so each answer is the one the test sees).
+/// </summary>
+public sealed partial class WebFormSession : IDisposable
+{
+    private WebFormSession(HttpClient http, CookieContainer cookies)
+    {
+        Http = http;
+        Cookies = cookies;
+    }
+
+    public HttpClient Http { get; }
+
+    public CookieContainer Cookies { get; }
+
+    public static WebFormSession Open(PlatformAppFixture fixture)
+    {
+        var cookies = new CookieContainer();
+        var handler = new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false };
+        return new WebFormSession(new HttpClient(handler) { BaseAddress = fixture.App.GetEndpoint("web", "http"), Timeout = TimeSpan.FromSeconds(60) }, cookies);
+    }
+
+    /// <summary>A new account, created and signed in through the register form.</summary>
+    public static async Task<WebFormSession> SignUpAsync(PlatformAppFixture fixture, string email, CancellationToken ct)
+    {
+        var session = Open(fixture);
+        var response = await session.PostFormAsync("/account/register",
+            new() { ["Email"] = email, ["Password"] = MediaClient.Password, ["ConfirmPassword"] = MediaClient.Password }, ct);
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal("/gallery", response.Headers.Location?.OriginalString);
+        return session;
+    }
+
+    /// <summary>The antiforgery token a page hands out: its hidden form field, or the upload page's data attribute.</summary>
+    public async Task<string> AntiforgeryTokenAsync(string page, CancellationToken ct)
+    {
+        var html = await Http.GetStringAsync(page, ct);
+        var token = TokenIn(html);
+        Assert.True(token.Length > 0, $"{page} has no antiforgery token");
+        return token;
+    }
+
+    /// <summary>The antiforgery token in a page's HTML ("" when there is none).</summary>
+    public static string TokenIn(string html)
+    {
+        var match = HiddenToken().Match(html) is { Success: true } hidden ? hidden : DataToken().Match(html);
+        return match.Success ? WebUtility.HtmlDecode(match.Groups["token"].Value) : "";
+    }
+
+    /// <summary>Posts a form the way the page does: the fields plus the page's antiforgery token.</summary>
+    public async Task<HttpResponseMessage> PostFormAsync(string page, Dictionary<string, string> fields, CancellationToken ct)
+    {
+        fields["__RequestVerificationToken"] = await AntiforgeryTokenAsync(page, ct);
+        return await Http.PostAsync(page, new FormUrlEncodedContent(fields), ct);
+    }
+
+    public void Dispose() => Http.Dispose();
+
+    [GeneratedRegex("""<input[^>]*name="__RequestVerificationToken"[^>]*value="(?<token>[^"]+)""")]
+    private static partial Regex HiddenToken();
+
+    [GeneratedRegex("""data-antiforgery="(?<token>[^"]+)""")]
+    private static partial Regex DataToken();
+}
