@@ -22,7 +22,7 @@ public sealed class MediaProcessingOptions
     /// The Api's signed-URL window (<c>MediaDelivery:UrlWindow</c>, read from the same key): thumbnails are stored with
     /// <c>Cache-Control: private, max-age</c> of one window. Bound separately from this section, see MediaExtensions.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:01:00", "06:00:00", ErrorMessage = "MediaDelivery:UrlWindow must be between 1 minute and 6 hours.")]
+    [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00", ErrorMessage = "MediaDelivery:UrlWindow must be between 1 minute and 1 day.")]
     public TimeSpan UrlWindow { get; set; } = Platform.Media.UrlWindow.DefaultLength;
 
     /// <summary>WebP quality of the thumbnails.</summary>

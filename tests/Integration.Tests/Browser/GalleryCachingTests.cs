@@ -32,26 +32,33 @@ public sealed class GalleryCachingTests(PlatformAppFixture app, BrowserFixture b
             Assert.Equal("ready", (await user.WaitUntilProcessedAsync(id, Ct)).Status);
         }
 
+        // Counting starts before signing in: signing in lands on the gallery, which already fetches thumbnails.
         var session = await WebSession.OpenAsync(app, browser);
-        await session.SignInAsync(user.Email, MediaClient.Password);
         var network = await ThumbnailTraffic.WatchAsync(session.Page);
+        await session.SignInAsync(user.Email, MediaClient.Password);
 
         for (var attempt = 1; ; attempt++)
         {
-            network.Reset();
             var firstUrls = await VisitGalleryAsync(session);
+            await network.SettleAsync();
             var firstBytes = network.BytesFromNetwork;
 
             network.Reset();
             var secondUrls = await VisitGalleryAsync(session);
+            await network.SettleAsync();
             if (!firstUrls.SequenceEqual(secondUrls) && attempt == 1)
             {
                 // The URL window rolled between the visits (once an hour): the new URLs are new to the browser. Again.
+                network.Reset();
                 continue;
             }
 
             Assert.Equal(firstUrls, secondUrls);
-            Assert.True(firstBytes > 0, "the first visit downloads the thumbnails (and the counter sees them)");
+            if (attempt == 1)
+            {
+                Assert.True(firstBytes > 0, "the first visit downloads the thumbnails (and the counter sees them)");
+            }
+
             Assert.Equal(0, network.BytesFromNetwork);
             Assert.Equal(0, network.ResponsesFromNetwork);
             return;
@@ -107,6 +114,7 @@ public sealed class GalleryCachingTests(PlatformAppFixture app, BrowserFixture b
     private sealed class ThumbnailTraffic
     {
         private readonly ConcurrentDictionary<string, bool> _thumbnailRequests = new();
+        private ICDPSession? _cdp;
         private readonly ConcurrentDictionary<string, bool> _servedFromCache = new();
         private long _bytes;
         private int _responses;
@@ -114,6 +122,13 @@ public sealed class GalleryCachingTests(PlatformAppFixture app, BrowserFixture b
         public long BytesFromNetwork => Interlocked.Read(ref _bytes);
 
         public int ResponsesFromNetwork => _responses;
+
+        /// <summary>
+        /// A round trip on the same DevTools session: the browser sends a session's events in order, so every network
+        /// event of what the page has loaded so far has been counted once the answer is here.
+        /// </summary>
+        public Task SettleAsync() =>
+            _cdp!.SendAsync("Runtime.evaluate", new Dictionary<string, object> { ["expression"] = "1" });
 
         public void Reset()
         {
@@ -125,6 +140,7 @@ public sealed class GalleryCachingTests(PlatformAppFixture app, BrowserFixture b
         {
             var traffic = new ThumbnailTraffic();
             var cdp = await page.Context.NewCDPSessionAsync(page);
+            traffic._cdp = cdp;
             cdp.Event("Network.requestWillBeSent").OnEvent += (_, e) =>
             {
                 if (e is { } json && json.GetProperty("request").GetProperty("url").GetString()!.Contains("/thumb-", StringComparison.Ordinal))

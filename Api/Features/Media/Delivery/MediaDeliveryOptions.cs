@@ -11,7 +11,7 @@ namespace Platform.Api.Features.Media.Delivery;
 public sealed class MediaDeliveryOptions : IValidatableObject
 {
     /// <summary>Signed read URLs are made per window of this length (see <see cref="Platform.Media.UrlWindow"/>).</summary>
-    [Range(typeof(TimeSpan), "00:01:00", "06:00:00", ErrorMessage = "MediaDelivery:UrlWindow must be between 1 minute and 6 hours.")]
+    [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00", ErrorMessage = "MediaDelivery:UrlWindow must be between 1 minute and 1 day.")]
     public TimeSpan UrlWindow { get; set; } = Platform.Media.UrlWindow.DefaultLength;
 
     /// <summary>Thumbnails and previews through CloudFront when <see cref="CloudFrontOptions.BaseUrl"/> is set.</summary>
