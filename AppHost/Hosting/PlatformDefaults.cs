@@ -24,7 +24,7 @@ internal static class PlatformDefaults
         builder.Services.AddSingleton<Applied>();
         builder.Services.Configure<ResourceNotificationServiceOptions>(o => o.DefaultWaitBehavior = WaitBehavior.StopOnResourceUnavailable);
         StartupReport.Subscribe(builder);
-        FasterHealthPolling.Subscribe(builder);
+        ReadinessProbing.Apply(builder);
         Aws.AwsPublishing.AddAwsSynthesisStep(builder);
     }
 

@@ -3,7 +3,9 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using Platform.Api.Features.Accounts;
+using Platform.Api.Features.Media.Delivery;
 using Platform.Caching;
+using Platform.Media;
 
 namespace Platform.Api.Features.Media;
 
@@ -23,9 +25,16 @@ public static class MediaExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
+        builder.Services.AddOptions<MediaDeliveryOptions>()
+            .BindConfiguration(UrlWindow.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
         builder.Services.AddRedisHybridCache();
         builder.Services.AddScoped<MediaStore>();
         builder.Services.AddSingleton<MediaStorage>();
+        builder.Services.AddSingleton<MediaResponseCache>();
+        builder.Services.AddSingleton<MediaUrls>();
         builder.Services.AddSingleton<MediaResponses>();
 
         builder.Services.AddRateLimiter(options =>

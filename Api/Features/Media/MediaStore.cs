@@ -90,9 +90,13 @@ public sealed class MediaStore(
         return deleted == 1 ? new DeletedMedia(uploadId) : null;
     }
 
-    public async Task<MediaSnapshot?> GetAsync(Guid ownerId, Guid id, CancellationToken ct)
+    public async Task<MediaSnapshot?> GetAsync(Guid ownerId, Guid id, CancellationToken ct) =>
+        await GetAsync(await ReadSourceAsync(ownerId, ct), ownerId, id, ct);
+
+    /// <summary>The owner's item as of <paramref name="source"/>'s stamp.</summary>
+    public async Task<MediaSnapshot?> GetAsync(MediaReadSource source, Guid ownerId, Guid id, CancellationToken ct)
     {
-        var (stamp, db) = await ReadSourceAsync(ownerId, ct);
+        var (stamp, db) = source;
         var found = await cache.GetOrCreateAsync(
             MediaCache.ItemKey(ownerId, stamp, id),
             (db, ownerId, id),
@@ -108,9 +112,13 @@ public sealed class MediaStore(
         return found.Length == 0 ? null : found[0];
     }
 
-    public async Task<MediaPageSnapshot> ListAsync(Guid ownerId, int page, int pageSize, CancellationToken ct)
+    public async Task<MediaPageSnapshot> ListAsync(Guid ownerId, int page, int pageSize, CancellationToken ct) =>
+        await ListAsync(await ReadSourceAsync(ownerId, ct), ownerId, page, pageSize, ct);
+
+    /// <summary>A page of the owner's items as of <paramref name="source"/>'s stamp.</summary>
+    public async Task<MediaPageSnapshot> ListAsync(MediaReadSource source, Guid ownerId, int page, int pageSize, CancellationToken ct)
     {
-        var (stamp, db) = await ReadSourceAsync(ownerId, ct);
+        var (stamp, db) = source;
         return await cache.GetOrCreateAsync(
             MediaCache.ListKey(ownerId, stamp, page, pageSize),
             (db, ownerId, page, pageSize),
@@ -129,14 +137,20 @@ public sealed class MediaStore(
             cancellationToken: ct);
     }
 
-    /// <summary>The owner's cache stamp, and where a cache miss is filled from: the primary just after a change.</summary>
-    private async Task<(OwnerStamp Stamp, PlatformDbContext Db)> ReadSourceAsync(Guid ownerId, CancellationToken ct)
+    /// <summary>
+    /// The owner's cache stamp, and where a cache miss is filled from: the primary just after a change. Whatever is
+    /// derived from reads under one stamp (a rendered response) may be cached under it too.
+    /// </summary>
+    public async Task<MediaReadSource> ReadSourceAsync(Guid ownerId, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         var stamp = await cache.GetOwnerStampAsync(ownerId, now, ct);
-        return (stamp, now - stamp.ChangedAt < options.Value.ReadYourWritesWindow ? primary : replica);
+        return new MediaReadSource(stamp, now - stamp.ChangedAt < options.Value.ReadYourWritesWindow ? primary : replica);
     }
 }
+
+/// <summary>An owner's current cache stamp and the database its cache misses are filled from.</summary>
+public sealed record MediaReadSource(OwnerStamp Stamp, PlatformDbContext Db);
 
 /// <summary>A deleted item's leftovers in S3 beyond its objects: the multipart upload still open, if any.</summary>
 public sealed record DeletedMedia(string? MultipartUploadId);
