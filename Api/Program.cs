@@ -4,6 +4,12 @@ using Platform.Api.Features.Diagnostics;
 using Platform.Api.Features.Media;
 using Platform.Api.Infrastructure;
 
+if (args.Contains(DataExtensions.MigrateOnlyArgument))
+{
+    await DataExtensions.MigrateOnlyAsync(args);
+    return;
+}
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();

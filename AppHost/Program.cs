@@ -10,26 +10,31 @@ var storage = builder.AddS3Bucket("storage", bucketName: "media")
     .WithSignedEdgeDelivery(["media/*/*/thumb-*.webp"]);
 var messaging = builder.AddSqsQueue("messaging", queueName: "media-events").WithDeadLetterQueue(maxReceiveCount: 5);
 
-// Services. The Api owns the schema, so the Worker starts after it.
+// The Api owns the schema. Locally its migration is a short step of its own, which the Api and the Worker wait for;
+// in AWS the Api migrates at start.
+var migrations = builder.AddSchemaMigration<Projects.Api>("migrations", postgres);
+
+// Services. Each waits only for what it cannot start without, so they start together.
 // The access each reference names is what the service's IAM role may do in AWS (least privilege).
 var api = builder.AddProject<Projects.Api>("api")
     .WithReference(postgres).WithReference(postgresRead).WithReference(redis)
     .WithReference(storage, BucketAccess.ReadWrite).WithReference(messaging, QueueAccess.Send)
     .WithEdgeUrlSigning(storage, configurationSection: "MediaDelivery")
-    .WaitFor(postgres).WaitFor(postgresRead).WaitFor(redis).WaitFor(storage).WaitFor(messaging)
+    .WaitFor(postgres).WaitFor(postgresRead).WaitFor(redis).WaitFor(storage).WaitFor(messaging).WaitForSchema(migrations)
     .WithHttpHealthCheck("/health")
     .WithPublicPath("/api", "/openapi");
 
 builder.AddProject<Projects.Worker>("worker")
     .WithReference(postgres).WithReference(redis)
     .WithReference(storage, BucketAccess.ReadWrite).WithReference(messaging, QueueAccess.Consume)
-    .WaitFor(api)
+    .WaitFor(postgres).WaitFor(redis).WaitFor(storage).WaitFor(messaging).WaitForSchema(migrations)
     .WithHttpHealthCheck("/health");
 
+// Web calls the Api per request (service discovery knows its address up front): it does not wait for it.
 var web = builder.AddProject<Projects.Web>("web")
     .WithExternalHttpEndpoints()
     .WithReference(api).WithReference(redis)
-    .WaitFor(api)
+    .WaitFor(redis)
     .WithHttpHealthCheck("/health");
 
 // Browsers upload straight to the bucket from the web origin; the web's Content-Security-Policy admits the bucket.

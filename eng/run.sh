@@ -19,4 +19,11 @@ if [ ! -f "$stamp" ] || [ -n "$(find AppHost Api Web Worker ServiceDefaults Dire
 fi
 
 log "Starting the AppHost (Ctrl+C stops everything)"
-exec dotnet run --project AppHost/AppHost.csproj --no-build --launch-profile http -- "$@"
+# The built AppHost is started directly, with the settings of its launch profile 'http' (dashboard URLs, environment):
+# `dotnet run` would evaluate the project again first and stay beside it as a second process.
+eval "$(node -e '
+  const profile = require("./AppHost/Properties/launchSettings.json").profiles.http;
+  const env = { ...profile.environmentVariables, ASPNETCORE_URLS: profile.applicationUrl, DOTNET_LAUNCH_PROFILE: "http" };
+  for (const [name, value] of Object.entries(env)) console.log(`export ${name}=\x27${String(value).replaceAll("\x27", "")}\x27`);')"
+cd AppHost
+exec bin/Debug/net10.0/AppHost "$@"

@@ -25,7 +25,7 @@ internal static class PlatformDefaults
         builder.Services.Configure<ResourceNotificationServiceOptions>(o => o.DefaultWaitBehavior = WaitBehavior.StopOnResourceUnavailable);
         StartupReport.Subscribe(builder);
         ResourceFailureReport.Subscribe(builder);
-        FasterHealthPolling.Subscribe(builder);
+        ReadinessProbing.Apply(builder);
         Aws.AwsPublishing.AddAwsSynthesisStep(builder);
     }
 

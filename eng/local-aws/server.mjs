@@ -3,8 +3,11 @@
 //
 // What it lacks, and why this file exists: fauxqs 1.9.2 answers no CORS. Real S3 applies the bucket's CORS rules, so a
 // browser can PUT to a presigned URL from the web origin. This hook plays that part for the origins the AppHost passes
-// in CORS_ALLOWED_ORIGINS (the web endpoint), and for no one else. It also keeps no state on disk: with DATA_DIR set,
-// durable-stores.mjs keeps buckets, objects, queues and messages there, so a restart loses nothing S3 or SQS would keep.
+// in CORS_ALLOWED_ORIGINS (the web endpoint), and for no one else.
+// Nor does it keep an object's Cache-Control (S3 system metadata, sent back on every GET): the Worker stores
+// thumbnails with one so browsers cache them, and the hooks below keep and return it as S3 does.
+// And it keeps no state on disk: with DATA_DIR set, durable-stores.mjs keeps buckets, objects, queues and messages
+// there, so a restart loses nothing S3 or SQS would keep.
 import fs from "node:fs";
 import { buildApp } from "fauxqs";
 import { openDurableStores } from "./durable-stores.mjs";
@@ -40,6 +43,36 @@ app.addHook("onRequest", async (request, reply) => {
     reply.header("access-control-max-age", "600");
     return reply.code(204).send();
   }
+});
+
+// Cache-Control per object ("bucket/key"), set by a successful PUT of the whole object and gone with it.
+const cacheControl = new Map();
+const objectOf = (request) => {
+  const path = decodeURIComponent(request.url.split("?")[0]);
+  const query = request.url.includes("?") ? new URLSearchParams(request.url.split("?")[1]) : new URLSearchParams();
+  // Path style: /bucket/key... (SQS is POST only; a part upload or a copy is not the object's own metadata).
+  return /^\/[^/]+\/.+/.test(path) && !query.has("partNumber") && !query.has("uploadId") ? path.slice(1) : null;
+};
+
+app.addHook("onResponse", async (request, reply) => {
+  const object = objectOf(request);
+  if (!object || reply.statusCode >= 300) return;
+  if (request.method === "PUT" && !request.headers["x-amz-copy-source"]) {
+    const value = request.headers["cache-control"];
+    if (value) cacheControl.set(object, value);
+    else cacheControl.delete(object);
+  } else if (request.method === "DELETE") {
+    cacheControl.delete(object);
+  }
+});
+
+app.addHook("onSend", async (request, reply, payload) => {
+  if ((request.method === "GET" || request.method === "HEAD") && [200, 206, 304].includes(reply.statusCode)) {
+    const object = objectOf(request);
+    const value = object && cacheControl.get(object);
+    if (value) reply.header("cache-control", value);
+  }
+  return payload;
 });
 
 // Opt-in request log (REQUEST_LOG=<file>, set only by the integration tests): one JSON line per request with who signed

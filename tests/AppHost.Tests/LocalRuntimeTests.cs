@@ -108,7 +108,7 @@ public sealed class LocalRuntimeTests
 
     /// <summary>Executables that are servers (Aspire adds one "rebuilder" executable per project, as a child of it).</summary>
     private static IEnumerable<ExecutableResource> Servers(IDistributedApplicationTestingBuilder builder) =>
-        builder.Resources.OfType<ExecutableResource>().Where(r => r is not IResourceWithParent);
+        builder.Resources.OfType<ExecutableResource>().Where(r => r is not IResourceWithParent and not IRunsToCompletion);
 
     private static string Flatten(Exception error) =>
         string.Join(" | ", Enumerate(error).Select(e => e.Message));

@@ -2,6 +2,7 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Platform.AppHost.Hosting;
 
 [assembly: AssemblyFixture(typeof(Platform.Integration.Tests.PlatformAppFixture))]
 
@@ -57,9 +58,7 @@ public sealed class PlatformAppFixture : IAsyncLifetime
         await _app.StartAsync(cts.Token);
 
         var model = _app.Services.GetRequiredService<DistributedApplicationModel>();
-        await Task.WhenAll(model.Resources
-            .Where(r => r is not ParameterResource && !r.HasAnnotationOfType<ExplicitStartupAnnotation>())
-            .Select(r => _app.ResourceNotifications.WaitForResourceHealthyAsync(r.Name, cts.Token)));
+        await StartupWaits.WaitUntilStartedAsync(_app.ResourceNotifications, model.Resources, cts.Token);
     }
 
     public async ValueTask DisposeAsync()

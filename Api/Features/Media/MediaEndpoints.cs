@@ -34,8 +34,13 @@ public static class MediaEndpoints
             .RequireRateLimiting(MediaExtensions.WritePolicy)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
-        media.MapGet("/", ListAsync).WithName("ListMedia");
-        media.MapGet("/{id:guid}", GetAsync).WithName("GetMedia");
+        // Reads answer with an ETag and Cache-Control: private, no-cache; If-None-Match with the current ETag gets 304.
+        media.MapGet("/", ListAsync).WithName("ListMedia")
+            .Produces<MediaPageResponse>(contentType: "application/json")
+            .Produces(StatusCodes.Status304NotModified);
+        media.MapGet("/{id:guid}", GetAsync).WithName("GetMedia")
+            .Produces<MediaItemResponse>(contentType: "application/json")
+            .Produces(StatusCodes.Status304NotModified);
         media.MapDelete("/{id:guid}", DeleteAsync).WithName("DeleteMedia")
             .RequireRateLimiting(MediaExtensions.WritePolicy)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
@@ -197,7 +202,7 @@ public static class MediaEndpoints
             : TypedResults.Accepted($"/api/media/{id}", await responses.CreateAsync(current));
     }
 
-    private static async Task<Results<Ok<MediaPageResponse>, ValidationProblem>> ListAsync(
+    private static async Task<Results<RenderedResponse, ValidationProblem>> ListAsync(
         ClaimsPrincipal user, MediaStore store, MediaResponses responses, CancellationToken ct, int page = 1, int pageSize = 20)
     {
         var errors = new Dictionary<string, string[]>();
@@ -216,21 +221,18 @@ public static class MediaEndpoints
             return TypedResults.ValidationProblem(errors, title: "The page requested is invalid.");
         }
 
-        var snapshot = await store.ListAsync(user.UserId(), page, pageSize, ct);
-        var items = new List<MediaItemResponse>(snapshot.Items.Count);
-        foreach (var item in snapshot.Items)
-        {
-            items.Add(await responses.CreateAsync(item));
-        }
-
-        return TypedResults.Ok(new MediaPageResponse(items, page, pageSize, snapshot.TotalCount));
+        var ownerId = user.UserId();
+        return await responses.PageAsync(store, await store.ReadSourceAsync(ownerId, ct), ownerId, page, pageSize, ct);
     }
 
-    private static async Task<Results<Ok<MediaItemResponse>, NotFound>> GetAsync(
-        Guid id, ClaimsPrincipal user, MediaStore store, MediaResponses responses, CancellationToken ct) =>
-        await store.GetAsync(user.UserId(), id, ct) is { } item
-            ? TypedResults.Ok(await responses.CreateAsync(item))
+    private static async Task<Results<RenderedResponse, NotFound>> GetAsync(
+        Guid id, ClaimsPrincipal user, MediaStore store, MediaResponses responses, CancellationToken ct)
+    {
+        var ownerId = user.UserId();
+        return await responses.ItemAsync(store, await store.ReadSourceAsync(ownerId, ct), ownerId, id, ct) is { } rendered
+            ? rendered
             : TypedResults.NotFound();
+    }
 
     private static async Task<Results<NoContent, NotFound>> DeleteAsync(
         Guid id, ClaimsPrincipal user, MediaStore store, MediaStorage storage, ILoggerFactory loggers, CancellationToken ct)

@@ -3,7 +3,9 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using Platform.Api.Features.Accounts;
+using Platform.Api.Features.Media.Delivery;
 using Platform.Caching;
+using Platform.Media;
 using Platform.ServiceDefaults.Resilience;
 
 namespace Platform.Api.Features.Media;
@@ -24,10 +26,17 @@ public static class MediaExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
+        builder.Services.AddOptions<MediaDeliveryOptions>()
+            .BindConfiguration(UrlWindow.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
         builder.Services.AddRedisHybridCache();
         builder.Services.AddScoped<MediaStore>();
         builder.Services.AddDependencyGuard(MediaStorage.GuardKey, "storage");
         builder.Services.AddSingleton<MediaStorage>();
+        builder.Services.AddSingleton<MediaResponseCache>();
+        builder.Services.AddSingleton<MediaUrls>();
         builder.Services.AddSingleton<MediaResponses>();
 
         builder.Services.AddRateLimiter(options =>

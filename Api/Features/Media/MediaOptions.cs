@@ -46,9 +46,12 @@ public sealed class MediaOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:01:00", "01:00:00", ErrorMessage = "Media:UploadUrlLifetime must be between 1 and 60 minutes.")]
     public TimeSpan UploadUrlLifetime { get; set; } = TimeSpan.FromMinutes(15);
 
-    /// <summary>How long a presigned download or thumbnail URL stays valid.</summary>
-    [Range(typeof(TimeSpan), "00:00:30", "01:00:00", ErrorMessage = "Media:DownloadUrlLifetime must be between 30 seconds and 60 minutes.")]
-    public TimeSpan DownloadUrlLifetime { get; set; } = TimeSpan.FromMinutes(10);
+    /// <summary>
+    /// How many bytes of rendered responses and signed URLs the Api keeps in memory (see <c>MediaResponseCache</c>):
+    /// about 30 KB per cached page of 20 items.
+    /// </summary>
+    [Range(1024 * 1024, 4L * 1024 * 1024 * 1024, ErrorMessage = "Media:ResponseCacheBytes must be between 1 MiB and 4 GiB.")]
+    public long ResponseCacheBytes { get; set; } = 64L * 1024 * 1024;
 
     /// <summary>
     /// After a change, reads fill the cache from the primary instead of the replica for this long, so a replica that

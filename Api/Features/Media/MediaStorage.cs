@@ -117,26 +117,22 @@ public sealed class MediaStorage(IAmazonS3 s3, IOptions<S3BucketSettings> bucket
     }
 
     /// <summary>
-    /// A GET URL for <paramref name="key"/>. With a <paramref name="downloadFileName"/>, S3 answers with
-    /// <c>Content-Disposition: attachment</c> naming the file, so a browser saves it instead of rendering it.
+    /// Where the bucket's objects are addressed and in which region they are signed, read once from a URL the SDK
+    /// presigns: its endpoint rules (region, path or virtual-hosted style, the emulator's ServiceURL) decide, and the
+    /// read URLs are then signed locally (see <see cref="Delivery.S3UrlSigner"/>).
     /// </summary>
-    public Task<string> PresignDownloadAsync(string key, string contentType, DateTimeOffset expiresAt, string? downloadFileName = null)
+    public async Task<Delivery.S3Endpoint> ResolveEndpointAsync()
     {
-        var request = new GetPreSignedUrlRequest
+        const string probeKey = "endpoint-probe";
+        var url = await s3.GetPreSignedURLAsync(new GetPreSignedUrlRequest
         {
             BucketName = BucketName,
-            Key = key,
+            Key = probeKey,
             Verb = HttpVerb.GET,
-            Expires = expiresAt.UtcDateTime,
+            Expires = DateTime.UtcNow.AddMinutes(1),
             Protocol = protocol,
-        };
-        request.ResponseHeaderOverrides.ContentType = contentType;
-        if (downloadFileName is not null)
-        {
-            request.ResponseHeaderOverrides.ContentDisposition = ContentDisposition.Attachment(downloadFileName);
-        }
-
-        return s3.GetPreSignedURLAsync(request);
+        });
+        return Delivery.S3Endpoint.FromPresignedUrl(url, probeKey);
     }
 
     /// <summary>The object's size and content type, or null when there is no object under <paramref name="key"/>.</summary>

@@ -123,9 +123,13 @@ public sealed class MediaStore(
         return new DeletedMedia(uploadId);
     }
 
-    public async Task<MediaSnapshot?> GetAsync(Guid ownerId, Guid id, CancellationToken ct)
+    public async Task<MediaSnapshot?> GetAsync(Guid ownerId, Guid id, CancellationToken ct) =>
+        await GetAsync(await ReadSourceAsync(ownerId, ct), ownerId, id, ct);
+
+    /// <summary>The owner's item as of <paramref name="source"/>'s stamp.</summary>
+    public async Task<MediaSnapshot?> GetAsync(MediaReadSource source, Guid ownerId, Guid id, CancellationToken ct)
     {
-        var (stamp, db) = await ReadSourceAsync(ownerId, ct);
+        var (stamp, db) = source;
         if (stamp is null)
         {
             return await FindAsync(primary, ownerId, id, ct) is { } item ? MediaSnapshot.From(item) : null;
@@ -146,9 +150,13 @@ public sealed class MediaStore(
         return found.Length == 0 ? null : found[0];
     }
 
-    public async Task<MediaPageSnapshot> ListAsync(Guid ownerId, int page, int pageSize, CancellationToken ct)
+    public async Task<MediaPageSnapshot> ListAsync(Guid ownerId, int page, int pageSize, CancellationToken ct) =>
+        await ListAsync(await ReadSourceAsync(ownerId, ct), ownerId, page, pageSize, ct);
+
+    /// <summary>A page of the owner's items as of <paramref name="source"/>'s stamp.</summary>
+    public async Task<MediaPageSnapshot> ListAsync(MediaReadSource source, Guid ownerId, int page, int pageSize, CancellationToken ct)
     {
-        var (stamp, db) = await ReadSourceAsync(ownerId, ct);
+        var (stamp, db) = source;
         if (stamp is null)
         {
             return await ReadPageAsync(primary, ownerId, page, pageSize, ct);
@@ -177,15 +185,22 @@ public sealed class MediaStore(
     }
 
     /// <summary>
-    /// The owner's cache stamp, and where a cache miss is filled from: the primary just after a change. Without Redis
-    /// there is no stamp: the caller reads the primary (never a replica that may lag behind) and caches nothing.
+    /// The owner's cache stamp, and where a cache miss is filled from: the primary just after a change. Whatever is
+    /// derived from reads under one stamp (a rendered response) may be cached under it too. Without Redis there is no
+    /// stamp: the caller reads the primary (never a replica that may lag behind) and caches nothing.
     /// </summary>
-    private async Task<(OwnerStamp? Stamp, PlatformDbContext Db)> ReadSourceAsync(Guid ownerId, CancellationToken ct)
+    public async Task<MediaReadSource> ReadSourceAsync(Guid ownerId, CancellationToken ct)
     {
         var stamp = await stamps.GetAsync(ownerId, ct);
-        return (stamp, stamp is null || clock.GetUtcNow() - stamp.ChangedAt < options.Value.ReadYourWritesWindow ? primary : replica);
+        return new MediaReadSource(stamp, stamp is null || clock.GetUtcNow() - stamp.ChangedAt < options.Value.ReadYourWritesWindow ? primary : replica);
     }
 }
+
+/// <summary>
+/// An owner's current cache stamp and the database its cache misses are filled from; no stamp when Redis cannot be
+/// reached, and then nothing may be cached.
+/// </summary>
+public sealed record MediaReadSource(OwnerStamp? Stamp, PlatformDbContext Db);
 
 /// <summary>A deleted item's leftovers in S3 beyond its objects: the multipart upload still open, if any.</summary>
 public sealed record DeletedMedia(string? MultipartUploadId);

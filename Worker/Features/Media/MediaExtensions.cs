@@ -10,6 +10,9 @@ public static class MediaExtensions
     {
         builder.Services.AddOptions<MediaProcessingOptions>()
             .BindConfiguration(MediaProcessingOptions.SectionName)
+            // One setting for the window, whichever service reads it: the Api signs URLs for it, the Worker caches for it.
+            .Configure<IConfiguration>((options, configuration) =>
+                options.UrlWindow = configuration.GetValue(Platform.Media.UrlWindow.LengthKey, options.UrlWindow))
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddRedisHybridCache();

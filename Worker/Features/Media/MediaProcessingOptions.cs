@@ -18,6 +18,13 @@ public sealed class MediaProcessingOptions
     [Range(1, 5L * 1024 * 1024 * 1024, ErrorMessage = "MediaProcessing:MaxFileBytes must be between 1 and 5 GiB.")]
     public long MaxFileBytes { get; set; } = 100L * 1024 * 1024;
 
+    /// <summary>
+    /// The Api's signed-URL window (<c>MediaDelivery:UrlWindow</c>, read from the same key): thumbnails are stored with
+    /// <c>Cache-Control: private, max-age</c> of one window. Bound separately from this section, see MediaExtensions.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00", ErrorMessage = "MediaDelivery:UrlWindow must be between 1 minute and 1 day.")]
+    public TimeSpan UrlWindow { get; set; } = Platform.Media.UrlWindow.DefaultLength;
+
     /// <summary>WebP quality of the thumbnails.</summary>
     [Range(1, 100, ErrorMessage = "MediaProcessing:WebpQuality must be between 1 and 100.")]
     public int WebpQuality { get; set; } = 80;
