@@ -82,12 +82,12 @@ public static class MediaEndpoints
         }
 
         var contentType = request.ContentType!.Trim().ToLowerInvariant();
-        if (!MediaOptions.AllowedContentTypes.Contains(contentType))
+        if (!MediaContentTypes.Accepted.Contains(contentType))
         {
             return TypedResults.Problem(
                 statusCode: StatusCodes.Status415UnsupportedMediaType,
                 title: "This type of file is not accepted.",
-                detail: $"The content type '{Shorten(request.ContentType)}' is not accepted. Allowed: {string.Join(", ", MediaOptions.AllowedContentTypes)}.");
+                detail: $"The content type '{Shorten(request.ContentType)}' is not accepted. Allowed: {string.Join(", ", MediaContentTypes.Accepted)}.");
         }
 
         var maxBytes = options.Value.MaxUploadBytes;

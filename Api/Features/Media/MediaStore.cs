@@ -4,6 +4,7 @@ using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Options;
 using Platform.Api.Data;
 using Platform.Caching;
+using Platform.Data;
 using Platform.Media;
 using Platform.Messaging;
 using Platform.Messaging.Outbox;
