@@ -24,7 +24,7 @@ public sealed class MediaStore(
     OwnerStamps stamps,
     Outbox<PlatformDbContext> outbox,
     TimeProvider clock,
-    IOptions<MediaOptions> options)
+    IOptions<MediaOptions> options) : IUploadRecords
 {
     private HybridCacheEntryOptions EntryOptions => new()
     {
