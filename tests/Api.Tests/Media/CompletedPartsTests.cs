@@ -24,27 +24,22 @@ public sealed class CompletedPartsTests
         Assert.Equal(result.Errors.Keys, CompletedParts.Validate([], partCount: 4).Errors.Keys);
     }
 
-    [Fact]
-    public void A_list_that_leaves_parts_out_names_the_missing_ones()
+    [Theory]
+    [InlineData(3, "Every one of the 3 parts must be listed; missing: 1, 3.")]
+    [InlineData(20, "Every one of the 20 parts must be listed; missing: 1, 3, 4, 5, 6, 7, 8, 9, 10, 11, ….")]
+    public void A_list_that_leaves_parts_out_names_the_first_ten_missing(int partCount, string error)
     {
-        var result = CompletedParts.Validate([new(2, "b")], partCount: 3);
+        var result = CompletedParts.Validate([new(2, "b")], partCount);
 
-        Assert.Equal("Every one of the 3 parts must be listed; missing: 1, 3.", Assert.Single(result.Errors["parts"]));
-    }
-
-    [Fact]
-    public void Many_missing_parts_are_listed_up_to_ten()
-    {
-        var result = CompletedParts.Validate([new(1, "a")], partCount: 20);
-
-        Assert.EndsWith("missing: 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, ….", Assert.Single(result.Errors["parts"]));
+        Assert.Equal(error, Assert.Single(result.Errors["parts"]));
     }
 
     [Fact]
     public void Each_wrong_entry_is_named_by_its_position_and_field()
     {
         var result = CompletedParts.Validate(
-            [null, new(null, "a"), new(0, "b"), new(4, "c"), new(1, "d"), new(1, "e"), new(2, ""), new(3, new string('x', CompletedParts.MaxETagLength + 1))],
+            [null, new(null, "a"), new(0, "b"), new(4, "c"), new(1, "d"), new(1, "e"), new(2, ""), new(3, new string('x', CompletedParts.MaxETagLength + 1)),
+                new(null, "\"a\"\r\nX-Injected: 1")],
             partCount: 3);
 
         Assert.Equal("Each part needs a partNumber and an eTag.", Assert.Single(result.Errors["parts[0]"]));
@@ -55,14 +50,7 @@ public sealed class CompletedPartsTests
         Assert.Equal("Part 1 is listed more than once.", Assert.Single(result.Errors["parts[5].partNumber"]));
         Assert.StartsWith("The ETag is required", Assert.Single(result.Errors["parts[6].eTag"]));
         Assert.Equal("This is not an ETag storage answers with.", Assert.Single(result.Errors["parts[7].eTag"]));
-    }
-
-    [Fact]
-    public void An_etag_with_control_characters_is_refused()
-    {
-        var result = CompletedParts.Validate([new(1, "\"a\"\r\nX-Injected: 1")], partCount: 1);
-
-        Assert.Equal("This is not an ETag storage answers with.", Assert.Single(result.Errors["parts[0].eTag"]));
+        Assert.Equal("This is not an ETag storage answers with.", Assert.Single(result.Errors["parts[8].eTag"])); // no header injection
     }
 
     [Fact]

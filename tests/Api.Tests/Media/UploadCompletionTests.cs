@@ -41,7 +41,7 @@ public sealed class UploadCompletionTests
         var result = await completion.CompleteAsync(Guid.NewGuid(), item.Id, null, Ct);
 
         Assert.Equal(UploadCompletionOutcome.NotFound, result.Outcome);
-        Assert.Equal(MediaStatus.Pending, item.Status);
+        AssertStillPending(item);
         Assert.Empty(objects.Calls);
     }
 
@@ -71,39 +71,23 @@ public sealed class UploadCompletionTests
         Assert.Equal(0, records.Marked);
     }
 
-    [Fact]
-    public async Task Nothing_uploaded_yet_is_a_conflict_that_says_to_put_the_bytes_first()
+    [Theory]
+    [InlineData(null, null, "The file has not been uploaded.", "PUT the file's bytes there first")]
+    [InlineData(11L, "image/png", "The uploaded file does not match.", "11 bytes were uploaded, but 10 were declared. Upload the declared file again.")]
+    [InlineData(10L, "application/pdf", "The uploaded file does not match.", "uploaded as 'application/pdf', but 'image/png' was declared")]
+    public async Task Storage_not_holding_what_was_declared_is_a_conflict_that_says_what_to_do(
+        long? storedSize, string? storedType, string title, string advice)
     {
         var item = records.Add(Single(size: 10));
+        if (storedSize is { } size)
+        {
+            objects.Put(item.ObjectKey, size, storedType!);
+        }
 
         var result = await completion.CompleteAsync(Owner, item.Id, null, Ct);
 
-        AssertConflict(result, "The file has not been uploaded.", "PUT the file's bytes there first");
-        Assert.Equal(MediaStatus.Pending, item.Status);
-    }
-
-    [Fact]
-    public async Task Another_size_than_declared_is_a_conflict_naming_both()
-    {
-        var item = records.Add(Single(size: 10));
-        objects.Put(item.ObjectKey, 11, item.ContentType);
-
-        var result = await completion.CompleteAsync(Owner, item.Id, null, Ct);
-
-        AssertConflict(result, "The uploaded file does not match.", "11 bytes were uploaded, but 10 were declared. Upload the declared file again.");
-        Assert.Equal(MediaStatus.Pending, item.Status);
-    }
-
-    [Fact]
-    public async Task Another_content_type_than_declared_is_a_conflict_naming_both()
-    {
-        var item = records.Add(Single(size: 10));
-        objects.Put(item.ObjectKey, 10, "application/pdf");
-
-        var result = await completion.CompleteAsync(Owner, item.Id, null, Ct);
-
-        AssertConflict(result, "The uploaded file does not match.", "uploaded as 'application/pdf', but 'image/png' was declared");
-        Assert.Equal(MediaStatus.Pending, item.Status);
+        AssertConflict(result, title, advice);
+        AssertStillPending(item);
     }
 
     [Fact]
@@ -116,7 +100,7 @@ public sealed class UploadCompletionTests
 
         Assert.Equal(UploadCompletionOutcome.Invalid, result.Outcome);
         Assert.Contains("not in parts", Assert.Single(result.Errors!["parts"]));
-        Assert.Equal(MediaStatus.Pending, item.Status);
+        AssertStillPending(item);
     }
 
     [Fact]
@@ -156,7 +140,7 @@ public sealed class UploadCompletionTests
         var result = await completion.CompleteAsync(Owner, item.Id, [new(1, "a"), new(2, "b")], Ct);
 
         AssertConflict(result, "The uploaded parts do not match.", advice);
-        Assert.Equal(MediaStatus.Pending, item.Status);
+        AssertStillPending(item);
     }
 
     [Fact]
@@ -191,8 +175,7 @@ public sealed class UploadCompletionTests
 
         await Assert.ThrowsAsync<DependencyUnavailableException>(() => completion.CompleteAsync(Owner, item.Id, null, Ct));
 
-        Assert.Equal(MediaStatus.Pending, item.Status);
-        Assert.Equal(0, records.Marked);
+        AssertStillPending(item);
     }
 
     [Fact]
@@ -230,6 +213,13 @@ public sealed class UploadCompletionTests
         var result = await completion.CompleteAsync(Owner, item.Id, null, Ct);
 
         AssertConflict(result, "The upload could not be recorded.", "complete it again");
+    }
+
+    /// <summary>Not marked uploaded, so no message was queued for the Worker.</summary>
+    private void AssertStillPending(MediaItem item)
+    {
+        Assert.Equal(MediaStatus.Pending, item.Status);
+        Assert.Equal(0, records.Marked);
     }
 
     private static void AssertConflict(UploadCompletionResult result, string title, string detailPart)
