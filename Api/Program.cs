@@ -14,7 +14,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddPlatformData();
-builder.AddRedisClient("redis");
+builder.AddPlatformRedisClient("redis");
 builder.AddS3BucketClient("storage");
 builder.AddSqsQueueClient("messaging");
 builder.AddApiDefaults();

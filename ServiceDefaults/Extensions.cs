@@ -26,6 +26,9 @@ public static class ServiceDefaultsExtensions
 
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
+        // Polly reports every execution of a pipeline at Information: one line per database or cache call. Retries,
+        // timeouts and circuits opening or closing are warnings and errors, and stay.
+        builder.Logging.AddFilter("Polly", LogLevel.Warning);
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
         builder.AddServiceManifest();
@@ -57,6 +60,8 @@ public static class ServiceDefaultsExtensions
                 .AddRuntimeInstrumentation()
                 .AddMeter(PlatformTelemetry.MeterName))
             .WithTracing(tracing => tracing
+                // Health probes and background polling (queue receives, the outbox) start no traces of their own.
+                .SetSampler(new ParentBasedSampler(new UserWorkSampler()))
                 .AddSource(builder.Environment.ApplicationName)
                 .AddSource(PlatformTelemetry.ActivitySourceName)
                 .AddSource(AwsSdkTelemetry.ActivitySourceName)
@@ -74,9 +79,19 @@ public static class ServiceDefaultsExtensions
         return builder;
     }
 
+    /// <summary>The longest one dependency's check may take, so <c>/health</c> answers in seconds even when one hangs.</summary>
+    public static readonly TimeSpan HealthCheckTimeout = TimeSpan.FromSeconds(3);
+
     public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
+        builder.Services.PostConfigure<HealthCheckServiceOptions>(options =>
+        {
+            foreach (var registration in options.Registrations.Where(r => r.Timeout == Timeout.InfiniteTimeSpan || r.Timeout > HealthCheckTimeout))
+            {
+                registration.Timeout = HealthCheckTimeout;
+            }
+        });
         return builder;
     }
 

@@ -7,7 +7,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddWebSecurity();
 builder.AddScriptEndpointProblems();
-builder.AddRedisClient("redis");
+builder.AddPlatformRedisClient("redis");
 builder.AddWebAccounts();
 builder.AddWebMedia();
 builder.Services.AddSingleton(TimeProvider.System);
@@ -29,6 +29,7 @@ if (!app.Environment.IsDevelopment())
 
 app.UseStatusCodePagesWithReExecute("/Error", "?statusCode={0}");
 app.UseAuthentication();
+app.UseMiddleware<SessionStoreUnavailableMiddleware>();
 app.UseMiddleware<SessionExpiredMiddleware>();
 app.UseAuthorization();
 app.UseAntiforgery();

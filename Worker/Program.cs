@@ -6,8 +6,8 @@ using Platform.Worker.Messaging;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddNpgsqlDbContext<WorkerDbContext>("postgres");
-builder.AddRedisClient("redis");
+builder.AddPlatformNpgsqlDbContext<WorkerDbContext>("postgres");
+builder.AddPlatformRedisClient("redis");
 builder.AddS3BucketClient("storage");
 builder.AddSqsQueueClient("messaging");
 builder.Services.AddSingleton(TimeProvider.System);

@@ -1,6 +1,7 @@
 using System.Reflection;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Platform.Messaging.Outbox;
 
 namespace Platform.Api.Data;
 
@@ -16,14 +17,16 @@ public static class DataExtensions
     public const string MigrateOnStartKey = "Database:MigrateOnStart";
 
     /// <summary>
-    /// Two DbContexts on Aspire's Npgsql integration (pooling, retries, health checks, tracing): writes to the primary,
-    /// queries to the read-only connection.
+    /// Two DbContexts on Aspire's Npgsql integration (pooling, health checks, tracing), each behind a circuit breaker
+    /// that answers fast when Postgres is down: writes to the primary, queries to the read-only connection. The primary
+    /// holds the outbox, whose messages are written in the same transaction as the changes they announce.
     /// </summary>
     public static IHostApplicationBuilder AddPlatformData(this IHostApplicationBuilder builder)
     {
-        builder.AddNpgsqlDbContext<PlatformDbContext>(PrimaryConnectionName);
-        builder.AddNpgsqlDbContext<PlatformReadDbContext>(ReadConnectionName, configureDbContextOptions: options =>
+        builder.AddPlatformNpgsqlDbContext<PlatformDbContext>(PrimaryConnectionName);
+        builder.AddPlatformNpgsqlDbContext<PlatformReadDbContext>(ReadConnectionName, configureDbContextOptions: options =>
             options.UseQueryTrackingBehavior(QueryTrackingBehavior.NoTracking));
+        builder.AddOutbox<PlatformDbContext>();
         return builder;
     }
 
@@ -40,6 +43,8 @@ public static class DataExtensions
 
         await using var scope = app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<PlatformDbContext>();
+        // A migration may run longer than the commands of a request may.
+        db.Database.SetCommandTimeout(TimeSpan.FromMinutes(5));
         await db.Database.MigrateAsync(app.Lifetime.ApplicationStopping);
     }
 

@@ -25,6 +25,8 @@ public class PlatformDbContext : IdentityUserContext<PlatformUser, Guid>
 
     public DbSet<MediaItem> MediaItems => Set<MediaItem>();
 
+    public DbSet<Platform.Messaging.Outbox.OutboxMessage> OutboxMessages => Set<Platform.Messaging.Outbox.OutboxMessage>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         base.OnModelCreating(modelBuilder);

@@ -84,6 +84,8 @@ internal static class AwsEmulatorHosting
                 e.UriScheme = "http";
             })
             .WithEnvironment("PORT", port.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            // Buckets, objects, queues and messages survive a restart of the emulator, as they survive in S3 and SQS.
+            .WithEnvironment("DATA_DIR", Path.Combine(LocalProcesses.DataDirectory(builder), ResourceName))
             .WithEnvironment("AWS_REGION", Region)
             .WithEnvironment(context => context.EnvironmentVariables["CORS_ALLOWED_ORIGINS"] = AllowedOrigins(builder))
             .WithHttpHealthCheck("/health", endpointName: AwsEmulatorEndpoint.Name)

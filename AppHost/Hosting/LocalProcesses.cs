@@ -87,14 +87,17 @@ internal static class LocalProcesses
     /// <summary>A secret for a local server, created once and kept beside its data (mode 600, git-ignored).</summary>
     public static string PersistentSecret(string path)
     {
-        if (File.Exists(path))
+        if (File.Exists(path) && File.ReadAllText(path).Trim() is { Length: > 0 } existing)
         {
-            return File.ReadAllText(path).Trim();
+            return existing;
         }
 
+        // Written aside and renamed: a run killed mid-write leaves no empty or partial secret behind.
         var secret = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
-        File.WriteAllText(path, secret);
-        RestrictToOwner(path);
+        var temporary = $"{path}.{Environment.ProcessId}.tmp";
+        File.WriteAllText(temporary, secret);
+        RestrictToOwner(temporary);
+        File.Move(temporary, path, overwrite: true);
         return secret;
     }
 

@@ -24,6 +24,7 @@ internal static class PlatformDefaults
         builder.Services.AddSingleton<Applied>();
         builder.Services.Configure<ResourceNotificationServiceOptions>(o => o.DefaultWaitBehavior = WaitBehavior.StopOnResourceUnavailable);
         StartupReport.Subscribe(builder);
+        ResourceFailureReport.Subscribe(builder);
         ReadinessProbing.Apply(builder);
         Aws.AwsPublishing.AddAwsSynthesisStep(builder);
     }

@@ -1,5 +1,6 @@
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Platform.AppHost.Hosting;
 
 namespace Aspire.Hosting;
@@ -18,7 +19,16 @@ internal static class PostgresProcessHosting
         var dataRoot = LocalProcesses.DataDirectory(builder);
         var dataDirectory = Path.Combine(dataRoot, "postgres");
         var port = LocalProcesses.Port(builder, name);
-        var passwordValue = LocalProcesses.PersistentSecret(Path.Combine(dataRoot, "postgres.password"));
+        var passwordFile = Path.Combine(dataRoot, "postgres.password");
+        if ((!File.Exists(passwordFile) || File.ReadAllText(passwordFile).Trim().Length == 0) && File.Exists(Path.Combine(dataDirectory, "PG_VERSION")))
+        {
+            // A new password would not open the existing database: say so now rather than fail every connection later.
+            throw new DistributedApplicationException(
+                $"{passwordFile} is missing, but {dataDirectory} holds a database made with the password it held. Restore the " +
+                $"file, or delete {dataDirectory} to start with a fresh, empty database (`rm -rf {dataDirectory}`).");
+        }
+
+        var passwordValue = LocalProcesses.PersistentSecret(passwordFile);
         var password = builder.AddParameter($"{name}-password", passwordValue, secret: true);
 
         var postgres = Path.Combine(binDirectory, "postgres");
@@ -53,8 +63,9 @@ internal static class PostgresProcessHosting
                 {
                     "listen_addresses=127.0.0.1",
                     "unix_socket_directories=",
-                    // Losing the last few commits on a crash is fine for development data; corruption is not, so fsync stays on.
-                    "synchronous_commit=off",
+                    // synchronous_commit stays on (Postgres' and RDS's default): a commit the Api acknowledged (a 202) must
+                    // survive the server being killed, or an upload would be lost. It costs a WAL flush per commit
+                    // (about 0.3 ms on our machines).
                     "max_connections=200",
                 })
                 {
@@ -62,8 +73,25 @@ internal static class PostgresProcessHosting
                     context.Args.Add(setting);
                 }
             })
-            .OnBeforeResourceStarted((_, _, ct) =>
-                InitializeDataDirectoryAsync(binDirectory, dataDirectory, passwordValue, asPostgresUser, ct))
+            .OnBeforeResourceStarted(async (resource, e, ct) =>
+            {
+                // On every start, restarts included: an earlier server (the last run's, or this one's before a crash)
+                // must be gone, and the folder whole, before Postgres will start on it.
+                var logger = e.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Platform.Postgres");
+                try
+                {
+                    await PostgresDataDirectory.WaitForEarlierServerAsync(dataDirectory, logger, ct);
+                    if (!PostgresDataDirectory.IsInitialized(dataDirectory, logger))
+                    {
+                        await InitializeDataDirectoryAsync(binDirectory, dataDirectory, passwordValue, asPostgresUser, ct);
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    logger.LogError("'{Resource}' cannot start: {Message}", resource.Name, ex.Message);
+                    throw;
+                }
+            })
             .WithIconName("DatabaseMultiple")
             .WithHealthCheck(AddServerHealthCheck(builder, name,
                 $"Host=127.0.0.1;Port={port};Username={SuperUser};Password={passwordValue};Database=postgres;Pooling=false;Timeout=3"));
@@ -76,14 +104,13 @@ internal static class PostgresProcessHosting
         return key;
     }
 
-    /// <summary>Runs initdb on first use. A second run finds PG_VERSION and reuses the data.</summary>
-    private static async Task InitializeDataDirectoryAsync(string binDirectory, string dataDirectory, string password, bool asPostgresUser, CancellationToken ct)
+    /// <summary>
+    /// Runs initdb on first use, into a folder beside the real one that is renamed when initdb has finished: an
+    /// interrupted initdb (Ctrl+C, a crash) leaves no half-made cluster where Postgres would look for one.
+    /// </summary>
+    internal static async Task InitializeDataDirectoryAsync(string binDirectory, string finalDirectory, string password, bool asPostgresUser, CancellationToken ct)
     {
-        if (File.Exists(Path.Combine(dataDirectory, "PG_VERSION")))
-        {
-            return;
-        }
-
+        var dataDirectory = $"{finalDirectory}.initdb-{Guid.NewGuid():N}";
         Directory.CreateDirectory(dataDirectory);
         var passwordFile = Path.Combine(Path.GetTempPath(), $"platform-initdb-{Guid.NewGuid():N}");
         await File.WriteAllTextAsync(passwordFile, password, ct);
@@ -105,6 +132,8 @@ internal static class PostgresProcessHosting
             {
                 await LocalProcesses.RunToCompletionAsync(initdb[0], initdb[1..], ct);
             }
+
+            Directory.Move(dataDirectory, finalDirectory);
         }
         catch (DistributedApplicationException ex) when (asPostgresUser && ex.Message.Contains("ermission denied", StringComparison.Ordinal))
         {
@@ -115,6 +144,10 @@ internal static class PostgresProcessHosting
         finally
         {
             File.Delete(passwordFile);
+            if (Directory.Exists(dataDirectory))
+            {
+                Directory.Delete(dataDirectory, recursive: true);
+            }
         }
     }
 

@@ -35,6 +35,8 @@ public static class RedisHosting
         var passwordValue = LocalProcesses.PersistentSecret(Path.Combine(dataRoot, "redis.password"));
         var password = builder.AddParameter($"{name}-password", passwordValue, secret: true);
 
+        var redisDirectory = Directory.CreateDirectory(Path.Combine(dataRoot, "redis")).FullName;
+
         // The password goes in a config file, not on the command line where every local user could read it.
         var configFile = Path.Combine(dataRoot, "redis.conf");
         File.WriteAllLines(configFile,
@@ -43,10 +45,13 @@ public static class RedisHosting
             $"port {port.ToString(CultureInfo.InvariantCulture)}",
             "protected-mode yes",
             $"requirepass {passwordValue}",
-            // A cache and session store for one developer: nothing is written to disk.
+            // Sessions and the Data Protection keys live here: a restart of Redis (a crash, the next eng/run.sh) must not
+            // sign everyone out or make their cookies unreadable, so Redis keeps an append-only file in .data/redis, as
+            // ElastiCache keeps its data on a replica. At most the last second of writes is lost on a crash.
             "save \"\"",
-            "appendonly no",
-            $"dir {dataRoot}",
+            "appendonly yes",
+            "appendfsync everysec",
+            $"dir {redisDirectory}",
         ]);
         LocalProcesses.RestrictToOwner(configFile);
 

@@ -61,13 +61,14 @@ public static class SqsQueueHosting
     /// <summary>
     /// Gives the queue a dead-letter queue (<c>{queueName}-dlq</c>): a message received
     /// <paramref name="maxReceiveCount"/> times without being deleted moves there instead of being retried forever.
+    /// Locally the queue gets the dashboard command that moves them back (see <see cref="SqsDeadLetterRedrive"/>).
     /// </summary>
     public static IResourceBuilder<SqsQueueResource> WithDeadLetterQueue(this IResourceBuilder<SqsQueueResource> queue, int maxReceiveCount)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxReceiveCount, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(maxReceiveCount, 1000);
         queue.Resource.MaxReceiveCount = maxReceiveCount;
-        return queue;
+        return queue.WithDeadLetterRedriveCommand();
     }
 
     /// <summary>Gives a service the queue: its URL, its dead-letter queue's URL, and the AWS client settings.</summary>

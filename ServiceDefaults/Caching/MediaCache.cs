@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Platform.ServiceDefaults.Resilience;
 using StackExchange.Redis;
 
 namespace Platform.Caching;
@@ -20,35 +22,24 @@ namespace Platform.Caching;
 /// from the primary instead of the read replica, so neither the user (read-your-writes) nor the cache ever picks up a
 /// row the replica has not caught up with.
 /// </para>
+/// <para>
+/// Without Redis (down, or its circuit open) nothing is cached: reads go to the primary and changes cannot replace the
+/// stamp, so <see cref="OwnerStamps"/> remembers whose stamp must change and replaces it as soon as Redis answers again,
+/// and a process that saw Redis go away replaces every stamp older than Redis's return before it trusts it.
+/// </para>
 /// </summary>
 public static class MediaCache
 {
-    private static readonly HybridCacheEntryOptions s_stampOptions = new()
-    {
-        Expiration = TimeSpan.FromDays(1),
-        Flags = HybridCacheEntryFlags.DisableLocalCache,
-    };
-
     public static string StampKey(Guid ownerId) => $"media:v1:stamp:{ownerId:N}";
 
     public static string ItemKey(Guid ownerId, OwnerStamp stamp, Guid mediaId) => $"media:v1:{ownerId:N}:{stamp.Version:N}:item:{mediaId:N}";
 
     public static string ListKey(Guid ownerId, OwnerStamp stamp, int page, int pageSize) => $"media:v1:{ownerId:N}:{stamp.Version:N}:list:{page}:{pageSize}";
 
-    /// <summary>Replaces the owner's stamp: everything cached for the owner is stale from now on.</summary>
-    public static ValueTask InvalidateOwnerAsync(this HybridCache cache, Guid ownerId, DateTimeOffset now, CancellationToken cancellationToken) =>
-        cache.SetAsync(StampKey(ownerId), new OwnerStamp(Guid.NewGuid(), now), s_stampOptions, cancellationToken: cancellationToken);
-
-    /// <summary>
-    /// The owner's current stamp. Without one (never set, or evicted) nobody knows when the data last changed, so the new
-    /// stamp says "just now", which makes the next fills come from the primary for a moment: safe, and cheap.
-    /// </summary>
-    public static ValueTask<OwnerStamp> GetOwnerStampAsync(this HybridCache cache, Guid ownerId, DateTimeOffset now, CancellationToken cancellationToken) =>
-        cache.GetOrCreateAsync(StampKey(ownerId), now, static (now, _) => ValueTask.FromResult(new OwnerStamp(Guid.NewGuid(), now)), s_stampOptions, cancellationToken: cancellationToken);
-
     /// <summary>
     /// HybridCache with Redis as its second level, on the connection Aspire's Redis client already manages (one
-    /// multiplexer per process, with its health check and tracing).
+    /// multiplexer per process, with its health check and tracing), and the owners' stamps (<see cref="OwnerStamps"/>)
+    /// behind Redis's <see cref="DependencyGuard"/>.
     /// </summary>
     public static IServiceCollection AddRedisHybridCache(this IServiceCollection services, Action<HybridCacheOptions>? configure = null)
     {
@@ -61,6 +52,18 @@ public static class MediaCache
             services.Configure(configure);
         }
 
+        // Redis is an optimisation: a call that takes more than a second is given up on, and a Redis that keeps failing is
+        // left alone for two seconds at a time (reads go to Postgres meanwhile).
+        services.AddDependencyGuard(OwnerStamps.GuardKey, "cache", new DependencyGuardOptions
+        {
+            Timeout = TimeSpan.FromSeconds(1),
+            BreakDuration = TimeSpan.FromSeconds(2),
+            // A cache read or write has no error of its own to report: whatever fails, Redis is not usable right now.
+            IsFailure = _ => true,
+        });
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<OwnerStamps>();
+        services.AddHostedService(sp => sp.GetRequiredService<OwnerStamps>());
         return services;
     }
 }

@@ -20,9 +20,16 @@ public static class QueueMessages
     public static readonly List<string> AttributeNames = [TypeAttribute, "traceparent", "tracestate"];
 
     /// <summary>Sends <paramref name="body"/> as message type <paramref name="type"/>, carrying the current trace context.</summary>
-    public static async Task<string> SendAsync<T>(this IAmazonSQS sqs, string queueUrl, string type, T body, CancellationToken cancellationToken)
+    public static Task<string> SendAsync<T>(this IAmazonSQS sqs, string queueUrl, string type, T body, CancellationToken cancellationToken) =>
+        sqs.SendJsonAsync(queueUrl, type, JsonSerializer.Serialize(body, Json), default, cancellationToken);
+
+    /// <summary>
+    /// Sends a body that is already JSON. The message continues the trace of <paramref name="parent"/> (one stored with
+    /// the message, e.g. by an outbox), or of the current activity when none is given.
+    /// </summary>
+    public static async Task<string> SendJsonAsync(this IAmazonSQS sqs, string queueUrl, string type, string json, ActivityContext parent, CancellationToken cancellationToken)
     {
-        using var activity = PlatformTelemetry.ActivitySource.StartActivity($"{QueueName(queueUrl)} publish", ActivityKind.Producer);
+        using var activity = PlatformTelemetry.ActivitySource.StartActivity($"{QueueName(queueUrl)} publish", ActivityKind.Producer, parent);
         activity?.SetTag("messaging.system", "aws_sqs");
         activity?.SetTag("messaging.destination.name", QueueName(queueUrl));
         activity?.SetTag("messaging.message.type", type);
@@ -31,7 +38,7 @@ public static class QueueMessages
         {
             [TypeAttribute] = new() { DataType = "String", StringValue = type },
         };
-        DistributedContextPropagator.Current.Inject(Activity.Current, attributes, static (carrier, key, value) =>
+        DistributedContextPropagator.Current.Inject(activity ?? Activity.Current, attributes, static (carrier, key, value) =>
         {
             if (carrier is Dictionary<string, MessageAttributeValue> map)
             {
@@ -42,7 +49,7 @@ public static class QueueMessages
         var response = await sqs.SendMessageAsync(new SendMessageRequest
         {
             QueueUrl = queueUrl,
-            MessageBody = JsonSerializer.Serialize(body, Json),
+            MessageBody = json,
             MessageAttributes = attributes,
         }, cancellationToken);
         activity?.SetTag("messaging.message.id", response.MessageId);

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Platform.Web.Features.Accounts;
 
 namespace Platform.Web.Pages;
 
@@ -26,6 +27,9 @@ public sealed class ErrorModel : PageModel
             StatusCodes.Status405MethodNotAllowed => ("The request could not be used", "This address cannot be used that way. Go back and try again."),
             StatusCodes.Status413PayloadTooLarge => ("Too much was sent", "The form sent more data than this site accepts. Files are uploaded on the upload page."),
             StatusCodes.Status415UnsupportedMediaType => ("The request could not be used", "The form was sent in a format this site does not accept."),
+            StatusCodes.Status503ServiceUnavailable when SessionStoreUnavailableMiddleware.HasFailed(HttpContext) => ("Your session cannot be read right now",
+                "Our session store is unavailable for a moment. You are still signed in: please try again in a few seconds."),
+            StatusCodes.Status503ServiceUnavailable => ("Temporarily unavailable", "This part of the site is unavailable for a moment. Please try again in a few seconds."),
             _ => (Title, Message),
         };
     }

@@ -5,7 +5,9 @@ using System.Globalization;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Platform.Messaging;
+using Platform.ServiceDefaults.Resilience;
 using Platform.ServiceDefaults.Telemetry;
 
 namespace Platform.Worker.Messaging;
@@ -19,6 +21,11 @@ namespace Platform.Worker.Messaging;
 /// <para>
 /// On stop, no more messages are received; work in flight may finish for <see cref="QueueConsumerOptions.DrainTimeout"/>,
 /// then it is cancelled and its messages are made visible at once for another worker. Nothing is lost either way.
+/// </para>
+/// <para>
+/// A handler that fails because a dependency is down (Postgres, S3: see <c>DependencyFailures</c>) pauses receiving
+/// until the Worker's health checks pass again, probing every <see cref="QueueConsumerOptions.DependencyProbeInterval"/>:
+/// an outage then costs each message one delivery, not all of them, so it does not push messages to the dead-letter queue.
 /// </para>
 /// </summary>
 public sealed partial class QueueConsumer : BackgroundService
@@ -34,6 +41,8 @@ public sealed partial class QueueConsumer : BackgroundService
     private readonly Histogram<double> lag;
     private readonly Counter<long> deadLettered;
     private readonly Counter<long> released;
+    private readonly HealthCheckService? health;
+    private volatile bool paused;
 
     public QueueConsumer(
         IAmazonSQS sqs,
@@ -42,8 +51,10 @@ public sealed partial class QueueConsumer : BackgroundService
         IServiceScopeFactory scopes,
         TimeProvider clock,
         IMeterFactory meters,
-        ILogger<QueueConsumer> logger)
+        ILogger<QueueConsumer> logger,
+        HealthCheckService? health = null)
     {
+        this.health = health;
         this.sqs = sqs;
         this.queue = queue.Value;
         this.options = options.Value;
@@ -69,6 +80,11 @@ public sealed partial class QueueConsumer : BackgroundService
         {
             while (!stoppingToken.IsCancellationRequested)
             {
+                if (paused)
+                {
+                    await WaitForDependenciesAsync(stoppingToken);
+                }
+
                 await slots.WaitAsync(stoppingToken);
                 var reserved = 1;
                 while (reserved < MaxBatch && slots.Wait(0))
@@ -167,7 +183,17 @@ public sealed partial class QueueConsumer : BackgroundService
                 ?? throw new InvalidMessageException($"No handler for message type '{type ?? "(none)"}'.");
             try
             {
-                await handler.HandleAsync(message, abort);
+                // A job that outlives HandlerTimeout is given up (its slot freed, its message retried after the back-off),
+                // even if what it waits for never answers: a stuck call must not stop this Worker for good.
+                using var timeout = new CancellationTokenSource(options.HandlerTimeout, clock);
+                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(abort, timeout.Token);
+                await handler.HandleAsync(message, deadline.Token).WaitAsync(deadline.Token);
+            }
+            catch (OperationCanceledException) when (!abort.IsCancellationRequested)
+            {
+                await FailedAsync(queueUrl, message, type, receiveCount, handler,
+                    new TimeoutException($"The handler of message {message.MessageId} did not finish within {options.HandlerTimeout}."), activity);
+                return;
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !abort.IsCancellationRequested)
             {
@@ -201,6 +227,8 @@ public sealed partial class QueueConsumer : BackgroundService
         activity?.SetStatus(ActivityStatusCode.Error);
 
         // A message that can never succeed goes to the dead-letter queue now: retrying it only delays the same end.
+        // No outbox needed here: nothing in the database changes with it, and the message stays in its queue until the
+        // copy is sent (send, then delete), so a failure in between only leaves a duplicate in the dead-letter queue.
         if (error is InvalidMessageException && queue.DeadLetterQueueUrl is { Length: > 0 } dlq)
         {
             LogInvalid(logger, message.MessageId, type, error.Message);
@@ -211,6 +239,12 @@ public sealed partial class QueueConsumer : BackgroundService
         }
 
         LogHandlerFailed(logger, message.MessageId, type, receiveCount, error);
+        if (DependencyFailures.IsUnavailable(error) && !paused)
+        {
+            paused = true;
+            LogPaused(logger, DependencyFailures.Find(error)?.Dependency ?? error.GetType().Name);
+        }
+
         if (receiveCount >= options.MaxReceiveCount)
         {
             // SQS moves it to the dead-letter queue on the next receive; count it and let the handler record the end.
@@ -233,6 +267,28 @@ public sealed partial class QueueConsumer : BackgroundService
         // Back off before the next try (5 s, 10 s, 20 s, …): a failing dependency is not hammered by every message.
         var backOff = TimeSpan.FromSeconds(Math.Min(5 * Math.Pow(2, receiveCount - 1), 900));
         await TryChangeVisibilityAsync(queueUrl, message, backOff);
+    }
+
+    /// <summary>Probes the health checks (liveness excluded) until none is unhealthy; Redis down is only degraded.</summary>
+    private async Task WaitForDependenciesAsync(CancellationToken stoppingToken)
+    {
+        while (true)
+        {
+            await Task.Delay(options.DependencyProbeInterval, clock, stoppingToken);
+            if (health is null)
+            {
+                break;
+            }
+
+            var report = await health.CheckHealthAsync(r => !r.Tags.Contains("live"), stoppingToken);
+            if (report.Status != HealthStatus.Unhealthy)
+            {
+                break;
+            }
+        }
+
+        paused = false;
+        LogResumed(logger);
     }
 
     private async Task ReleaseAsync(string queueUrl, Message message)
@@ -283,6 +339,12 @@ public sealed partial class QueueConsumer : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Message {MessageId} of type {MessageType} failed on delivery {ReceiveCount}")]
     private static partial void LogHandlerFailed(ILogger logger, string messageId, string? messageType, int receiveCount, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The {Dependency} is unavailable: receiving paused until the health checks pass")]
+    private static partial void LogPaused(ILogger logger, string dependency);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Dependencies are back: receiving again")]
+    private static partial void LogResumed(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Message {MessageId} of type {MessageType} is invalid ({Reason}); moved to the dead-letter queue")]
     private static partial void LogInvalid(ILogger logger, string messageId, string? messageType, string reason);

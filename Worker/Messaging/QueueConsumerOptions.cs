@@ -22,6 +22,17 @@ public sealed class QueueConsumerOptions
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00", ErrorMessage = "QueueConsumer:DrainTimeout must be between 0 and 10 minutes.")]
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// The longest one message's work may take before it is given up and retried (its visibility is extended meanwhile).
+    /// Far above any real job (a 100-megapixel image takes seconds); it only frees a slot a hung call would hold forever.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:10", "12:00:00", ErrorMessage = "QueueConsumer:HandlerTimeout must be between 10 seconds and 12 hours.")]
+    public TimeSpan HandlerTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>While a dependency is down, how often the paused consumer checks whether it is back.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00", ErrorMessage = "QueueConsumer:DependencyProbeInterval must be between 0.1 and 60 seconds.")]
+    public TimeSpan DependencyProbeInterval { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>The queue's redrive maxReceiveCount: on this delivery a failure sends the message to the dead-letter queue.</summary>
     [Range(1, 1000, ErrorMessage = "QueueConsumer:MaxReceiveCount must be between 1 and 1000.")]
     public int MaxReceiveCount { get; set; } = 5;

@@ -6,8 +6,11 @@
 // in CORS_ALLOWED_ORIGINS (the web endpoint), and for no one else.
 // Nor does it keep an object's Cache-Control (S3 system metadata, sent back on every GET): the Worker stores
 // thumbnails with one so browsers cache them, and the hooks below keep and return it as S3 does.
+// And it keeps no state on disk: with DATA_DIR set, durable-stores.mjs keeps buckets, objects, queues and messages
+// there, so a restart loses nothing S3 or SQS would keep.
 import fs from "node:fs";
 import { buildApp } from "fauxqs";
+import { openDurableStores } from "./durable-stores.mjs";
 
 const port = Number.parseInt(process.env.PORT ?? "", 10);
 if (!Number.isInteger(port) || port < 1 || port > 65535) {
@@ -22,7 +25,8 @@ const allowedOrigins = new Set(
     .filter(Boolean),
 );
 
-const app = buildApp({ logger: false, defaultRegion: process.env.AWS_REGION ?? "us-east-1" });
+const stores = process.env.DATA_DIR ? openDurableStores(process.env.DATA_DIR) : undefined;
+const app = buildApp({ logger: false, defaultRegion: process.env.AWS_REGION ?? "us-east-1", stores });
 
 app.addHook("onRequest", async (request, reply) => {
   const origin = request.headers.origin;

@@ -91,6 +91,23 @@ public sealed class QueueConsumerTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_job_that_never_ends_is_given_up_after_the_handler_timeout_and_its_message_comes_back()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        handler.IgnoreCancellation = true; // as a call that never answers
+        var message = queue.Add(Type);
+        await StartAsync(o => o.HandlerTimeout = TimeSpan.FromMinutes(10), clock);
+        await handler.WaitForStartedAsync(1);
+
+        clock.Advance(TimeSpan.FromMinutes(10));
+
+        // Given up: the message backs off (5 s after a first delivery) instead of being held for ever, and is not deleted.
+        await WaitUntilAsync(() => queue.VisibilityChanges.Any(c => c.ReceiptHandle == message.ReceiptHandle && c.Seconds == 5));
+        Assert.Empty(queue.Deleted);
+        handler.Release();
+    }
+
+    [Fact]
     public async Task On_its_last_delivery_a_failing_message_is_left_for_the_dead_letter_queue_and_the_handler_records_the_end()
     {
         handler.Fail = true;
@@ -206,6 +223,9 @@ public sealed class QueueConsumerTests : IAsyncDisposable
 
         public bool FinishWhenStopping { get; set; }
 
+        /// <summary>Waits for <see cref="Release"/> whatever its token says.</summary>
+        public bool IgnoreCancellation { get; set; }
+
         public bool Cancelled { get; private set; }
 
         public int Running => Volatile.Read(ref running);
@@ -240,7 +260,7 @@ public sealed class QueueConsumerTests : IAsyncDisposable
                     return;
                 }
 
-                await release.Task.WaitAsync(cancellationToken);
+                await (IgnoreCancellation ? release.Task : release.Task.WaitAsync(cancellationToken));
             }
             catch (OperationCanceledException)
             {

@@ -1,14 +1,13 @@
 using System.Diagnostics;
 using System.Security.Claims;
-using Amazon.SQS;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using Platform.Api.Data;
 using Platform.Api.Features.Accounts;
 using Platform.Api.Features.Media;
 using Platform.Media;
 using Platform.Messaging;
+using Platform.Messaging.Outbox;
 
 namespace Platform.Api.Features.Diagnostics;
 
@@ -47,12 +46,12 @@ public static class DiagnosticsEndpoints
     public sealed record PingResponse(Guid Id, DateTimeOffset SentAt, DateTimeOffset? ReceivedAt, string? SentTraceId, string? ReceivedTraceId);
 
     private static async Task<Accepted<PingResponse>> SendPingAsync(
-        PlatformDbContext db, IAmazonSQS sqs, IOptions<SqsQueueSettings> queue, TimeProvider clock, CancellationToken ct)
+        PlatformDbContext db, Outbox<PlatformDbContext> outbox, TimeProvider clock, CancellationToken ct)
     {
         var ping = new Ping { Id = Guid.CreateVersion7(), SentAt = clock.GetUtcNow(), SentTraceId = Activity.Current?.TraceId.ToHexString() };
         db.Pings.Add(ping);
+        outbox.Enqueue(MessageTypes.Ping, new PingMessage(ping.Id, ping.SentAt));
         await db.SaveChangesAsync(ct);
-        await sqs.SendAsync(queue.Value.QueueUrl, MessageTypes.Ping, new PingMessage(ping.Id, ping.SentAt), ct);
         return TypedResults.Accepted($"/api/diagnostics/pings/{ping.Id}", ToResponse(ping));
     }
 

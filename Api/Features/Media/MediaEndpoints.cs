@@ -1,10 +1,10 @@
 using System.Security.Claims;
-using Amazon.SQS;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Platform.Api.Features.Accounts;
 using Platform.Media;
 using Platform.Messaging;
+using Platform.ServiceDefaults.Resilience;
 
 namespace Platform.Api.Features.Media;
 
@@ -128,8 +128,8 @@ public static class MediaEndpoints
     }
 
     private static async Task<Results<Accepted<MediaItemResponse>, NotFound, ValidationProblem, ProblemHttpResult>> CompleteAsync(
-        Guid id, CompleteMediaRequest? request, ClaimsPrincipal user, MediaStore store, MediaStorage storage, IAmazonSQS sqs,
-        IOptions<SqsQueueSettings> queue, MediaResponses responses, TimeProvider clock, CancellationToken ct)
+        Guid id, CompleteMediaRequest? request, ClaimsPrincipal user, MediaStore store, MediaStorage storage,
+        MediaResponses responses, CancellationToken ct)
     {
         var ownerId = user.UserId();
         var item = await store.FindForUpdateAsync(ownerId, id, ct);
@@ -191,16 +191,9 @@ public static class MediaEndpoints
                 return Conflict("The uploaded file does not match.", $"The file was uploaded as '{storedType}', but '{item.ContentType}' was declared.");
             }
 
+            // The status and the Worker's message are committed together (the outbox): nothing depends on the client
+            // calling again, and a repeat finds the item uploaded and changes nothing.
             await store.MarkUploadedAsync(ownerId, id, ct);
-            item.Status = MediaStatus.Uploaded;
-        }
-
-        // Published for the request that completed the upload, and again by any repeat while the item is still waiting:
-        // if the first publish was lost (a crash between the update and the send), a retry of complete heals it. The
-        // Worker treats duplicates as no-ops.
-        if (item.Status == MediaStatus.Uploaded)
-        {
-            await sqs.SendAsync(queue.Value.QueueUrl, MessageTypes.MediaUploaded, new MediaUploadedMessage(item.Id, ownerId, clock.GetUtcNow()), ct);
         }
 
         var current = await store.GetAsync(ownerId, id, ct);
@@ -242,13 +235,13 @@ public static class MediaEndpoints
     }
 
     private static async Task<Results<NoContent, NotFound>> DeleteAsync(
-        Guid id, ClaimsPrincipal user, MediaStore store, MediaStorage storage, IAmazonSQS sqs, IOptions<SqsQueueSettings> queue,
-        ILoggerFactory loggers, CancellationToken ct)
+        Guid id, ClaimsPrincipal user, MediaStore store, MediaStorage storage, ILoggerFactory loggers, CancellationToken ct)
     {
         var ownerId = user.UserId();
 
-        // The row goes first: from then on the Worker, should it still be processing the item, finds no row to mark ready
-        // and removes the thumbnails it wrote. Then the objects go; if S3 fails now, the Worker removes them later.
+        // The row goes first, with a message that has the Worker remove the objects: from then on the Worker, should it
+        // still be processing the item, finds no row to mark ready and removes the thumbnails it wrote. Then the objects
+        // go at once; if S3 fails now, the Worker's removal is what remains.
         var deleted = await store.DeleteAsync(ownerId, id, ct);
         if (deleted is null)
         {
@@ -264,7 +257,7 @@ public static class MediaEndpoints
             {
                 await storage.AbortMultipartUploadAsync(MediaObjectKeys.Original(ownerId, id), uploadId, ct);
             }
-            catch (Exception ex) when (ex is Amazon.Runtime.AmazonServiceException or HttpRequestException or TimeoutException)
+            catch (Exception ex) when (ex is Amazon.Runtime.AmazonServiceException or DependencyUnavailableException)
             {
                 loggers.CreateLogger(typeof(MediaEndpoints)).LogWarning(ex,
                     "Aborting the multipart upload of media {MediaId} failed; the bucket's lifecycle rule removes it", id);
@@ -275,10 +268,9 @@ public static class MediaEndpoints
         {
             await storage.DeleteAsync(keys, ct);
         }
-        catch (Exception ex) when (ex is Amazon.Runtime.AmazonServiceException or HttpRequestException or TimeoutException)
+        catch (Exception ex) when (ex is Amazon.Runtime.AmazonServiceException or DependencyUnavailableException)
         {
             loggers.CreateLogger(typeof(MediaEndpoints)).LogWarning(ex, "Removing the objects of media {MediaId} failed; the Worker will remove them", id);
-            await sqs.SendAsync(queue.Value.QueueUrl, MessageTypes.MediaDeleted, new MediaDeletedMessage(id, ownerId, keys), CancellationToken.None);
         }
 
         return TypedResults.NoContent();

@@ -6,6 +6,7 @@ using Platform.Api.Features.Accounts;
 using Platform.Api.Features.Media.Delivery;
 using Platform.Caching;
 using Platform.Media;
+using Platform.ServiceDefaults.Resilience;
 
 namespace Platform.Api.Features.Media;
 
@@ -32,6 +33,7 @@ public static class MediaExtensions
 
         builder.Services.AddRedisHybridCache();
         builder.Services.AddScoped<MediaStore>();
+        builder.Services.AddDependencyGuard(MediaStorage.GuardKey, "storage");
         builder.Services.AddSingleton<MediaStorage>();
         builder.Services.AddSingleton<MediaResponseCache>();
         builder.Services.AddSingleton<MediaUrls>();

@@ -25,8 +25,8 @@ public sealed class MediaResponses(MediaUrls urls, MediaResponseCache cache, IOp
     public async Task<RenderedResponse?> ItemAsync(MediaStore store, MediaReadSource source, Guid ownerId, Guid id, CancellationToken ct)
     {
         var window = urls.CurrentWindow();
-        var key = $"item:{ownerId:N}:{source.Stamp.Version:N}:{id:N}:{window.Index}:{await urls.SigningGenerationAsync()}";
-        if (cache.TryGet(key, out RenderedResponse? rendered))
+        var key = source.Stamp is { } stamp ? $"item:{ownerId:N}:{stamp.Version:N}:{id:N}:{window.Index}:{await urls.SigningGenerationAsync()}" : null;
+        if (key is not null && cache.TryGet(key, out RenderedResponse? rendered))
         {
             return rendered;
         }
@@ -43,8 +43,8 @@ public sealed class MediaResponses(MediaUrls urls, MediaResponseCache cache, IOp
     public async Task<RenderedResponse> PageAsync(MediaStore store, MediaReadSource source, Guid ownerId, int page, int pageSize, CancellationToken ct)
     {
         var window = urls.CurrentWindow();
-        var key = $"list:{ownerId:N}:{source.Stamp.Version:N}:{page}:{pageSize}:{window.Index}:{await urls.SigningGenerationAsync()}";
-        if (cache.TryGet(key, out RenderedResponse? rendered))
+        var key = source.Stamp is { } stamp ? $"list:{ownerId:N}:{stamp.Version:N}:{page}:{pageSize}:{window.Index}:{await urls.SigningGenerationAsync()}" : null;
+        if (key is not null && cache.TryGet(key, out RenderedResponse? rendered))
         {
             return rendered!;
         }
@@ -59,13 +59,18 @@ public sealed class MediaResponses(MediaUrls urls, MediaResponseCache cache, IOp
         return Remember(key, new MediaPageResponse(items, page, pageSize, snapshot.TotalCount), window);
     }
 
-    private RenderedResponse Remember<T>(string key, T response, Platform.Media.UrlWindow window)
+    /// <summary>Renders the response, and keeps it under <paramref name="key"/>; no key (no stamp: Redis is down), not kept.</summary>
+    private RenderedResponse Remember<T>(string? key, T response, Platform.Media.UrlWindow window)
     {
         var body = JsonSerializer.SerializeToUtf8Bytes(response, json.Value.SerializerOptions);
         // 128 bits of SHA-256 over the body: a strong validator (same bytes, same tag), short enough for a header.
         var tag = $"\"{Convert.ToBase64String(SHA256.HashData(body).AsSpan(0, 16)).TrimEnd('=').Replace('+', '-').Replace('/', '_')}\"";
         var rendered = new RenderedResponse(body, tag);
-        cache.Set(key, rendered, body.Length + 200, window.End);
+        if (key is not null)
+        {
+            cache.Set(key, rendered, body.Length + 200, window.End);
+        }
+
         return rendered;
     }
 

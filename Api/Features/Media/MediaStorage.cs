@@ -3,15 +3,22 @@ using System.Text;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Microsoft.Extensions.Options;
+using Platform.ServiceDefaults.Resilience;
 
 namespace Platform.Api.Features.Media;
 
 /// <summary>
 /// The Api's side of the bucket: it signs URLs (a local computation, no call to S3), checks uploads with HEAD and removes
-/// objects. The bytes themselves never pass through the Api.
+/// objects. The bytes themselves never pass through the Api. Every call to S3 goes through the storage's
+/// <see cref="DependencyGuard"/>: S3 out of reach means a fast 503, not a request that hangs.
 /// </summary>
-public sealed class MediaStorage(IAmazonS3 s3, IOptions<S3BucketSettings> bucket)
+public sealed class MediaStorage(IAmazonS3 s3, IOptions<S3BucketSettings> bucket, [FromKeyedServices(MediaStorage.GuardKey)] DependencyGuard guard)
 {
+    public const string GuardKey = "s3";
+
+    /// <summary>S3 may take a while to join a large upload's parts (AWS: up to minutes); the other calls are short.</summary>
+    private static readonly TimeSpan CompleteMultipartTimeout = TimeSpan.FromMinutes(2);
+
     // Presigned URLs must use the scheme of the endpoint they point at: https for S3 itself, http for a local emulator
     // configured with an http ServiceURL. Read from the client's own configuration, not from an "am I local" flag.
     private readonly Protocol protocol =
@@ -38,12 +45,12 @@ public sealed class MediaStorage(IAmazonS3 s3, IOptions<S3BucketSettings> bucket
     /// </summary>
     public async Task<string> StartMultipartUploadAsync(string key, string contentType, CancellationToken cancellationToken)
     {
-        var response = await s3.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest
+        var response = await guard.RunAsync(ct => s3.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest
         {
             BucketName = BucketName,
             Key = key,
             ContentType = contentType,
-        }, cancellationToken);
+        }, ct), cancellationToken);
         return response.UploadId;
     }
 
@@ -72,13 +79,13 @@ public sealed class MediaStorage(IAmazonS3 s3, IOptions<S3BucketSettings> bucket
     {
         try
         {
-            await s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+            await guard.RunAsync(ct => s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
             {
                 BucketName = BucketName,
                 Key = key,
                 UploadId = uploadId,
                 PartETags = parts.Select(p => new PartETag(p.PartNumber, p.ETag)).ToList(),
-            }, cancellationToken);
+            }, ct), cancellationToken, CompleteMultipartTimeout);
             return MultipartCompletion.Completed;
         }
         catch (AmazonS3Exception ex) when (ex.ErrorCode == "NoSuchUpload")
@@ -101,7 +108,7 @@ public sealed class MediaStorage(IAmazonS3 s3, IOptions<S3BucketSettings> bucket
     {
         try
         {
-            await s3.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = BucketName, Key = key, UploadId = uploadId }, cancellationToken);
+            await guard.RunAsync(ct => s3.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = BucketName, Key = key, UploadId = uploadId }, ct), cancellationToken);
         }
         catch (AmazonS3Exception ex) when (ex.ErrorCode == "NoSuchUpload")
         {
@@ -129,22 +136,23 @@ public sealed class MediaStorage(IAmazonS3 s3, IOptions<S3BucketSettings> bucket
     }
 
     /// <summary>The object's size and content type, or null when there is no object under <paramref name="key"/>.</summary>
-    public async Task<StoredObject?> HeadAsync(string key, CancellationToken cancellationToken)
-    {
-        try
+    public Task<StoredObject?> HeadAsync(string key, CancellationToken cancellationToken) =>
+        guard.RunAsync<StoredObject?>(async ct =>
         {
-            var response = await s3.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = BucketName, Key = key }, cancellationToken);
-            return new StoredObject(response.Headers.ContentLength, response.Headers.ContentType);
-        }
-        catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-    }
+            try
+            {
+                var response = await s3.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = BucketName, Key = key }, ct);
+                return new StoredObject(response.Headers.ContentLength, response.Headers.ContentType);
+            }
+            catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+            {
+                return null;
+            }
+        }, cancellationToken);
 
     /// <summary>Removes the objects; a key with no object is fine (S3's DELETE is idempotent).</summary>
     public Task DeleteAsync(IEnumerable<string> keys, CancellationToken cancellationToken) =>
-        Task.WhenAll(keys.Select(key => s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = BucketName, Key = key }, cancellationToken)));
+        guard.RunAsync(ct => Task.WhenAll(keys.Select(key => s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = BucketName, Key = key }, ct))), cancellationToken);
 }
 
 public sealed record StoredObject(long Size, string? ContentType);

@@ -5,18 +5,23 @@ using Microsoft.Extensions.Options;
 using Platform.Api.Data;
 using Platform.Caching;
 using Platform.Media;
+using Platform.Messaging;
+using Platform.Messaging.Outbox;
 
 namespace Platform.Api.Features.Media;
 
 /// <summary>
 /// Media rows: writes on the primary, reads through the cache (HybridCache, Redis as L2) filled from the read replica —
 /// or from the primary right after a change, so the user reads their own writes. Every write invalidates the owner's
-/// cache entries (see <see cref="MediaCache"/>). Every query is scoped to the owner: another user's id is simply not found.
+/// cache entries (see <see cref="MediaCache"/>). Without Redis, reads go to the primary and nothing is cached.
+/// Every query is scoped to the owner: another user's id is simply not found.
 /// </summary>
 public sealed class MediaStore(
     PlatformDbContext primary,
     PlatformReadDbContext replica,
     HybridCache cache,
+    OwnerStamps stamps,
+    Outbox<PlatformDbContext> outbox,
     TimeProvider clock,
     IOptions<MediaOptions> options)
 {
@@ -38,7 +43,7 @@ public sealed class MediaStore(
             FileName = fileName,
             ContentType = contentType,
             Size = size,
-            ObjectKey = Platform.Messaging.MediaObjectKeys.Original(ownerId, id),
+            ObjectKey = MediaObjectKeys.Original(ownerId, id),
             Status = MediaStatus.Pending,
             CreatedAt = now,
             UpdatedAt = now,
@@ -49,7 +54,7 @@ public sealed class MediaStore(
     {
         primary.MediaItems.Add(item);
         await primary.SaveChangesAsync(ct);
-        await cache.InvalidateOwnerAsync(item.OwnerId, clock.GetUtcNow(), ct);
+        await stamps.InvalidateAsync(item.OwnerId);
     }
 
     /// <summary>The owner's item, read from the primary (for decisions that lead to a write).</summary>
@@ -57,37 +62,65 @@ public sealed class MediaStore(
         primary.MediaItems.AsNoTracking().SingleOrDefaultAsync(m => m.Id == id && m.OwnerId == ownerId, ct);
 
     /// <summary>
-    /// Pending → uploaded, once: true for the request that made the change. A concurrent or repeated completion finds the
-    /// status already moved and changes nothing. A multipart upload is closed by then, so its id goes.
+    /// Pending → uploaded, once, and <c>media.uploaded</c> for the Worker in the same transaction: once the status is
+    /// committed the message will be sent, whatever happens to this request. True for the request that made the change;
+    /// a concurrent or repeated completion finds the status already moved and changes (and sends) nothing. A multipart
+    /// upload is closed by then, so its id goes.
     /// </summary>
     public async Task<bool> MarkUploadedAsync(Guid ownerId, Guid id, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         var traceId = Activity.Current?.TraceId.ToHexString();
-        var changed = await primary.MediaItems
-            .Where(m => m.Id == id && m.OwnerId == ownerId && m.Status == MediaStatus.Pending)
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(m => m.Status, MediaStatus.Uploaded)
-                .SetProperty(m => m.UploadedAt, now)
-                .SetProperty(m => m.UpdatedAt, now)
-                .SetProperty(m => m.MultipartUploadId, (string?)null)
-                .SetProperty(m => m.CompleteTraceId, traceId), ct);
-        await cache.InvalidateOwnerAsync(ownerId, now, ct);
-        return changed == 1;
+        await using (var transaction = await primary.Database.BeginTransactionAsync(ct))
+        {
+            var changed = await primary.MediaItems
+                .Where(m => m.Id == id && m.OwnerId == ownerId && m.Status == MediaStatus.Pending)
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(m => m.Status, MediaStatus.Uploaded)
+                    .SetProperty(m => m.UploadedAt, now)
+                    .SetProperty(m => m.UpdatedAt, now)
+                    .SetProperty(m => m.MultipartUploadId, (string?)null)
+                    .SetProperty(m => m.CompleteTraceId, traceId), ct);
+            if (changed == 0)
+            {
+                return false;
+            }
+
+            outbox.Enqueue(MessageTypes.MediaUploaded, new MediaUploadedMessage(id, ownerId, now));
+            await primary.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+        }
+
+        await stamps.InvalidateAsync(ownerId);
+        return true;
     }
 
     /// <summary>
-    /// Removes the row. Returns null when there was none, else what is left to clean up in S3: the id of a multipart
-    /// upload still open (read just before the delete; should a concurrent complete close it meanwhile, aborting it
-    /// finds nothing, which is fine).
+    /// Removes the row and, in the same transaction, asks the Worker (<c>media.deleted</c>) to remove the item's objects:
+    /// the caller removes them at once too, and whatever that misses (S3 down, a crash) the Worker removes later.
+    /// Returns null when there was no row, else what is left to clean up in S3 besides the objects: the id of a multipart
+    /// upload still open (read just before the delete; should a concurrent complete close it meanwhile, aborting it finds
+    /// nothing, which is fine).
     /// </summary>
     public async Task<DeletedMedia?> DeleteAsync(Guid ownerId, Guid id, CancellationToken ct)
     {
-        var mine = primary.MediaItems.Where(m => m.Id == id && m.OwnerId == ownerId);
-        var uploadId = await mine.Select(m => m.MultipartUploadId).FirstOrDefaultAsync(ct);
-        var deleted = await mine.ExecuteDeleteAsync(ct);
-        await cache.InvalidateOwnerAsync(ownerId, clock.GetUtcNow(), ct);
-        return deleted == 1 ? new DeletedMedia(uploadId) : null;
+        string? uploadId;
+        await using (var transaction = await primary.Database.BeginTransactionAsync(ct))
+        {
+            var mine = primary.MediaItems.Where(m => m.Id == id && m.OwnerId == ownerId);
+            uploadId = await mine.Select(m => m.MultipartUploadId).FirstOrDefaultAsync(ct);
+            if (await mine.ExecuteDeleteAsync(ct) == 0)
+            {
+                return null;
+            }
+
+            outbox.Enqueue(MessageTypes.MediaDeleted, new MediaDeletedMessage(id, ownerId, MediaObjectKeys.All(ownerId, id)));
+            await primary.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+        }
+
+        await stamps.InvalidateAsync(ownerId);
+        return new DeletedMedia(uploadId);
     }
 
     public async Task<MediaSnapshot?> GetAsync(Guid ownerId, Guid id, CancellationToken ct) =>
@@ -97,13 +130,18 @@ public sealed class MediaStore(
     public async Task<MediaSnapshot?> GetAsync(MediaReadSource source, Guid ownerId, Guid id, CancellationToken ct)
     {
         var (stamp, db) = source;
+        if (stamp is null)
+        {
+            return await FindAsync(primary, ownerId, id, ct) is { } item ? MediaSnapshot.From(item) : null;
+        }
+
         var found = await cache.GetOrCreateAsync(
             MediaCache.ItemKey(ownerId, stamp, id),
             (db, ownerId, id),
             static async (state, token) =>
             {
                 var (db, ownerId, id) = state;
-                var item = await db.MediaItems.AsNoTracking().SingleOrDefaultAsync(m => m.Id == id && m.OwnerId == ownerId, token);
+                var item = await FindAsync(db, ownerId, id, token);
                 // Cached as a one-element list so that "not found" is cached too, unambiguously.
                 return item is null ? [] : new[] { MediaSnapshot.From(item) };
             },
@@ -119,38 +157,50 @@ public sealed class MediaStore(
     public async Task<MediaPageSnapshot> ListAsync(MediaReadSource source, Guid ownerId, int page, int pageSize, CancellationToken ct)
     {
         var (stamp, db) = source;
+        if (stamp is null)
+        {
+            return await ReadPageAsync(primary, ownerId, page, pageSize, ct);
+        }
+
         return await cache.GetOrCreateAsync(
             MediaCache.ListKey(ownerId, stamp, page, pageSize),
             (db, ownerId, page, pageSize),
-            static async (state, token) =>
-            {
-                var (db, ownerId, page, pageSize) = state;
-                var mine = db.MediaItems.AsNoTracking().Where(m => m.OwnerId == ownerId);
-                var total = await mine.CountAsync(token);
-                var items = await mine
-                    .OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id)
-                    .Skip((page - 1) * pageSize).Take(pageSize)
-                    .ToListAsync(token);
-                return new MediaPageSnapshot(items.ConvertAll(MediaSnapshot.From), total);
-            },
+            static (state, token) => new ValueTask<MediaPageSnapshot>(ReadPageAsync(state.db, state.ownerId, state.page, state.pageSize, token)),
             EntryOptions,
             cancellationToken: ct);
     }
 
+    private static Task<MediaItem?> FindAsync(PlatformDbContext db, Guid ownerId, Guid id, CancellationToken ct) =>
+        db.MediaItems.AsNoTracking().SingleOrDefaultAsync(m => m.Id == id && m.OwnerId == ownerId, ct);
+
+    private static async Task<MediaPageSnapshot> ReadPageAsync(PlatformDbContext db, Guid ownerId, int page, int pageSize, CancellationToken ct)
+    {
+        var mine = db.MediaItems.AsNoTracking().Where(m => m.OwnerId == ownerId);
+        var total = await mine.CountAsync(ct);
+        var items = await mine
+            .OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id)
+            .Skip((page - 1) * pageSize).Take(pageSize)
+            .ToListAsync(ct);
+        return new MediaPageSnapshot(items.ConvertAll(MediaSnapshot.From), total);
+    }
+
     /// <summary>
     /// The owner's cache stamp, and where a cache miss is filled from: the primary just after a change. Whatever is
-    /// derived from reads under one stamp (a rendered response) may be cached under it too.
+    /// derived from reads under one stamp (a rendered response) may be cached under it too. Without Redis there is no
+    /// stamp: the caller reads the primary (never a replica that may lag behind) and caches nothing.
     /// </summary>
     public async Task<MediaReadSource> ReadSourceAsync(Guid ownerId, CancellationToken ct)
     {
-        var now = clock.GetUtcNow();
-        var stamp = await cache.GetOwnerStampAsync(ownerId, now, ct);
-        return new MediaReadSource(stamp, now - stamp.ChangedAt < options.Value.ReadYourWritesWindow ? primary : replica);
+        var stamp = await stamps.GetAsync(ownerId, ct);
+        return new MediaReadSource(stamp, stamp is null || clock.GetUtcNow() - stamp.ChangedAt < options.Value.ReadYourWritesWindow ? primary : replica);
     }
 }
 
-/// <summary>An owner's current cache stamp and the database its cache misses are filled from.</summary>
-public sealed record MediaReadSource(OwnerStamp Stamp, PlatformDbContext Db);
+/// <summary>
+/// An owner's current cache stamp and the database its cache misses are filled from; no stamp when Redis cannot be
+/// reached, and then nothing may be cached.
+/// </summary>
+public sealed record MediaReadSource(OwnerStamp? Stamp, PlatformDbContext Db);
 
 /// <summary>A deleted item's leftovers in S3 beyond its objects: the multipart upload still open, if any.</summary>
 public sealed record DeletedMedia(string? MultipartUploadId);

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Platform.ServiceDefaults.Resilience;
 
 namespace Platform.Web.Features.Accounts;
 
@@ -20,7 +21,16 @@ public sealed class AccountSignIn(AccountsApiClient accounts, TimeProvider clock
             [new Claim(ClaimTypes.Name, email), new Claim(ClaimTypes.Email, email)],
             CookieAuthenticationDefaults.AuthenticationScheme);
         var properties = ApiAccessTokenHandler.WithTokens(new AuthenticationProperties { IsPersistent = true }, login.Value!, clock.GetUtcNow());
-        await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity), properties);
+        try
+        {
+            await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity), properties);
+        }
+        catch (DependencyUnavailableException)
+        {
+            // The session store (Redis) is down: the password was right, but there is nowhere to keep the session yet.
+            return "Signing in is not possible for a moment (our session store is unavailable). Please try again in a few seconds.";
+        }
+
         return null;
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
 using Microsoft.Extensions.Options;
+using Platform.ServiceDefaults.Resilience;
 using Platform.Web.Infrastructure;
 using StackExchange.Redis;
 
@@ -30,6 +31,13 @@ public static class AccountsExtensions
         services.AddOptions<KeyManagementOptions>().Configure<IConnectionMultiplexer>((options, redis) =>
             options.XmlRepository = new RedisXmlRepository(() => redis.GetDatabase(), "platform:web:data-protection-keys"));
 
+        // Sessions need Redis: a call that takes more than a second is given up on, a Redis that keeps failing is left
+        // alone for two seconds at a time, and the person is told (see SessionStoreUnavailableMiddleware).
+        services.AddDependencyGuard(RedisTicketStore.GuardKey, "session store", new DependencyGuardOptions
+        {
+            Timeout = TimeSpan.FromSeconds(1),
+            IsFailure = _ => true, // whatever a session read or write fails with, Redis is not usable right now
+        });
         services.AddSingleton<RedisTicketStore>();
         services.AddSingleton<IPostConfigureOptions<CookieAuthenticationOptions>, UseTicketStore>();
         services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)

@@ -4,7 +4,6 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using Amazon.SQS.Model;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Options;
 using Platform.Caching;
 using Platform.Media;
@@ -23,7 +22,7 @@ public sealed partial class MediaUploadedHandler(
     WorkerDbContext db,
     IAmazonS3 s3,
     IOptions<S3BucketSettings> bucket,
-    HybridCache cache,
+    OwnerStamps stamps,
     ImageThumbnailer thumbnailer,
     IOptions<MediaProcessingOptions> options,
     MediaMetrics metrics,
@@ -184,7 +183,7 @@ public sealed partial class MediaUploadedHandler(
                 set(s);
                 s.SetProperty(m => m.UpdatedAt, now);
             }, ct);
-        await cache.InvalidateOwnerAsync(item.OwnerId, now, ct);
+        await stamps.InvalidateAsync(item.OwnerId);
         return changed == 1;
     }
 

@@ -1,6 +1,3 @@
-using Aspire.Hosting.ApplicationModel;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -20,13 +17,7 @@ public sealed class SessionRestartTests(PlatformAppFixture app, BrowserFixture b
         var email = WebSession.NewEmail();
         await session.RegisterAsync(email, WebSession.Password);
 
-        var restartedAt = DateTime.UtcNow;
-        var commands = app.App.Services.GetRequiredService<ResourceCommandService>();
-        var result = await commands.ExecuteCommandAsync("web", KnownResourceCommands.RestartCommand, TestContext.Current.CancellationToken);
-        Assert.True(result.Success, result.Message);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await app.App.ResourceNotifications.WaitForResourceAsync("web",
-            e => e.Snapshot.StartTimeStamp > restartedAt && e.Snapshot.HealthStatus == HealthStatus.Healthy, timeout.Token);
+        await ResourceControl.RestartAsync(app.App, "web", TestContext.Current.CancellationToken);
 
         await session.Page.GotoAsync(session.Url("/gallery"));
         await Expect(session.Page.GetByRole(AriaRole.Heading, new() { Name = "Your gallery" })).ToBeVisibleAsync();

@@ -1,0 +1,179 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Platform.ServiceDefaults.Resilience;
+using StackExchange.Redis;
+
+namespace Platform.Caching;
+
+/// <summary>
+/// The owners' cache stamps in Redis (see <see cref="MediaCache"/>), and what keeps them honest when Redis goes away.
+/// <list type="bullet">
+/// <item>A read without Redis gets no stamp: the caller reads the database and caches nothing.</item>
+/// <item>A change without Redis leaves the owner <em>pending</em>; every second, and before the owner's next read, the
+/// pending stamps are replaced once Redis answers. Entries cached before the outage are then out of reach.</item>
+/// <item>After Redis comes back (this process saw a call fail, or the connection drop and return), a stamp older than
+/// that return may predate a change another process could not announce, so it is replaced on its first read.</item>
+/// </list>
+/// So a reader never gets an entry older than the last change it could have known of; the worst left is an instance
+/// that never lost Redis while another did, which sees the other's changes once that one reaches Redis again.
+/// </summary>
+public sealed partial class OwnerStamps : BackgroundService
+{
+    /// <summary>The key of Redis's <see cref="DependencyGuard"/> in the services.</summary>
+    public const string GuardKey = "redis";
+
+    private static readonly DistributedCacheEntryOptions s_entryOptions = new() { AbsoluteExpirationRelativeToNow = TimeSpan.FromDays(1) };
+    private static readonly TimeSpan s_catchUpInterval = TimeSpan.FromSeconds(1);
+
+    private readonly IDistributedCache redis;
+    private readonly DependencyGuard guard;
+    private readonly TimeProvider clock;
+    private readonly ILogger<OwnerStamps> logger;
+    private readonly ConcurrentDictionary<Guid, byte> pending = new();
+    private long lostAtTicks;
+    private long recoveredAtTicks;
+
+    public OwnerStamps(
+        IDistributedCache redis,
+        [FromKeyedServices(GuardKey)] DependencyGuard guard,
+        IServiceProvider services,
+        TimeProvider clock,
+        ILogger<OwnerStamps> logger)
+    {
+        this.redis = redis;
+        this.guard = guard;
+        this.clock = clock;
+        this.logger = logger;
+        if (services.GetService<IConnectionMultiplexer>() is { } multiplexer)
+        {
+            // Seen even when this process makes no call meanwhile (a quiet Api while Redis restarts).
+            multiplexer.ConnectionFailed += (_, _) => Lost();
+            multiplexer.ConnectionRestored += (_, _) => Answered();
+        }
+    }
+
+    /// <summary>Owners whose stamp must still be replaced because Redis was not reachable when their data changed.</summary>
+    public int PendingCount => pending.Count;
+
+    /// <summary>The owner's current stamp, made if there is none; null when Redis cannot be reached (do not cache).</summary>
+    public async Task<OwnerStamp?> GetAsync(Guid ownerId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var bytes = await guard.RunAsync(ct => redis.GetAsync(MediaCache.StampKey(ownerId), ct), cancellationToken);
+            Answered();
+            var stamp = bytes is null ? null : JsonSerializer.Deserialize<OwnerStamp>(bytes);
+            if (stamp is not null && !pending.ContainsKey(ownerId) && stamp.ChangedAt.UtcTicks >= Interlocked.Read(ref recoveredAtTicks))
+            {
+                return stamp;
+            }
+
+            // None (never set, evicted, or Redis restarted empty), or one that may predate a change nobody could announce.
+            // Nobody knows when the data last changed, so the new stamp says "just now": the next fills come from the
+            // primary for a moment, which is safe and cheap.
+            stamp = new OwnerStamp(Guid.NewGuid(), clock.GetUtcNow());
+            await guard.RunAsync(ct => redis.SetAsync(MediaCache.StampKey(ownerId), JsonSerializer.SerializeToUtf8Bytes(stamp), s_entryOptions, ct), cancellationToken);
+            pending.TryRemove(ownerId, out _);
+            return stamp;
+        }
+        catch (DependencyUnavailableException)
+        {
+            Lost();
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Replaces the owner's stamp: everything cached for the owner is stale from now on. Call it after the change is
+    /// committed. Never fails for Redis's sake, and is not cancelled with the request: a change that is committed must
+    /// reach the cache, now or when Redis is back.
+    /// </summary>
+    public async Task InvalidateAsync(Guid ownerId)
+    {
+        pending[ownerId] = 0;
+        if (!guard.IsAvailable)
+        {
+            Lost();
+            return;
+        }
+
+        await TryReplaceAsync(ownerId);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(s_catchUpInterval, clock);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            if (pending.IsEmpty || !guard.IsAvailable)
+            {
+                continue;
+            }
+
+            var replaced = 0;
+            foreach (var ownerId in pending.Keys)
+            {
+                // Never throws (every Redis failure is the guard's), so this loop outlives any outage.
+                if (!await TryReplaceAsync(ownerId))
+                {
+                    break;
+                }
+
+                replaced++;
+            }
+
+            if (replaced > 0)
+            {
+                LogCaughtUp(logger, replaced, pending.Count);
+            }
+        }
+    }
+
+    private async Task<bool> TryReplaceAsync(Guid ownerId)
+    {
+        try
+        {
+            var stamp = new OwnerStamp(Guid.NewGuid(), clock.GetUtcNow());
+            await guard.RunAsync(ct => redis.SetAsync(MediaCache.StampKey(ownerId), JsonSerializer.SerializeToUtf8Bytes(stamp), s_entryOptions, ct), CancellationToken.None);
+            pending.TryRemove(ownerId, out _);
+            Answered();
+            return true;
+        }
+        catch (DependencyUnavailableException)
+        {
+            Lost();
+            return false;
+        }
+    }
+
+    private void Lost()
+    {
+        if (Interlocked.CompareExchange(ref lostAtTicks, clock.GetUtcNow().UtcTicks, 0) == 0)
+        {
+            LogLost(logger);
+        }
+    }
+
+    private void Answered()
+    {
+        if (Interlocked.Exchange(ref lostAtTicks, 0) != 0)
+        {
+            var now = clock.GetUtcNow();
+            Interlocked.Exchange(ref recoveredAtTicks, now.UtcTicks);
+            LogRecovered(logger, pending.Count);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Redis is not reachable: media reads go to the database and cache nothing until it is back")]
+    private static partial void LogLost(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Redis answers again; {Pending} owners' cache stamps still to replace, and stamps older than now are replaced on first read")]
+    private static partial void LogRecovered(ILogger logger, int pending);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Replaced {Replaced} cache stamps that changed while Redis was away; {Left} left")]
+    private static partial void LogCaughtUp(ILogger logger, int replaced, int left);
+}

@@ -1,0 +1,53 @@
+using System.Net;
+using System.Net.Http.Json;
+
+namespace Platform.Integration.Tests.Reliability;
+
+/// <summary>
+/// The S3/SQS emulator killed: what needs S3 answers 503 with Retry-After at once, the health report names storage and
+/// the queue, and once the emulator is back the bytes uploaded before the crash are still there to complete and process.
+/// </summary>
+[Collection(nameof(Outages))]
+public sealed class StorageOutageTests(PlatformAppFixture fixture, ITestOutputHelper output)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task When_s3_and_sqs_are_down_complete_answers_503_at_once_and_the_upload_completes_once_they_are_back()
+    {
+        using var user = await MediaClient.SignUpAsync(fixture, Ct);
+        using var anonymous = MediaClient.Anonymous(fixture);
+        var bytes = TestMedia.Jpeg(320, 240);
+        var created = await user.CreateAsync("before-the-crash.jpg", "image/jpeg", bytes.Length, Ct);
+        await MediaClient.PutAsync(created, bytes, "image/jpeg", Ct);
+
+        await Outages.KillAsync(fixture.App, "aws-emulator", Ct);
+        try
+        {
+            var complete = await Outages.TimeAsync(t => user.CompleteAsync(created.Id, t), Ct);
+            var create = await Outages.TimeAsync(t => user.Api.PostAsJsonAsync("/api/media", new { fileName = "during.jpg", contentType = "image/jpeg", size = 1000 }, t), Ct);
+            var health = await Outages.TimeAsync(t => anonymous.GetAsync("/health", t), Ct);
+            output.WriteLine($"S3/SQS down: complete {complete}, create {create} (signing needs no S3), /health {health}");
+
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, complete.Status);
+            Assert.True(complete.Elapsed < Outages.NoHang, $"complete took {complete}");
+            Assert.NotNull(complete.RetryAfter);
+            Assert.Contains("storage", Outages.Problem(complete).Detail);
+            Assert.Equal(HttpStatusCode.Created, create.Status);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, health.Status);
+            var report = Outages.Health(health);
+            Assert.Equal("Unhealthy", report.Entries["storage"].Status);
+            Assert.Equal("Unhealthy", report.Entries["messaging"].Status);
+            Assert.Equal("Healthy", report.Entries["PlatformDbContext"].Status);
+        }
+        finally
+        {
+            await ResourceControl.StartAsync(fixture.App, "aws-emulator", Ct);
+        }
+
+        // The emulator kept the bytes through its crash, as S3 would: the same upload completes and is processed.
+        var again = await Eventually.ReturnsAsync(t => user.CompleteAsync(created.Id, t), r => r.StatusCode != HttpStatusCode.ServiceUnavailable, Outages.Recovery, Ct);
+        Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
+        Assert.Equal("ready", (await user.WaitUntilProcessedAsync(created.Id, Ct)).Status);
+    }
+}

@@ -1,0 +1,58 @@
+using Microsoft.Playwright;
+using Platform.Integration.Tests.Browser;
+using static Microsoft.Playwright.Assertions;
+
+namespace Platform.Integration.Tests.Reliability;
+
+/// <summary>
+/// Web keeps its sessions in Redis: without Redis a person is told so in a sentence, never shown a 500, and once Redis
+/// is back they are still signed in.
+/// </summary>
+[Collection(nameof(Outages))]
+public sealed class WebSessionOutageTests(PlatformAppFixture app, BrowserFixture browser, ITestOutputHelper output)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Without_redis_pages_say_the_session_cannot_be_read_sign_in_says_to_try_again_and_the_session_survives()
+    {
+        var signedIn = await WebSession.OpenAsync(app, browser);
+        var email = WebSession.NewEmail();
+        await signedIn.RegisterAsync(email, WebSession.Password);
+
+        await Outages.KillAsync(app.App, "redis", Ct);
+        try
+        {
+            var gallery = await signedIn.Page.GotoAsync(signedIn.Url("/gallery"));
+            output.WriteLine($"Redis down: GET /gallery answered {gallery!.Status}, Retry-After {gallery.Headers.GetValueOrDefault("retry-after")}");
+            Assert.Equal(503, gallery.Status);
+            Assert.NotNull(gallery.Headers.GetValueOrDefault("retry-after"));
+            await Expect(signedIn.Page.GetByRole(AriaRole.Heading, new() { Name = "Your session cannot be read right now" })).ToBeVisibleAsync();
+            await Expect(signedIn.Page.GetByText("You are still signed in")).ToBeVisibleAsync();
+            await signedIn.ScreenshotAsync("session-store-down.png");
+
+            var newcomer = await WebSession.OpenAsync(app, browser);
+            var loginPage = await newcomer.Page.GotoAsync(newcomer.Url("/account/login"));
+            output.WriteLine($"Redis down: GET /account/login answered {loginPage!.Status}");
+            await newcomer.ScreenshotAsync("session-store-down-sign-in.png");
+            await newcomer.Page.GetByLabel("E-mail").FillAsync(email);
+            await newcomer.Page.GetByLabel("Password").FillAsync(WebSession.Password);
+            var signIn = await newcomer.Page.RunAndWaitForResponseAsync(
+                () => newcomer.Page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync(),
+                r => r.Url.Contains("/account/login", StringComparison.Ordinal) && r.Request.Method == "POST");
+            Assert.True(signIn.Status < 500, $"sign-in answered {signIn.Status}");
+            await Expect(newcomer.Page.GetByRole(AriaRole.Alert)).ToContainTextAsync("Signing in is not possible for a moment");
+        }
+        finally
+        {
+            await ResourceControl.StartAsync(app.App, "redis", Ct);
+        }
+
+        // Web finds Redis again by itself (its connection reconnects, its circuit closes within two seconds), and Redis kept
+        // the session through its crash: the person is still signed in, without doing anything.
+        var back = await Eventually.ReturnsAsync(async _ => (await signedIn.Page.GotoAsync(signedIn.Url("/gallery")))!.Status,
+            status => status != 503, Outages.Recovery, Ct);
+        Assert.Equal(200, back);
+        await Expect(signedIn.Page.GetByRole(AriaRole.Heading, new() { Name = "Your gallery" })).ToBeVisibleAsync();
+    }
+}

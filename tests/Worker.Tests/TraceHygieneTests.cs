@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using OpenTelemetry.Trace;
+
+namespace Platform.Worker.Tests;
+
+/// <summary>
+/// What the service defaults export as traces: a request and everything it calls, yes; a health probe's dependency
+/// checks and a background poll (the Worker's ReceiveMessage, the outbox's look for work), no — they would bury the
+/// users' requests in the dashboard under thousands of one-span traces.
+/// </summary>
+public sealed class TraceHygieneTests
+{
+    private static readonly ActivitySource Dependency = new("Test.Dependency");
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Health_probes_and_background_polling_start_no_traces_while_requests_keep_theirs()
+    {
+        var exported = new List<Activity>();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.AddServiceDefaults();
+        builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddSource(Dependency.Name).AddInMemoryExporter(exported));
+        builder.Services.AddHealthChecks().AddCheck("database", () =>
+        {
+            using var probe = Dependency.StartActivity("SELECT 1", ActivityKind.Client);
+            return HealthCheckResult.Healthy();
+        });
+
+        await using var app = builder.Build();
+        app.MapDefaultEndpoints();
+        app.MapGet("/media", () =>
+        {
+            using var query = Dependency.StartActivity("SELECT media", ActivityKind.Client);
+            return "done";
+        });
+        await app.StartAsync(Ct);
+        var address = new Uri(app.Urls.First());
+
+        Assert.StartsWith("HTTP/1.1 200", await GetAsync(address, "/health"));
+        Assert.StartsWith("HTTP/1.1 200", await GetAsync(address, "/alive"));
+        using (Dependency.StartActivity("ReceiveMessage", ActivityKind.Client))
+        {
+            // A background loop's call, outside any request or message.
+        }
+
+        Assert.StartsWith("HTTP/1.1 200", await GetAsync(address, "/media"));
+        app.Services.GetRequiredService<TracerProvider>().ForceFlush();
+        await app.StopAsync(Ct);
+
+        // Only this test's sources: other tests in this process (the queue consumer's) report through "Platform" too.
+        var mine = exported.Where(a => a.Source.Name is "Test.Dependency" or "Microsoft.AspNetCore").ToList();
+        var request = Assert.Single(mine, a => a.Kind == ActivityKind.Server);
+        Assert.Equal("/media", request.GetTagItem("url.path"));
+        var query = Assert.Single(mine, a => a.DisplayName == "SELECT media");
+        Assert.Equal(request.TraceId, query.TraceId);
+        Assert.DoesNotContain(mine, a => a.DisplayName is "SELECT 1" or "ReceiveMessage");
+        Assert.All(mine, a => Assert.Equal(request.TraceId, a.TraceId));
+    }
+
+    /// <summary>
+    /// A request with no trace context, as a browser or a load balancer's probe sends it. Written by hand: an HttpClient
+    /// in this process would be traced by the same OpenTelemetry and pass its own trace context along.
+    /// </summary>
+    private static async Task<string> GetAsync(Uri server, string path)
+    {
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(server.Host, server.Port, Ct);
+        await using var stream = tcp.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"GET {path} HTTP/1.1\r\nHost: {server.Authority}\r\nConnection: close\r\n\r\n"), Ct);
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+        return await reader.ReadToEndAsync(Ct);
+    }
+}
