@@ -13,7 +13,7 @@ builder.AddSqsQueueClient("messaging");
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddScoped<IMessageHandler, PingHandler>();
 builder.AddMediaProcessing();
-builder.AddQueueConsumer();
+builder.AddQueueConsumer("messaging");
 
 var app = builder.Build();
 

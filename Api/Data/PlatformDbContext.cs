@@ -1,8 +1,7 @@
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Platform.Api.Features.Accounts;
-using Platform.Api.Features.Diagnostics;
-using Platform.Api.Features.Media;
+using Platform.Data;
 
 namespace Platform.Api.Data;
 
@@ -30,6 +29,9 @@ public class PlatformDbContext : IdentityUserContext<PlatformUser, Guid>
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         base.OnModelCreating(modelBuilder);
+        // The tables the Worker maps too are configured once, in ServiceDefaults; what only the Api knows (the owner's
+        // foreign key, the outbox) is in this assembly.
+        modelBuilder.ApplySharedTables();
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(PlatformDbContext).Assembly, t => !t.IsAbstract);
     }
 }

@@ -116,4 +116,12 @@ public sealed class SqsQueueSettings
 
     [Url]
     public string? DeadLetterQueueUrl { get; set; }
+
+    /// <summary>
+    /// The queue's redrive maxReceiveCount: on this delivery a message that fails again goes to the dead-letter queue.
+    /// Decided once in the AppHost (<c>WithDeadLetterQueue</c>) and passed through the reference; set with
+    /// <see cref="DeadLetterQueueUrl"/>, absent without a dead-letter queue.
+    /// </summary>
+    [Range(1, 1000, ErrorMessage = "The queue's MaxReceiveCount must be between 1 and 1000.")]
+    public int? MaxReceiveCount { get; set; }
 }

@@ -34,13 +34,17 @@ public static class MediaStatusText
         _ => throw new ArgumentOutOfRangeException(nameof(status), status, null),
     };
 
-    public static MediaStatus Parse(string text) => text switch
+    public static MediaStatus Parse(string text) =>
+        TryParse(text) ?? throw new ArgumentOutOfRangeException(nameof(text), text, "Unknown media status.");
+
+    /// <summary>The status <paramref name="text"/> names, or null for a word this version does not know.</summary>
+    public static MediaStatus? TryParse(string? text) => text switch
     {
         "pending" => MediaStatus.Pending,
         "uploaded" => MediaStatus.Uploaded,
         "processing" => MediaStatus.Processing,
         "ready" => MediaStatus.Ready,
         "failed" => MediaStatus.Failed,
-        _ => throw new ArgumentOutOfRangeException(nameof(text), text, "Unknown media status."),
+        _ => null,
     };
 }

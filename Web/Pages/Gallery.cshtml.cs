@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Platform.Media;
 using Platform.Web.Features.Media;
 
 namespace Platform.Web.Pages;
@@ -24,13 +25,13 @@ public sealed class GalleryModel(MediaApiClient media) : PageModel
     }
 
     /// <summary>A status in words for the tile of an item that is not ready yet.</summary>
-    public static string Describe(string status) => status switch
+    public static string Describe(string status) => MediaStatusText.TryParse(status) switch
     {
-        "pending" => "Waiting for upload",
-        "uploaded" => "Queued",
-        "processing" => "Processing…",
-        "ready" => "Ready",
-        "failed" => "Could not be processed",
+        MediaStatus.Pending => "Waiting for upload",
+        MediaStatus.Uploaded => "Queued",
+        MediaStatus.Processing => "Processing…",
+        MediaStatus.Ready => "Ready",
+        MediaStatus.Failed => "Could not be processed",
         _ => status,
     };
 }

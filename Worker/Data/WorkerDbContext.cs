@@ -1,19 +1,18 @@
 using Microsoft.EntityFrameworkCore;
-using Platform.Worker.Features.Diagnostics;
-using Platform.Worker.Features.Media;
+using Platform.Data;
 
 namespace Platform.Worker.Data;
 
 /// <summary>
-/// The Worker's view of the Api's database: only the tables and columns it writes. The Api owns the schema and its
-/// migrations; the AppHost starts the Worker after the Api, so the schema is in place. No migrations live here.
+/// The Worker's view of the Api's database: the tables it reads and writes, mapped by the same configurations as the
+/// Api's model (<see cref="SharedTables"/>). The Api owns the schema and its migrations; the Worker starts once the
+/// schema is in place. No migrations live here.
 /// </summary>
 public sealed class WorkerDbContext(DbContextOptions<WorkerDbContext> options) : DbContext(options)
 {
-    public DbSet<ReceivedPing> Pings => Set<ReceivedPing>();
+    public DbSet<Ping> Pings => Set<Ping>();
 
-    public DbSet<MediaRow> MediaItems => Set<MediaRow>();
+    public DbSet<MediaItem> MediaItems => Set<MediaItem>();
 
-    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
-        modelBuilder.ApplyConfigurationsFromAssembly(typeof(WorkerDbContext).Assembly);
+    protected override void OnModelCreating(ModelBuilder modelBuilder) => modelBuilder.ApplySharedTables();
 }

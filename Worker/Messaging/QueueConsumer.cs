@@ -245,7 +245,8 @@ public sealed partial class QueueConsumer : BackgroundService
             LogPaused(logger, DependencyFailures.Find(error)?.Dependency ?? error.GetType().Name);
         }
 
-        if (receiveCount >= options.MaxReceiveCount)
+        // Without a dead-letter queue there is no last delivery: the message comes back until it succeeds.
+        if (queue.MaxReceiveCount is { } maxReceiveCount && receiveCount >= maxReceiveCount)
         {
             // SQS moves it to the dead-letter queue on the next receive; count it and let the handler record the end.
             deadLettered.Add(1, new TagList { { "messaging.message.type", type ?? "unknown" } });

@@ -2,8 +2,18 @@ namespace Platform.Worker.Messaging;
 
 public static class QueueConsumerExtensions
 {
-    public static IHostApplicationBuilder AddQueueConsumer(this IHostApplicationBuilder builder)
+    /// <summary>
+    /// Consumes the queue registered by <c>AddSqsQueueClient(<paramref name="queueName"/>)</c>. A queue with a dead-letter
+    /// queue must come with its <c>MaxReceiveCount</c> (the AppHost passes both): the Worker records an item's failure on
+    /// the delivery that sends its message there, and a count of its own could silently disagree with the queue's.
+    /// </summary>
+    public static IHostApplicationBuilder AddQueueConsumer(this IHostApplicationBuilder builder, string queueName)
     {
+        builder.Services.AddOptions<SqsQueueSettings>()
+            .Validate(
+                queue => string.IsNullOrEmpty(queue.DeadLetterQueueUrl) || queue.MaxReceiveCount is not null,
+                $"{queueName}:MaxReceiveCount is missing: the queue has a dead-letter queue ({queueName}:DeadLetterQueueUrl), so the Worker " +
+                $"must know on which delivery SQS moves a message there. The AppHost's reference to the queue passes it ({queueName}__MaxReceiveCount).");
         builder.Services.AddOptions<QueueConsumerOptions>()
             .BindConfiguration(QueueConsumerOptions.SectionName)
             .ValidateDataAnnotations()

@@ -32,8 +32,4 @@ public sealed class QueueConsumerOptions
     /// <summary>While a dependency is down, how often the paused consumer checks whether it is back.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00", ErrorMessage = "QueueConsumer:DependencyProbeInterval must be between 0.1 and 60 seconds.")]
     public TimeSpan DependencyProbeInterval { get; set; } = TimeSpan.FromSeconds(2);
-
-    /// <summary>The queue's redrive maxReceiveCount: on this delivery a failure sends the message to the dead-letter queue.</summary>
-    [Range(1, 1000, ErrorMessage = "QueueConsumer:MaxReceiveCount must be between 1 and 1000.")]
-    public int MaxReceiveCount { get; set; } = 5;
 }

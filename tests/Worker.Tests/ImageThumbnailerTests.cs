@@ -1,4 +1,5 @@
 using NetVips;
+using Platform.Media;
 using Platform.Worker.Features.Media;
 
 namespace Platform.Worker.Tests;
@@ -139,6 +140,15 @@ public sealed class ImageThumbnailerTests : IDisposable
         Assert.Equal((640, 480), (result.Width, result.Height));
         using var small = Image.NewFromBuffer(result.SmallThumbnail);
         Assert.Equal((320, 240), (small.Width, small.Height));
+    }
+
+    [Fact]
+    public void Every_image_type_the_api_accepts_is_one_the_thumbnailer_reads_and_the_rest_are_pdfs()
+    {
+        // The Api accepts MediaContentTypes.Accepted; an accepted type the Worker cannot read would fail every upload of it.
+        Assert.All(MediaContentTypes.Images, type => Assert.True(ImageThumbnailer.CanProcess(type), type));
+        Assert.Equal([MediaContentTypes.Pdf], MediaContentTypes.Accepted.Except(MediaContentTypes.Images));
+        Assert.False(ImageThumbnailer.CanProcess(MediaContentTypes.Pdf));
     }
 
     public void Dispose() => files.Dispose();

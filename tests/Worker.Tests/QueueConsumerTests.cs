@@ -112,7 +112,7 @@ public sealed class QueueConsumerTests : IAsyncDisposable
     {
         handler.Fail = true;
         queue.Add(Type, receiveCount: 5);
-        await StartAsync(o => o.MaxReceiveCount = 5);
+        await StartAsync(maxReceiveCount: 5);
 
         await WaitUntilAsync(() => handler.GaveUp == 1);
 
@@ -161,7 +161,7 @@ public sealed class QueueConsumerTests : IAsyncDisposable
         Assert.True(handler.Cancelled);
     }
 
-    private async Task StartAsync(Action<QueueConsumerOptions>? configure = null, TimeProvider? clock = null)
+    private async Task StartAsync(Action<QueueConsumerOptions>? configure = null, TimeProvider? clock = null, int maxReceiveCount = 5)
     {
         var options = new QueueConsumerOptions { MaxConcurrency = 2, DrainTimeout = TimeSpan.FromSeconds(2) };
         configure?.Invoke(options);
@@ -173,7 +173,7 @@ public sealed class QueueConsumerTests : IAsyncDisposable
             .BuildServiceProvider();
         consumer = new QueueConsumer(
             queue.Client,
-            Options.Create(new SqsQueueSettings { QueueUrl = FakeQueue.Url, DeadLetterQueueUrl = FakeQueue.DeadLetterUrl }),
+            Options.Create(new SqsQueueSettings { QueueUrl = FakeQueue.Url, DeadLetterQueueUrl = FakeQueue.DeadLetterUrl, MaxReceiveCount = maxReceiveCount }),
             Options.Create(options),
             services.GetRequiredService<IServiceScopeFactory>(),
             clock ?? TimeProvider.System,

@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Platform.Api.Data;
 using Platform.Api.Features.Accounts;
 using Platform.Api.Features.Media;
+using Platform.Data;
 using Platform.Media;
 using Platform.Messaging;
 using Platform.Messaging.Outbox;

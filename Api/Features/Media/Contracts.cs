@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Platform.Data;
 using Platform.Media;
 
 namespace Platform.Api.Features.Media;

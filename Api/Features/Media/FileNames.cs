@@ -1,4 +1,5 @@
 using System.Text;
+using Platform.Data;
 
 namespace Platform.Api.Features.Media;
 

@@ -82,12 +82,12 @@ public static class MediaEndpoints
         }
 
         var contentType = request.ContentType!.Trim().ToLowerInvariant();
-        if (!MediaOptions.AllowedContentTypes.Contains(contentType))
+        if (!MediaContentTypes.Accepted.Contains(contentType))
         {
             return TypedResults.Problem(
                 statusCode: StatusCodes.Status415UnsupportedMediaType,
                 title: "This type of file is not accepted.",
-                detail: $"The content type '{Shorten(request.ContentType)}' is not accepted. Allowed: {string.Join(", ", MediaOptions.AllowedContentTypes)}.");
+                detail: $"The content type '{Shorten(request.ContentType)}' is not accepted. Allowed: {string.Join(", ", MediaContentTypes.Accepted)}.");
         }
 
         var maxBytes = options.Value.MaxUploadBytes;
@@ -128,72 +128,19 @@ public static class MediaEndpoints
     }
 
     private static async Task<Results<Accepted<MediaItemResponse>, NotFound, ValidationProblem, ProblemHttpResult>> CompleteAsync(
-        Guid id, CompleteMediaRequest? request, ClaimsPrincipal user, MediaStore store, MediaStorage storage,
+        Guid id, CompleteMediaRequest? request, ClaimsPrincipal user, UploadCompletion completion, MediaStore store,
         MediaResponses responses, CancellationToken ct)
     {
         var ownerId = user.UserId();
-        var item = await store.FindForUpdateAsync(ownerId, id, ct);
-        if (item is null)
+        var result = await completion.CompleteAsync(ownerId, id, request?.Parts, ct);
+        switch (result.Outcome)
         {
-            return TypedResults.NotFound();
-        }
-
-        if (item.Status == MediaStatus.Pending)
-        {
-            var multipart = item.MultipartPartSize is not null;
-            if (item.MultipartUploadId is { } uploadId)
-            {
-                var parts = CompletedParts.Validate(request?.Parts, item.MultipartPartCount);
-                if (parts.Errors.Count > 0)
-                {
-                    return TypedResults.ValidationProblem(parts.Errors, title: "The list of uploaded parts is missing or invalid.");
-                }
-
-                switch (await storage.CompleteMultipartUploadAsync(item.ObjectKey, uploadId, parts.Parts, ct))
-                {
-                    case MultipartCompletion.PartsNotFound:
-                        return Conflict("The uploaded parts do not match.",
-                            "Storage has no part for one or more of the listed numbers and ETags: PUT every part to its URL, list the ETag each PUT answered with, then complete again.");
-                    case MultipartCompletion.PartTooSmall:
-                        return Conflict("The uploaded parts do not match.",
-                            $"Every part but the last must hold {item.MultipartPartSize} bytes of the file: PUT each part's slice again, then complete again.");
-                    case MultipartCompletion.NoSuchUpload:
-                        // An earlier complete may have joined the parts and failed before recording it: then the object
-                        // is there and the checks below finish the job. Otherwise the upload was aborted or expired.
-                    case MultipartCompletion.Completed:
-                        break;
-                }
-            }
-            else if (request?.Parts is not null)
-            {
-                return TypedResults.ValidationProblem(
-                    new Dictionary<string, string[]> { ["parts"] = ["This file is uploaded in one PUT, not in parts: complete it without a part list."] },
-                    title: "The list of uploaded parts is not expected.");
-            }
-
-            var stored = await storage.HeadAsync(item.ObjectKey, ct);
-            if (stored is null)
-            {
-                return multipart
-                    ? Conflict("The upload no longer exists.", "The multipart upload of this file was aborted or has expired. Delete this item and upload the file again.")
-                    : Conflict("The file has not been uploaded.", "Nothing was uploaded to the upload URL yet: PUT the file's bytes there first, then complete.");
-            }
-
-            // Once parts are joined the upload is gone and cannot be redone under this item; a single PUT can.
-            var again = multipart ? "Delete this item and upload the file again." : "Upload the declared file again.";
-            if (stored.Size != item.Size)
-            {
-                return Conflict("The uploaded file does not match.", $"{stored.Size} bytes were uploaded, but {item.Size} were declared. {again}");
-            }
-
-            if (stored.ContentType is { Length: > 0 } storedType && !string.Equals(storedType, item.ContentType, StringComparison.OrdinalIgnoreCase))
-            {
-                return Conflict("The uploaded file does not match.", $"The file was uploaded as '{storedType}', but '{item.ContentType}' was declared.");
-            }
-
-            // The status and the Worker's message are committed together (the outbox): nothing depends on the client
-            // calling again, and a repeat finds the item uploaded and changes nothing.
-            await store.MarkUploadedAsync(ownerId, id, ct);
+            case UploadCompletionOutcome.NotFound:
+                return TypedResults.NotFound();
+            case UploadCompletionOutcome.Invalid:
+                return TypedResults.ValidationProblem(result.Errors!, title: result.Title);
+            case UploadCompletionOutcome.Conflict:
+                return Conflict(result.Title!, result.Detail!);
         }
 
         var current = await store.GetAsync(ownerId, id, ct);

@@ -35,6 +35,9 @@ public static class MediaExtensions
         builder.Services.AddScoped<MediaStore>();
         builder.Services.AddDependencyGuard(MediaStorage.GuardKey, "storage");
         builder.Services.AddSingleton<MediaStorage>();
+        builder.Services.AddScoped<IUploadRecords>(sp => sp.GetRequiredService<MediaStore>());
+        builder.Services.AddSingleton<IUploadedObjects>(sp => sp.GetRequiredService<MediaStorage>());
+        builder.Services.AddScoped<UploadCompletion>();
         builder.Services.AddSingleton<MediaResponseCache>();
         builder.Services.AddSingleton<MediaUrls>();
         builder.Services.AddSingleton<MediaResponses>();

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Platform.Media;
 
 namespace Platform.Api.Features.Media;
 
@@ -10,9 +11,6 @@ public sealed class MediaOptions : IValidatableObject
     /// <summary>S3's smallest part (every part but the last must be at least this big) and the smallest useful threshold.</summary>
     public const long MinPartBytes = 5L * 1024 * 1024;
 
-    /// <summary>S3's largest single PUT, and so also its largest part.</summary>
-    public const long MaxSinglePutBytes = 5L * 1024 * 1024 * 1024;
-
     /// <summary>
     /// The most parts one upload may have. S3 allows 10,000, but every part is a presigned URL in the create response
     /// and an entry of about 65 bytes in the complete request, whose body must stay under the Api's 64 KiB request
@@ -20,26 +18,20 @@ public sealed class MediaOptions : IValidatableObject
     /// </summary>
     public const int MaxParts = 500;
 
-    /// <summary>The content types a client may upload, and so the ones the Worker knows how to process.</summary>
-    public static readonly IReadOnlySet<string> AllowedContentTypes = new HashSet<string>(StringComparer.Ordinal)
-    {
-        "image/jpeg", "image/png", "image/webp", "image/gif", "application/pdf",
-    };
-
-    /// <summary>The largest file a client may declare, in bytes (default 100 MB).</summary>
-    [Range(1, 5L * 1024 * 1024 * 1024, ErrorMessage = "Media:MaxUploadBytes must be between 1 and 5 GiB (S3's single PUT limit).")]
-    public long MaxUploadBytes { get; set; } = 100L * 1024 * 1024;
+    /// <summary>The largest file a client may declare, in bytes (default 100 MB). The Worker reads the same key.</summary>
+    [Range(1, MediaLimits.MaxSinglePutBytes, ErrorMessage = "Media:MaxUploadBytes must be between 1 and 5 GiB (S3's single PUT limit).")]
+    public long MaxUploadBytes { get; set; } = MediaLimits.DefaultMaxUploadBytes;
 
     /// <summary>
     /// Files larger than this are uploaded in parts (S3 multipart upload, one presigned URL per part); smaller ones in
     /// one PUT. AWS advises multipart for large objects (parts can be retried and sent in parallel), and S3 emulators
     /// take far less than S3 in one request (fauxqs: about 11 MiB), so this stays well below both.
     /// </summary>
-    [Range(MinPartBytes, MaxSinglePutBytes, ErrorMessage = "Media:MultipartThresholdBytes must be between 5 MiB and 5 GiB.")]
+    [Range(MinPartBytes, MediaLimits.MaxSinglePutBytes, ErrorMessage = "Media:MultipartThresholdBytes must be between 5 MiB and 5 GiB.")]
     public long MultipartThresholdBytes { get; set; } = 8L * 1024 * 1024;
 
     /// <summary>The size of each part of a multipart upload but the last (which holds the rest).</summary>
-    [Range(MinPartBytes, MaxSinglePutBytes, ErrorMessage = "Media:MultipartPartSizeBytes must be between 5 MiB (S3's smallest part) and 5 GiB.")]
+    [Range(MinPartBytes, MediaLimits.MaxSinglePutBytes, ErrorMessage = "Media:MultipartPartSizeBytes must be between 5 MiB (S3's smallest part) and 5 GiB.")]
     public long MultipartPartSizeBytes { get; set; } = 8L * 1024 * 1024;
 
     /// <summary>How long a presigned upload URL stays valid.</summary>
@@ -64,12 +56,9 @@ public sealed class MediaOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00", ErrorMessage = "Media:CacheExpiration must be between 1 second and 1 hour.")]
     public TimeSpan CacheExpiration { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>How many parts a file of <paramref name="size"/> bytes has when sent in parts of <paramref name="partSize"/>.</summary>
-    public static int PartCount(long size, long partSize) => (int)((size + partSize - 1) / partSize);
-
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (MultipartPartSizeBytes > 0 && PartCount(MaxUploadBytes, MultipartPartSizeBytes) > MaxParts)
+        if (MultipartPartSizeBytes > 0 && MediaLimits.PartCount(MaxUploadBytes, MultipartPartSizeBytes) > MaxParts)
         {
             yield return new ValidationResult(
                 $"Media:MultipartPartSizeBytes ({MultipartPartSizeBytes}) is too small for Media:MaxUploadBytes ({MaxUploadBytes}): " +

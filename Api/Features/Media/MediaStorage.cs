@@ -13,6 +13,7 @@ namespace Platform.Api.Features.Media;
 /// <see cref="DependencyGuard"/>: S3 out of reach means a fast 503, not a request that hangs.
 /// </summary>
 public sealed class MediaStorage(IAmazonS3 s3, IOptions<S3BucketSettings> bucket, [FromKeyedServices(MediaStorage.GuardKey)] DependencyGuard guard)
+    : IUploadedObjects
 {
     public const string GuardKey = "s3";
 

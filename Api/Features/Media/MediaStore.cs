@@ -4,6 +4,7 @@ using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Options;
 using Platform.Api.Data;
 using Platform.Caching;
+using Platform.Data;
 using Platform.Media;
 using Platform.Messaging;
 using Platform.Messaging.Outbox;
@@ -23,7 +24,7 @@ public sealed class MediaStore(
     OwnerStamps stamps,
     Outbox<PlatformDbContext> outbox,
     TimeProvider clock,
-    IOptions<MediaOptions> options)
+    IOptions<MediaOptions> options) : IUploadRecords
 {
     private HybridCacheEntryOptions EntryOptions => new()
     {

@@ -1,3 +1,5 @@
+using Platform.Media;
+
 namespace Platform.Web.Features.Media;
 
 /// <summary>The Api's media resources, as the Web app reads them.</summary>
@@ -16,11 +18,17 @@ public sealed record MediaItem(
     string? DownloadUrl,
     string? FailureReason)
 {
-    public bool IsReady => Status == "ready";
+    /// <summary>
+    /// <see cref="Status"/> in the shared vocabulary; null for a status a newer Api may send that this Web does not know
+    /// (kept as text so that one such item cannot break the page).
+    /// </summary>
+    public MediaStatus? KnownStatus => MediaStatusText.TryParse(Status);
 
-    public bool IsFailed => Status == "failed";
+    public bool IsReady => KnownStatus == MediaStatus.Ready;
 
-    public bool IsImage => ContentType.StartsWith("image/", StringComparison.Ordinal);
+    public bool IsFailed => KnownStatus == MediaStatus.Failed;
+
+    public bool IsImage => MediaContentTypes.Images.Contains(ContentType);
 }
 
 public sealed record MediaPage(IReadOnlyList<MediaItem> Items, int TotalCount, int Page, int PageSize)

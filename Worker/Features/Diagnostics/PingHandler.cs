@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Amazon.SQS.Model;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Platform.Messaging;
 using Platform.Worker.Data;
 using Platform.Worker.Messaging;
@@ -29,25 +28,4 @@ public sealed partial class PingHandler(WorkerDbContext db, TimeProvider clock, 
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Received ping {PingId} (message {MessageId})")]
     private static partial void LogReceived(ILogger logger, Guid pingId, string messageId);
-}
-
-public sealed class ReceivedPing
-{
-    public Guid Id { get; set; }
-
-    public DateTimeOffset? ReceivedAt { get; set; }
-
-    public string? ReceivedTraceId { get; set; }
-}
-
-internal sealed class ReceivedPingConfiguration : IEntityTypeConfiguration<ReceivedPing>
-{
-    public void Configure(EntityTypeBuilder<ReceivedPing> builder)
-    {
-        builder.ToTable("pings");
-        builder.HasKey(p => p.Id);
-        builder.Property(p => p.Id).HasColumnName("id");
-        builder.Property(p => p.ReceivedAt).HasColumnName("received_at");
-        builder.Property(p => p.ReceivedTraceId).HasColumnName("received_trace_id");
-    }
 }

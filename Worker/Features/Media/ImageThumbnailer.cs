@@ -1,4 +1,5 @@
 using NetVips;
+using Platform.Media;
 using Platform.Messaging;
 
 namespace Platform.Worker.Features.Media;
@@ -15,10 +16,10 @@ public sealed class ImageThumbnailer(MediaProcessingOptions options)
 {
     private static readonly Dictionary<string, string> s_loaders = new(StringComparer.Ordinal)
     {
-        ["image/jpeg"] = "jpegload",
-        ["image/png"] = "pngload",
-        ["image/webp"] = "webpload",
-        ["image/gif"] = "gifload",
+        [MediaContentTypes.Jpeg] = "jpegload",
+        [MediaContentTypes.Png] = "pngload",
+        [MediaContentTypes.Webp] = "webpload",
+        [MediaContentTypes.Gif] = "gifload",
     };
 
     static ImageThumbnailer()

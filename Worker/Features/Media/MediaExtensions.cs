@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Platform.Caching;
+using Platform.Media;
 using Platform.Worker.Messaging;
 
 namespace Platform.Worker.Features.Media;
@@ -10,9 +11,13 @@ public static class MediaExtensions
     {
         builder.Services.AddOptions<MediaProcessingOptions>()
             .BindConfiguration(MediaProcessingOptions.SectionName)
-            // One setting for the window, whichever service reads it: the Api signs URLs for it, the Worker caches for it.
+            // One setting for the window and one for the upload limit, whichever service reads them: the Api signs URLs
+            // for the window and accepts uploads up to the limit; the Worker caches for the window and downloads up to it.
             .Configure<IConfiguration>((options, configuration) =>
-                options.UrlWindow = configuration.GetValue(Platform.Media.UrlWindow.LengthKey, options.UrlWindow))
+            {
+                options.UrlWindow = configuration.GetValue(Platform.Media.UrlWindow.LengthKey, options.UrlWindow);
+                options.MaxUploadBytes = configuration.GetValue(MediaLimits.MaxUploadBytesKey, MediaLimits.DefaultMaxUploadBytes);
+            })
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddRedisHybridCache();

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Platform.Media;
 
 namespace Platform.Worker.Features.Media;
 
@@ -14,9 +15,12 @@ public sealed class MediaProcessingOptions
     [Range(1, 1_000_000_000, ErrorMessage = "MediaProcessing:MaxPixels must be between 1 and 1000000000.")]
     public long MaxPixels { get; set; } = 100_000_000;
 
-    /// <summary>The largest original the Worker downloads; matches the Api's Media:MaxUploadBytes.</summary>
-    [Range(1, 5L * 1024 * 1024 * 1024, ErrorMessage = "MediaProcessing:MaxFileBytes must be between 1 and 5 GiB.")]
-    public long MaxFileBytes { get; set; } = 100L * 1024 * 1024;
+    /// <summary>
+    /// The largest original the Worker downloads: the Api's upload limit, read from the same key
+    /// (<c>Media:MaxUploadBytes</c>, which the AppHost passes to both). Bound separately from this section, see MediaExtensions.
+    /// </summary>
+    [Range(1, MediaLimits.MaxSinglePutBytes, ErrorMessage = "Media:MaxUploadBytes must be between 1 and 5 GiB (S3's single PUT limit).")]
+    public long MaxUploadBytes { get; set; } = MediaLimits.DefaultMaxUploadBytes;
 
     /// <summary>
     /// The Api's signed-URL window (<c>MediaDelivery:UrlWindow</c>, read from the same key): thumbnails are stored with

@@ -6,6 +6,7 @@ using Amazon.SQS.Model;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Platform.Caching;
+using Platform.Data;
 using Platform.Media;
 using Platform.Messaging;
 using Platform.Worker.Data;
@@ -69,7 +70,7 @@ public sealed partial class MediaUploadedHandler(
                     .SetProperty(m => m.Width, image.Width)
                     .SetProperty(m => m.Height, image.Height), cancellationToken);
             }
-            else if (item.ContentType == PdfInspector.ContentType)
+            else if (item.ContentType == MediaContentTypes.Pdf)
             {
                 var pages = PdfInspector.CountPages(file);
                 await FinishAsync(item, MediaStatus.Ready, s => s.SetProperty(m => m.PageCount, pages), cancellationToken);
@@ -84,7 +85,7 @@ public sealed partial class MediaUploadedHandler(
         catch (MediaRejectedException ex)
         {
             LogRejected(logger, item.Id, ex.Message, ex.InnerException?.Message);
-            await FinishAsync(item, MediaStatus.Failed, s => s.SetProperty(m => m.FailureReason, Truncate(ex.Message)), cancellationToken);
+            await FinishAsync(item, MediaStatus.Failed, s => s.SetProperty(m => m.FailureReason, MediaItem.TruncateFailureReason(ex.Message)), cancellationToken);
             metrics.Finished(kind, "failed", Stopwatch.GetElapsedTime(started));
         }
         finally
@@ -107,7 +108,7 @@ public sealed partial class MediaUploadedHandler(
         metrics.Finished(ImageThumbnailer.CanProcess(item.ContentType) ? "image" : "document", "failed", TimeSpan.Zero);
     }
 
-    private async Task DownloadAsync(MediaRow item, string file, CancellationToken ct)
+    private async Task DownloadAsync(MediaItem item, string file, CancellationToken ct)
     {
         GetObjectResponse response;
         try
@@ -122,7 +123,7 @@ public sealed partial class MediaUploadedHandler(
         using (response)
         {
             // The upload URL stays valid for a while after complete: a different file may have replaced the verified one.
-            if (response.Headers.ContentLength != item.Size || response.Headers.ContentLength > options.Value.MaxFileBytes)
+            if (response.Headers.ContentLength != item.Size || response.Headers.ContentLength > options.Value.MaxUploadBytes)
             {
                 throw new MediaRejectedException($"The stored file has {response.Headers.ContentLength} bytes, not the {item.Size} that were uploaded and verified.");
             }
@@ -136,21 +137,21 @@ public sealed partial class MediaUploadedHandler(
     /// A thumbnail's key never holds other content, so browsers (and the edge) may keep it for a whole URL window without
     /// asking again; no longer, so a copy never outlives the item's deletion by more than that.
     /// </summary>
-    private Task PutThumbnailAsync(MediaRow item, int size, byte[] bytes, CancellationToken ct)
+    private Task PutThumbnailAsync(MediaItem item, int size, byte[] bytes, CancellationToken ct)
     {
         var request = new PutObjectRequest
         {
             BucketName = bucket.Value.BucketName,
             Key = MediaObjectKeys.Thumbnail(item.OwnerId, item.Id, size),
             InputStream = new MemoryStream(bytes, writable: false),
-            ContentType = "image/webp",
+            ContentType = MediaContentTypes.Webp,
         };
         request.Headers.CacheControl = UrlWindow.ImmutableCacheControl(options.Value.UrlWindow);
         return s3.PutObjectAsync(request, ct);
     }
 
     private async Task FinishAsync(
-        MediaRow item, MediaStatus status, Action<Microsoft.EntityFrameworkCore.Query.UpdateSettersBuilder<MediaRow>> set, CancellationToken ct)
+        MediaItem item, MediaStatus status, Action<Microsoft.EntityFrameworkCore.Query.UpdateSettersBuilder<MediaItem>> set, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         var traceId = Activity.Current?.TraceId.ToHexString();
@@ -173,7 +174,7 @@ public sealed partial class MediaUploadedHandler(
 
     /// <summary>Updates the row if it is still being processed (not finished, not deleted), and tells every Api's cache.</summary>
     private async Task<bool> UpdateAsync(
-        MediaRow item, Action<Microsoft.EntityFrameworkCore.Query.UpdateSettersBuilder<MediaRow>> set, CancellationToken ct)
+        MediaItem item, Action<Microsoft.EntityFrameworkCore.Query.UpdateSettersBuilder<MediaItem>> set, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         var changed = await db.MediaItems
@@ -186,8 +187,6 @@ public sealed partial class MediaUploadedHandler(
         await stamps.InvalidateAsync(item.OwnerId);
         return changed == 1;
     }
-
-    private static string Truncate(string text) => text.Length <= 500 ? text : text[..500];
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Media {MediaId} no longer exists; nothing to do")]
     private static partial void LogGone(ILogger logger, Guid mediaId);

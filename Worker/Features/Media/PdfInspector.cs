@@ -5,8 +5,6 @@ namespace Platform.Worker.Features.Media;
 /// <summary>Reads a PDF's page count with PdfPig. PDFs get no thumbnail: rendering pages needs a PDF renderer we do not ship.</summary>
 public static class PdfInspector
 {
-    public const string ContentType = "application/pdf";
-
     public static int CountPages(string path)
     {
         using (var file = File.OpenRead(path))

@@ -52,7 +52,7 @@ public sealed class MediaUrls : IDisposable
     public async ValueTask<ItemUrls> ForAsync(MediaSnapshot item, UrlWindow window)
     {
         var download = item.Status != MediaStatus.Pending;
-        var thumbnails = item.Status == MediaStatus.Ready && item.ContentType.StartsWith("image/", StringComparison.Ordinal);
+        var thumbnails = item.Status == MediaStatus.Ready && MediaContentTypes.Images.Contains(item.ContentType);
         if (!download && !thumbnails)
         {
             return ItemUrls.None;

@@ -1,14 +1,20 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
-using Platform.Api.Features.Accounts;
 using Platform.Media;
 
-namespace Platform.Api.Features.Media;
+namespace Platform.Data;
 
-/// <summary>One uploaded file: what the client declared, where its bytes are, and what the Worker found out.</summary>
+/// <summary>
+/// One uploaded file: what the client declared, where its bytes are, and what the Worker found out. The one mapping of
+/// <c>media_items</c>: the Api (which owns the schema and its migrations) and the Worker (which moves items along) both
+/// map it with <see cref="MediaItemConfiguration"/>.
+/// </summary>
 public sealed class MediaItem
 {
     public const int MaxFileNameLength = 255;
+
+    /// <summary>The longest reason a failed item keeps; longer ones are cut (see <see cref="TruncateFailureReason"/>).</summary>
+    public const int MaxFailureReasonLength = 500;
 
     public Guid Id { get; set; }
 
@@ -34,7 +40,7 @@ public sealed class MediaItem
     public long? MultipartPartSize { get; set; }
 
     /// <summary>How many parts the client must send; 0 for a single-PUT upload.</summary>
-    public int MultipartPartCount => MultipartPartSize is { } partSize ? MediaOptions.PartCount(Size, partSize) : 0;
+    public int MultipartPartCount => MultipartPartSize is { } partSize ? MediaLimits.PartCount(Size, partSize) : 0;
 
     public MediaStatus Status { get; set; }
 
@@ -59,9 +65,16 @@ public sealed class MediaItem
 
     /// <summary>…and the trace the Worker processed it in: equal when trace context crosses the queue.</summary>
     public string? ProcessedTraceId { get; set; }
+
+    public static string TruncateFailureReason(string reason) =>
+        reason.Length <= MaxFailureReasonLength ? reason : reason[..MaxFailureReasonLength];
 }
 
-internal sealed class MediaItemConfiguration : IEntityTypeConfiguration<MediaItem>
+/// <summary>
+/// Table, columns, lengths and the status's text form of <c>media_items</c>. The owner's foreign key to the Identity
+/// users is added by the Api, whose model holds that table.
+/// </summary>
+public sealed class MediaItemConfiguration : IEntityTypeConfiguration<MediaItem>
 {
     public void Configure(EntityTypeBuilder<MediaItem> builder)
     {
@@ -81,7 +94,7 @@ internal sealed class MediaItemConfiguration : IEntityTypeConfiguration<MediaIte
         builder.Property(m => m.Width).HasColumnName("width");
         builder.Property(m => m.Height).HasColumnName("height");
         builder.Property(m => m.PageCount).HasColumnName("page_count");
-        builder.Property(m => m.FailureReason).HasColumnName("failure_reason").HasMaxLength(500);
+        builder.Property(m => m.FailureReason).HasColumnName("failure_reason").HasMaxLength(MediaItem.MaxFailureReasonLength);
         builder.Property(m => m.CreatedAt).HasColumnName("created_at");
         builder.Property(m => m.UpdatedAt).HasColumnName("updated_at");
         builder.Property(m => m.UploadedAt).HasColumnName("uploaded_at");
@@ -91,9 +104,5 @@ internal sealed class MediaItemConfiguration : IEntityTypeConfiguration<MediaIte
 
         // A user's items, newest first: the list query reads this index in order.
         builder.HasIndex(m => new { m.OwnerId, m.CreatedAt, m.Id }).IsDescending(false, true, true);
-
-        // Every item has an owner. The Identity API endpoints offer no account deletion; should one be added, it must
-        // remove the owner's objects too (the rows follow by cascade).
-        builder.HasOne<PlatformUser>().WithMany().HasForeignKey(m => m.OwnerId).OnDelete(DeleteBehavior.Cascade);
     }
 }

@@ -1,9 +1,12 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
-namespace Platform.Api.Features.Diagnostics;
+namespace Platform.Data;
 
-/// <summary>One round trip Api → SQS → Worker: the Api records it, the Worker stamps when it received it.</summary>
+/// <summary>
+/// One round trip Api → SQS → Worker: the Api records it, the Worker stamps when it received it. Both map <c>pings</c>
+/// with <see cref="PingConfiguration"/>.
+/// </summary>
 public sealed class Ping
 {
     public Guid Id { get; set; }
@@ -18,7 +21,7 @@ public sealed class Ping
     public string? SentTraceId { get; set; }
 }
 
-internal sealed class PingConfiguration : IEntityTypeConfiguration<Ping>
+public sealed class PingConfiguration : IEntityTypeConfiguration<Ping>
 {
     public void Configure(EntityTypeBuilder<Ping> builder)
     {

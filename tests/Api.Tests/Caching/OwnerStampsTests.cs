@@ -1,0 +1,141 @@
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using Platform.Caching;
+using Platform.ServiceDefaults.Resilience;
+
+namespace Platform.Api.Tests.Caching;
+
+/// <summary>
+/// The cache stamp rules (see <see cref="MediaCache"/>): a reader never gets an entry older than the last change it
+/// could have known of — across changes, a Redis outage, and changes nobody could announce while Redis was away.
+/// </summary>
+public sealed class OwnerStampsTests
+{
+    private static readonly Guid Owner = Guid.NewGuid();
+
+    private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 11, 30, 10, 0, 0, TimeSpan.Zero));
+    private readonly SwitchableRedis redis = new();
+    private readonly OwnerStamps stamps;
+
+    public OwnerStampsTests()
+    {
+        var guard = new DependencyGuard("cache", new DependencyGuardOptions { IsFailure = _ => true, MinimumThroughput = 1000 }, NullLoggerFactory.Instance);
+        stamps = new OwnerStamps(redis, guard, new ServiceCollection().BuildServiceProvider(), clock, NullLogger<OwnerStamps>.Instance);
+    }
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task An_owner_keeps_one_stamp_until_a_change_replaces_it()
+    {
+        var first = await stamps.GetAsync(Owner, Ct);
+        Assert.Equal(first, await stamps.GetAsync(Owner, Ct));
+
+        clock.Advance(TimeSpan.FromMinutes(1));
+        await stamps.InvalidateAsync(Owner);
+        var second = await stamps.GetAsync(Owner, Ct);
+
+        Assert.NotNull(first);
+        Assert.NotNull(second);
+        Assert.NotEqual(first.Version, second.Version);
+        Assert.Equal(clock.GetUtcNow(), second.ChangedAt);
+        Assert.NotEqual(MediaCache.ItemKey(Owner, first, Guid.Empty), MediaCache.ItemKey(Owner, second, Guid.Empty));
+        Assert.NotEqual(MediaCache.ListKey(Owner, first, 1, 20), MediaCache.ListKey(Owner, second, 1, 20));
+    }
+
+    [Fact]
+    public async Task Owners_have_stamps_and_keys_of_their_own()
+    {
+        var other = Guid.NewGuid();
+        var mine = await stamps.GetAsync(Owner, Ct);
+        await stamps.InvalidateAsync(other);
+
+        Assert.Equal(mine, await stamps.GetAsync(Owner, Ct));
+        Assert.NotEqual(MediaCache.StampKey(Owner), MediaCache.StampKey(other));
+        Assert.DoesNotContain(Owner.ToString("N"), MediaCache.ItemKey(other, mine!, Guid.Empty));
+    }
+
+    [Fact]
+    public async Task Without_redis_a_read_gets_no_stamp_so_nothing_is_cached()
+    {
+        redis.Down = true;
+
+        Assert.Null(await stamps.GetAsync(Owner, Ct));
+    }
+
+    [Fact]
+    public async Task A_change_made_while_redis_is_down_replaces_the_stamp_before_the_next_read_trusts_it()
+    {
+        var before = await stamps.GetAsync(Owner, Ct);
+        redis.Down = true;
+        await stamps.InvalidateAsync(Owner); // cannot reach Redis: remembered
+
+        Assert.Equal(1, stamps.PendingCount);
+        redis.Down = false;
+        var after = await stamps.GetAsync(Owner, Ct);
+
+        Assert.NotEqual(before!.Version, after!.Version);
+        Assert.Equal(0, stamps.PendingCount);
+    }
+
+    [Fact]
+    public async Task After_redis_returns_a_stamp_older_than_its_return_is_replaced_once()
+    {
+        var before = await stamps.GetAsync(Owner, Ct);
+        clock.Advance(TimeSpan.FromMinutes(1));
+        redis.Down = true;
+        Assert.Null(await stamps.GetAsync(Owner, Ct)); // this process sees Redis go
+        clock.Advance(TimeSpan.FromMinutes(1));
+        redis.Down = false;
+
+        // Another process may have changed the owner's items meanwhile without being able to say so.
+        var renewed = await stamps.GetAsync(Owner, Ct);
+
+        Assert.NotEqual(before!.Version, renewed!.Version);
+        Assert.Equal(renewed, await stamps.GetAsync(Owner, Ct));
+    }
+
+    [Fact]
+    public async Task A_stamp_redis_lost_is_made_again_as_of_now()
+    {
+        var before = await stamps.GetAsync(Owner, Ct);
+        redis.Remove(MediaCache.StampKey(Owner)); // evicted, or Redis restarted empty
+        clock.Advance(TimeSpan.FromMinutes(5));
+
+        var after = await stamps.GetAsync(Owner, Ct);
+
+        Assert.NotEqual(before!.Version, after!.Version);
+        Assert.Equal(clock.GetUtcNow(), after.ChangedAt);
+    }
+
+    /// <summary>Redis as the stamps see it: an in-memory distributed cache that fails every call while <see cref="Down"/>.</summary>
+    private sealed class SwitchableRedis : IDistributedCache
+    {
+        private readonly MemoryDistributedCache cache = new(Options.Create(new MemoryDistributedCacheOptions()));
+
+        public bool Down { get; set; }
+
+        public byte[]? Get(string key) => Up(() => cache.Get(key));
+
+        public Task<byte[]?> GetAsync(string key, CancellationToken token = default) => Up(() => cache.GetAsync(key, token));
+
+        public void Set(string key, byte[] value, DistributedCacheEntryOptions options) => Up(() => { cache.Set(key, value, options); return 0; });
+
+        public Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default) =>
+            Up(() => cache.SetAsync(key, value, options, token));
+
+        public void Refresh(string key) => Up(() => { cache.Refresh(key); return 0; });
+
+        public Task RefreshAsync(string key, CancellationToken token = default) => Up(() => cache.RefreshAsync(key, token));
+
+        public void Remove(string key) => cache.Remove(key);
+
+        public Task RemoveAsync(string key, CancellationToken token = default) => Up(() => cache.RemoveAsync(key, token));
+
+        private T Up<T>(Func<T> call) => Down ? throw new InvalidOperationException("Redis is down.") : call();
+    }
+}
