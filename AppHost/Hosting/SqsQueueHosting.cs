@@ -12,8 +12,8 @@ namespace Aspire.Hosting;
 
 /// <summary>
 /// <c>messaging</c>: an SQS queue, optionally with a dead-letter queue. Locally both are created in the AWS emulator at
-/// start-up (idempotently); in AWS they are the stack's queues. Services receive <c>{name}:QueueUrl</c> and
-/// <c>{name}:DeadLetterQueueUrl</c>.
+/// start-up (idempotently); in AWS they are the stack's queues. Services receive <c>{name}:QueueUrl</c>,
+/// <c>{name}:DeadLetterQueueUrl</c> and <c>{name}:MaxReceiveCount</c>.
 /// </summary>
 public static class SqsQueueHosting
 {
@@ -71,7 +71,10 @@ public static class SqsQueueHosting
         return queue.WithDeadLetterRedriveCommand();
     }
 
-    /// <summary>Gives a service the queue: its URL, its dead-letter queue's URL, and the AWS client settings.</summary>
+    /// <summary>
+    /// Gives a service the queue: its URL, its dead-letter queue's URL and receive count (the consumer moves a message
+    /// that can never succeed after as many receives as SQS would), and the AWS client settings.
+    /// </summary>
     public static IResourceBuilder<T> WithReference<T>(this IResourceBuilder<T> service, IResourceBuilder<SqsQueueResource> queue)
         where T : IResourceWithEnvironment
     {
@@ -81,9 +84,10 @@ public static class SqsQueueHosting
             .WithEnvironment(context =>
             {
                 context.EnvironmentVariables[$"{resource.Name}__QueueUrl"] = resource.QueueUrlOutput;
-                if (resource.MaxReceiveCount is not null)
+                if (resource.MaxReceiveCount is { } maxReceiveCount)
                 {
                     context.EnvironmentVariables[$"{resource.Name}__DeadLetterQueueUrl"] = resource.DeadLetterQueueUrlOutput;
+                    context.EnvironmentVariables[$"{resource.Name}__MaxReceiveCount"] = maxReceiveCount.ToString(CultureInfo.InvariantCulture);
                 }
             })
             .WithReferenceRelationship(resource);

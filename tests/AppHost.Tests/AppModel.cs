@@ -23,7 +23,14 @@ internal static class AppModel
         Assert.IsType<T>(Assert.Single(builder.Resources, r => r.Name == name), exactMatch: false);
 
     /// <summary>The environment variable names a resource is started with (values are not resolved).</summary>
-    public static async Task<SortedSet<string>> EnvironmentKeysAsync(this IDistributedApplicationTestingBuilder builder, string name)
+    public static async Task<SortedSet<string>> EnvironmentKeysAsync(this IDistributedApplicationTestingBuilder builder, string name) =>
+        new((await builder.EnvironmentAsync(name)).Keys, StringComparer.Ordinal);
+
+    /// <summary>
+    /// The environment a resource is started with, as its callbacks state it: plain strings, or the expressions Aspire
+    /// resolves at start (not resolved here).
+    /// </summary>
+    public static async Task<Dictionary<string, object>> EnvironmentAsync(this IDistributedApplicationTestingBuilder builder, string name)
     {
         var resource = builder.Resource<IResourceWithEnvironment>(name);
         var variables = new Dictionary<string, object>();
@@ -33,6 +40,6 @@ internal static class AppModel
             await callback.Callback(context);
         }
 
-        return new SortedSet<string>(variables.Keys, StringComparer.Ordinal);
+        return variables;
     }
 }
