@@ -2,6 +2,10 @@ using System.Globalization;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
+// How the system behaves as a whole: a failed dependency stops what waits for it (no hang), the console says when all
+// is healthy and why something failed, and publishing writes the AWS stack. Stated here, not inside the Add… calls.
+builder.AddPlatformDefaults();
+
 // Data and messaging. Each resource is its AWS service; how it runs on this machine (containers or local processes)
 // is decided once, inside the Add… extensions in Hosting/.
 var postgres = builder.AddPlatformPostgres("postgres", databaseName: "platform");

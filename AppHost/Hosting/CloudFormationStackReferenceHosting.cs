@@ -72,7 +72,6 @@ public static class CloudFormationStackReferenceHosting
             return existing;
         }
 
-        PlatformDefaults.Apply(builder);
         var stackName = builder.Configuration[StackNameKey] is { Length: > 0 } configured ? configured.Trim() : DefaultStackName;
         return builder.AddAwsCloudFormationStackReference(PlatformStackResourceName, stackName).Resource;
     }

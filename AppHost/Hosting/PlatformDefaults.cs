@@ -5,29 +5,9 @@ using Microsoft.Extensions.Logging;
 
 namespace Platform.AppHost.Hosting;
 
-/// <summary>Behaviour every platform resource relies on, set once however many resources ask for it.</summary>
+/// <summary>The lifecycle the platform's provisioned resources share.</summary>
 internal static class PlatformDefaults
 {
-    private sealed class Applied;
-
-    /// <summary>
-    /// A resource that fails or exits stops whatever waits for it, instead of leaving it "Waiting" forever: a broken
-    /// Postgres shows as a failed API in the dashboard with the cause in the logs, not as a hang.
-    /// </summary>
-    public static void Apply(IDistributedApplicationBuilder builder)
-    {
-        if (builder.Services.Any(d => d.ServiceType == typeof(Applied)))
-        {
-            return;
-        }
-
-        builder.Services.AddSingleton<Applied>();
-        builder.Services.Configure<ResourceNotificationServiceOptions>(o => o.DefaultWaitBehavior = WaitBehavior.StopOnResourceUnavailable);
-        StartupReport.Subscribe(builder);
-        ResourceFailureReport.Subscribe(builder);
-        ReadinessProbing.Apply(builder);
-        Aws.AwsPublishing.AddAwsSynthesisStep(builder);
-    }
 
     /// <summary>
     /// The lifecycle of a resource that is not a process of its own (a database on a server, a bucket, a queue): wait

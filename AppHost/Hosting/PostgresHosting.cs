@@ -22,7 +22,6 @@ public static class PostgresHosting
     public static IResourceBuilder<PostgresDatabase> AddPlatformPostgres(
         this IDistributedApplicationBuilder builder, [ResourceName] string name, string databaseName)
     {
-        PlatformDefaults.Apply(builder);
         var serverName = $"{name}-server";
 
         IResourceBuilder<IResourceWithConnectionString> server = LocalRuntime.PublishesAwsStack(builder)

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.AppHost.Aws.Translators;
@@ -14,7 +13,6 @@ public static class RedisHosting
 {
     public static IResourceBuilder<IResourceWithConnectionString> AddPlatformRedis(this IDistributedApplicationBuilder builder, [ResourceName] string name)
     {
-        PlatformDefaults.Apply(builder);
         if (LocalRuntime.PublishesAwsStack(builder))
         {
             return builder.AddResource(new ElastiCacheRedisResource(name)).PublishAsElastiCacheRedis();
@@ -31,20 +29,37 @@ public static class RedisHosting
     {
         var redisServer = LocalProcesses.RequireOnPath("redis-server", "redis-server");
         var dataRoot = LocalProcesses.DataDirectory(builder);
-        var port = LocalProcesses.Port(builder, name);
-        var passwordValue = LocalProcesses.PersistentSecret(Path.Combine(dataRoot, "redis.password"));
-        var password = builder.AddParameter($"{name}-password", passwordValue, secret: true);
-
-        var redisDirectory = Directory.CreateDirectory(Path.Combine(dataRoot, "redis")).FullName;
-
-        // The password goes in a config file, not on the command line where every local user could read it.
+        // Made (or read) when the AppHost starts and first asks for it, never while the model is built.
+        var passwordValue = new Lazy<string>(() => LocalProcesses.PersistentSecret(Path.Combine(dataRoot, "redis.password")));
+        var password = builder.AddParameter($"{name}-password", () => passwordValue.Value, secret: true);
         var configFile = Path.Combine(dataRoot, "redis.conf");
-        File.WriteAllLines(configFile,
+        var resource = new RedisProcessResource(name, redisServer, dataRoot, password.Resource);
+
+        var key = $"{name}_check";
+        builder.Services.AddHealthChecks().AddRedis(
+            _ => $"127.0.0.1:{resource.Port},password={passwordValue.Value},abortConnect=false,connectTimeout=2000", name: key);
+
+        return builder.AddResource(resource)
+            .WithLoopbackEndpoint(RedisProcessResource.PrimaryEndpointName, "redis")
+            .WithArgs(configFile)
+            .OnBeforeResourceStarted((r, _, ct) => WriteConfigurationAsync(configFile, r.Port, passwordValue.Value, Path.Combine(dataRoot, "redis"), ct))
+            .WithIconName("Memory")
+            .WithHealthCheck(key);
+    }
+
+    /// <summary>
+    /// Writes redis.conf on every start (its port is chosen at start). The password goes in this file, not on the command
+    /// line where every local user could read it.
+    /// </summary>
+    private static async Task WriteConfigurationAsync(string configFile, string port, string password, string redisDirectory, CancellationToken ct)
+    {
+        Directory.CreateDirectory(redisDirectory);
+        await File.WriteAllLinesAsync(configFile,
         [
             "bind 127.0.0.1",
-            $"port {port.ToString(CultureInfo.InvariantCulture)}",
+            $"port {port}",
             "protected-mode yes",
-            $"requirepass {passwordValue}",
+            $"requirepass {password}",
             // Sessions and the Data Protection keys live here: a restart of Redis (a crash, the next eng/run.sh) must not
             // sign everyone out or make their cookies unreadable, so Redis keeps an append-only file in .data/redis, as
             // ElastiCache keeps its data on a replica. At most the last second of writes is lost on a crash.
@@ -52,24 +67,8 @@ public static class RedisHosting
             "appendonly yes",
             "appendfsync everysec",
             $"dir {redisDirectory}",
-        ]);
+        ], ct);
         LocalProcesses.RestrictToOwner(configFile);
-
-        var key = $"{name}_check";
-        builder.Services.AddHealthChecks().AddRedis($"127.0.0.1:{port},password={passwordValue},abortConnect=false,connectTimeout=2000", name: key);
-
-        return builder.AddResource(new RedisProcessResource(name, redisServer, dataRoot, password.Resource))
-            .WithEndpoint(RedisProcessResource.PrimaryEndpointName, e =>
-            {
-                e.Port = port;
-                e.TargetPort = port;
-                e.TargetHost = "127.0.0.1";
-                e.IsProxied = false;
-                e.UriScheme = "redis";
-            })
-            .WithArgs(configFile)
-            .WithIconName("Memory")
-            .WithHealthCheck(key);
     }
 }
 
@@ -83,9 +82,12 @@ public sealed class RedisProcessResource(string name, string command, string wor
 
     public ParameterResource PasswordParameter { get; } = password;
 
+    /// <summary>The port redis-server listens on, chosen when the AppHost starts.</summary>
+    internal string Port => LoopbackEndpoint.PortText(this, PrimaryEndpointName);
+
     private EndpointReferenceExpression Host => PrimaryEndpoint.Property(EndpointProperty.Host);
 
-    private EndpointReferenceExpression Port => PrimaryEndpoint.Property(EndpointProperty.Port);
+    private EndpointReferenceExpression PortProperty => PrimaryEndpoint.Property(EndpointProperty.Port);
 
     public ReferenceExpression ConnectionStringExpression =>
         ReferenceExpression.Create($"{PrimaryEndpoint.Property(EndpointProperty.HostAndPort)},password={PasswordParameter}");
@@ -93,8 +95,8 @@ public sealed class RedisProcessResource(string name, string command, string wor
     IEnumerable<KeyValuePair<string, ReferenceExpression>> IResourceWithConnectionString.GetConnectionProperties()
     {
         yield return new("Host", ReferenceExpression.Create($"{Host}"));
-        yield return new("Port", ReferenceExpression.Create($"{Port}"));
+        yield return new("Port", ReferenceExpression.Create($"{PortProperty}"));
         yield return new("Password", ReferenceExpression.Create($"{PasswordParameter}"));
-        yield return new("Uri", ReferenceExpression.Create($"redis://:{PasswordParameter:uri}@{Host}:{Port}"));
+        yield return new("Uri", ReferenceExpression.Create($"redis://:{PasswordParameter:uri}@{Host}:{PortProperty}"));
     }
 }
