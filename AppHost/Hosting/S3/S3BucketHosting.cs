@@ -1,4 +1,3 @@
-using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Aspire.Hosting.ApplicationModel;
@@ -161,51 +160,4 @@ public static class S3BucketHosting
             },
         }, ct);
     }
-}
-
-/// <summary>An S3 bucket; its physical name is an output, because in AWS the stack chooses it.</summary>
-public sealed class S3BucketResource : Resource, IResourceWithWaitSupport
-{
-    public S3BucketResource(string name, string bucketName, IAwsEmulatorResource? emulator) : base(name)
-    {
-        BucketName = bucketName;
-        Emulator = emulator;
-        BucketNameOutput = new AwsResourceOutput(this, "BucketName");
-        Annotations.Add(new AwsResourceOutputsAnnotation(BucketNameOutput));
-    }
-
-    /// <summary>The bucket's name where the emulator creates it; in AWS, the base of the generated name.</summary>
-    public string BucketName { get; }
-
-    /// <summary>The emulator serving this bucket locally; null where the bucket is the real one.</summary>
-    public IAwsEmulatorResource? Emulator { get; }
-
-    public AwsResourceOutput BucketNameOutput { get; }
-
-    /// <summary>Web origins whose pages may call the bucket directly (presigned uploads and downloads).</summary>
-    public List<EndpointReference> CorsOrigins { get; } = [];
-}
-
-/// <summary>What a service may do with a bucket's objects in AWS.</summary>
-public enum BucketAccess
-{
-    /// <summary>Get (and HEAD) objects, and presign GETs.</summary>
-    Read,
-
-    /// <summary>Put objects, and presign PUTs (including multipart uploads).</summary>
-    Write,
-
-    /// <summary>Both, plus deleting objects.</summary>
-    ReadWrite,
-}
-
-/// <summary>The access a service was given to a bucket (data for the task role's policy in the CDK translation).</summary>
-public sealed class BucketAccessAnnotation(S3BucketResource bucket, BucketAccess access, IReadOnlyList<string> keyPrefixes) : IResourceAnnotation
-{
-    public S3BucketResource Bucket { get; } = bucket;
-
-    public BucketAccess Access { get; } = access;
-
-    /// <summary>Key prefixes the access is limited to; empty for the whole bucket.</summary>
-    public IReadOnlyList<string> KeyPrefixes { get; } = keyPrefixes;
 }

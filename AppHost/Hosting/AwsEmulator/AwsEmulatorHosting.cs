@@ -103,22 +103,3 @@ internal static class AwsEmulatorHosting
         return expression.Build();
     }
 }
-
-/// <summary>Names the single HTTP endpoint both emulators serve S3 and SQS on.</summary>
-internal static class AwsEmulatorEndpoint
-{
-    public const string Name = "http";
-}
-
-/// <summary>A local emulator of S3 and SQS, reachable on one HTTP endpoint.</summary>
-public interface IAwsEmulatorResource : IResourceWithEndpoints, IResourceWithWaitSupport
-{
-    EndpointReference Endpoint => new(this, AwsEmulatorEndpoint.Name);
-}
-
-/// <summary>LocalStack (S3 and SQS) in a container.</summary>
-public sealed class LocalStackResource(string name) : ContainerResource(name), IAwsEmulatorResource;
-
-/// <summary>fauxqs (S3 and SQS) as a Node process bound to 127.0.0.1.</summary>
-public sealed class FauxqsResource(string name, string command, string workingDirectory)
-    : ExecutableResource(name, command, workingDirectory), IAwsEmulatorResource;
