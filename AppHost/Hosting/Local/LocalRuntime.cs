@@ -38,6 +38,15 @@ public sealed class LocalRuntime
     /// </summary>
     public static bool PublishesAwsStack(IDistributedApplicationBuilder builder) => builder.ExecutionContext.IsPublishMode;
 
+    /// <summary>
+    /// The form of a server (Postgres, Redis) in this run: its AWS service when publishing, else a container or a local
+    /// process as <see cref="ServerKind"/> says. The one place the hosting extensions branch on it.
+    /// </summary>
+    public static T ChooseServerForm<T>(IDistributedApplicationBuilder builder, Func<T> aws, Func<T> container, Func<T> process) =>
+        PublishesAwsStack(builder) ? aws()
+        : For(builder).ServerKind == LocalRuntimeKind.Containers ? container()
+        : process();
+
     /// <summary>Why this kind was chosen, in words a developer reads in the console.</summary>
     public string Reason { get; }
 

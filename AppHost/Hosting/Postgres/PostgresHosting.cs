@@ -24,35 +24,19 @@ public static class PostgresHosting
     {
         var serverName = $"{name}-server";
 
-        IResourceBuilder<IResourceWithConnectionString> server = LocalRuntime.PublishesAwsStack(builder)
-            ? builder.AddResource(new RdsPostgresResource(serverName)).PublishAsRdsPostgres()
-            : LocalRuntime.For(builder).ServerKind switch
-            {
-                LocalRuntimeKind.Containers => builder.AddPostgres(serverName)
-                    .WithDataVolume()
-                    .WithLifetime(ContainerLifetime.Session),
-                _ => builder.AddPostgresProcess(serverName),
-            };
+        var server = LocalRuntime.ChooseServerForm<IResourceBuilder<IResourceWithConnectionString>>(builder,
+            aws: () => builder.AddResource(new RdsPostgresResource(serverName)).PublishAsRdsPostgres(),
+            container: () => builder.AddPostgres(serverName).WithDataVolume().WithLifetime(ContainerLifetime.Session),
+            process: () => builder.AddPostgresProcess(serverName));
 
-        var database = new PostgresDatabase(name, databaseName, server.Resource, readOnly: false);
-        return builder.AddResource(database)
-            .WithParentRelationship(server.Resource)
-            .WithIconName("Database")
-            .WithInitialState(new CustomResourceSnapshot
-            {
-                ResourceType = "PostgresDatabase",
-                State = KnownResourceStates.NotStarted,
-                Properties = [new("DatabaseName", databaseName)],
-            })
-            .OnInitializeResource(async (resource, e, ct) =>
-            {
-                await PlatformDefaults.StartAfterParentAsync(resource, server.Resource, e, async () =>
+        return builder.AddProvisionedResource(new PostgresDatabase(name, databaseName, server.Resource, readOnly: false), server.Resource,
+                "PostgresDatabase", "Database", [new("DatabaseName", databaseName)],
+                async (_, ct) =>
                 {
                     var serverConnectionString = await server.Resource.ConnectionStringExpression.GetValueAsync(ct)
                         ?? throw new DistributedApplicationException($"'{serverName}' has no connection string.");
                     await CreateDatabaseIfMissingAsync(serverConnectionString, databaseName, ct);
-                }, ct);
-            })
+                })
             .WithDatabaseHealthCheck();
     }
 
@@ -63,19 +47,9 @@ public static class PostgresHosting
     public static IResourceBuilder<PostgresDatabase> AddReadOnlyConnection(
         this IResourceBuilder<PostgresDatabase> primary, [ResourceName] string name)
     {
-        var builder = primary.ApplicationBuilder;
-        var replica = new PostgresDatabase(name, primary.Resource.DatabaseName, primary.Resource, readOnly: true);
-        return builder.AddResource(replica)
-            .WithParentRelationship(primary.Resource)
-            .WithIconName("DatabaseArrowRight")
-            .WithInitialState(new CustomResourceSnapshot
-            {
-                ResourceType = "PostgresReadReplica",
-                State = KnownResourceStates.NotStarted,
-                Properties = [new("DatabaseName", primary.Resource.DatabaseName)],
-            })
-            .OnInitializeResource((resource, e, ct) =>
-                PlatformDefaults.StartAfterParentAsync(resource, primary.Resource, e, () => Task.CompletedTask, ct))
+        var databaseName = primary.Resource.DatabaseName;
+        return primary.ApplicationBuilder.AddProvisionedResource(new PostgresDatabase(name, databaseName, primary.Resource, readOnly: true), primary.Resource,
+                "PostgresReadReplica", "DatabaseArrowRight", [new("DatabaseName", databaseName)], (_, _) => Task.CompletedTask)
             .WithDatabaseHealthCheck();
     }
 

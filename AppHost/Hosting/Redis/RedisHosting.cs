@@ -11,19 +11,11 @@ namespace Aspire.Hosting;
 /// </summary>
 public static class RedisHosting
 {
-    public static IResourceBuilder<IResourceWithConnectionString> AddPlatformRedis(this IDistributedApplicationBuilder builder, [ResourceName] string name)
-    {
-        if (LocalRuntime.PublishesAwsStack(builder))
-        {
-            return builder.AddResource(new ElastiCacheRedisResource(name)).PublishAsElastiCacheRedis();
-        }
-
-        return LocalRuntime.For(builder).ServerKind switch
-        {
-            LocalRuntimeKind.Containers => builder.AddRedis(name),
-            _ => builder.AddRedisProcess(name),
-        };
-    }
+    public static IResourceBuilder<IResourceWithConnectionString> AddPlatformRedis(this IDistributedApplicationBuilder builder, [ResourceName] string name) =>
+        LocalRuntime.ChooseServerForm<IResourceBuilder<IResourceWithConnectionString>>(builder,
+            aws: () => builder.AddResource(new ElastiCacheRedisResource(name)).PublishAsElastiCacheRedis(),
+            container: () => builder.AddRedis(name),
+            process: () => builder.AddRedisProcess(name));
 
     private static IResourceBuilder<RedisProcessResource> AddRedisProcess(this IDistributedApplicationBuilder builder, string name)
     {

@@ -3,7 +3,6 @@ using System.Text.Json;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using Aspire.Hosting.ApplicationModel;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Platform.AppHost.Aws.Translators;
 using Platform.AppHost.Hosting;
@@ -17,46 +16,20 @@ namespace Aspire.Hosting;
 /// </summary>
 public static class SqsQueueHosting
 {
-    public static IResourceBuilder<SqsQueueResource> AddSqsQueue(this IDistributedApplicationBuilder builder, [ResourceName] string name, string queueName)
-    {
-        if (builder.GetOrAddAwsEmulator() is not { } emulator)
-        {
-            var real = builder.AddRealAwsResource(new SqsQueueResource(name, queueName, emulator: null), "SqsQueue", "MailInbox",
-                new("QueueName", queueName),
-                r => r.MaxReceiveCount is null ? [r.QueueUrlOutput] : [r.QueueUrlOutput, r.DeadLetterQueueUrlOutput]);
-            return LocalRuntime.PublishesAwsStack(builder) ? real.PublishAsSqsQueue() : real;
-        }
-
-        var queue = new SqsQueueResource(name, queueName, emulator.Resource);
-        var healthCheckKey = $"{name}_check";
-        builder.Services.AddHealthChecks().AddAsyncCheck(healthCheckKey, async ct =>
-        {
-            if (!queue.QueueUrlOutput.IsSet)
+    public static IResourceBuilder<SqsQueueResource> AddSqsQueue(this IDistributedApplicationBuilder builder, [ResourceName] string name, string queueName) =>
+        builder.AddAwsService(emulator => new SqsQueueResource(name, queueName, emulator), new AwsServiceForms<SqsQueueResource>(
+            ResourceType: "SqsQueue",
+            IconName: "MailInbox",
+            Property: new("QueueName", queueName),
+            UsedOutputs: r => r.MaxReceiveCount is null ? [r.QueueUrlOutput] : [r.QueueUrlOutput, r.DeadLetterQueueUrlOutput],
+            PublishAs: r => r.PublishAsSqsQueue(),
+            CreateInEmulator: async (queue, emulator, ct) => await CreateQueuesAsync(await AwsEmulatorClients.SqsAsync(emulator, ct), queue, ct),
+            CheckInEmulator: async (queue, emulator, ct) =>
             {
-                return HealthCheckResult.Unhealthy($"Queue '{queueName}' is not created yet.");
-            }
-
-            var sqs = await AwsEmulatorClients.SqsAsync(emulator.Resource, ct);
-            await sqs.GetQueueAttributesAsync(await queue.QueueUrlOutput.GetValueAsync(ct), ["QueueArn"], ct);
-            return HealthCheckResult.Healthy();
-        });
-
-        return builder.AddResource(queue)
-            .WithParentRelationship(emulator.Resource)
-            .WithIconName("MailInbox")
-            .WithInitialState(new CustomResourceSnapshot
-            {
-                ResourceType = "SqsQueue",
-                State = KnownResourceStates.NotStarted,
-                Properties = [new("QueueName", queueName)],
-            })
-            .OnInitializeResource((resource, e, ct) => PlatformDefaults.StartAfterParentAsync(resource, emulator.Resource, e, async () =>
-            {
-                var sqs = await AwsEmulatorClients.SqsAsync(emulator.Resource, ct);
-                await CreateQueuesAsync(sqs, resource, ct);
-            }, ct))
-            .WithHealthCheck(healthCheckKey);
-    }
+                var sqs = await AwsEmulatorClients.SqsAsync(emulator, ct);
+                await sqs.GetQueueAttributesAsync(await queue.QueueUrlOutput.GetValueAsync(ct), ["QueueArn"], ct);
+                return HealthCheckResult.Healthy();
+            }));
 
     /// <summary>
     /// Gives the queue a dead-letter queue (<c>{queueName}-dlq</c>): a message received
@@ -79,18 +52,15 @@ public static class SqsQueueHosting
         where T : IResourceWithEnvironment
     {
         var resource = queue.Resource;
-        return service
-            .WithAwsClientSettings(resource.Emulator)
-            .WithEnvironment(context =>
+        return service.WithAwsServiceReference(resource, resource.Emulator, context =>
+        {
+            context.EnvironmentVariables[$"{resource.Name}__QueueUrl"] = resource.QueueUrlOutput;
+            if (resource.MaxReceiveCount is { } maxReceiveCount)
             {
-                context.EnvironmentVariables[$"{resource.Name}__QueueUrl"] = resource.QueueUrlOutput;
-                if (resource.MaxReceiveCount is { } maxReceiveCount)
-                {
-                    context.EnvironmentVariables[$"{resource.Name}__DeadLetterQueueUrl"] = resource.DeadLetterQueueUrlOutput;
-                    context.EnvironmentVariables[$"{resource.Name}__MaxReceiveCount"] = maxReceiveCount.ToString(CultureInfo.InvariantCulture);
-                }
-            })
-            .WithReferenceRelationship(resource);
+                context.EnvironmentVariables[$"{resource.Name}__DeadLetterQueueUrl"] = resource.DeadLetterQueueUrlOutput;
+                context.EnvironmentVariables[$"{resource.Name}__MaxReceiveCount"] = maxReceiveCount.ToString(CultureInfo.InvariantCulture);
+            }
+        });
     }
 
     /// <summary>
