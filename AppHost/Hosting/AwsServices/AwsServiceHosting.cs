@@ -18,7 +18,7 @@ namespace Aspire.Hosting;
 internal static class AwsServiceHosting
 {
     public static IResourceBuilder<T> AddAwsService<T>(this IDistributedApplicationBuilder builder, Func<IAwsEmulatorResource?, T> create, AwsServiceForms<T> forms)
-        where T : Resource
+        where T : AwsServiceResource
     {
         if (builder.GetOrAddAwsEmulator() is { } emulator)
         {
@@ -37,7 +37,7 @@ internal static class AwsServiceHosting
 
         var stack = builder.GetOrAddPlatformStackReference();
         var real = create(null);
-        foreach (var output in real.Annotations.OfType<AwsResourceOutputsAnnotation>().SelectMany(a => a.Outputs))
+        foreach (var output in real.Outputs)
         {
             output.ResolveFrom(stack);
         }
@@ -56,11 +56,11 @@ internal static class AwsServiceHosting
     /// Gives a service an AWS resource: the configuration <paramref name="environment"/> sets, and the AWS client
     /// settings to reach it (the emulator's, or the real services' region and profile).
     /// </summary>
-    public static IResourceBuilder<TService> WithAwsServiceReference<TService>(this IResourceBuilder<TService> service, IResource resource,
-        IAwsEmulatorResource? emulator, Action<EnvironmentCallbackContext> environment)
+    public static IResourceBuilder<TService> WithAwsServiceReference<TService>(this IResourceBuilder<TService> service, AwsServiceResource resource,
+        Action<EnvironmentCallbackContext> environment)
         where TService : IResourceWithEnvironment =>
         service
-            .WithAwsClientSettings(emulator)
+            .WithAwsClientSettings(resource.Emulator)
             .WithEnvironment(environment)
             .WithReferenceRelationship(resource);
 }

@@ -1,21 +1,11 @@
 using Aspire.Hosting.ApplicationModel;
-using Platform.AppHost.Hosting;
 
 namespace Aspire.Hosting;
 
 /// <summary>redis-server run as a local process; connection string and properties have the shape of Aspire's Redis container.</summary>
 public sealed class RedisProcessResource(string name, string command, string workingDirectory, ParameterResource password)
-    : ExecutableResource(name, command, workingDirectory), IResourceWithConnectionString
+    : LocalServerResource(name, command, workingDirectory, password), IResourceWithConnectionString
 {
-    internal const string PrimaryEndpointName = "tcp";
-
-    public EndpointReference PrimaryEndpoint => new(this, PrimaryEndpointName);
-
-    public ParameterResource PasswordParameter { get; } = password;
-
-    /// <summary>The port redis-server listens on, chosen when the AppHost starts.</summary>
-    internal string Port => LoopbackEndpoint.PortText(this, PrimaryEndpointName);
-
     private EndpointReferenceExpression Host => PrimaryEndpoint.Property(EndpointProperty.Host);
 
     private EndpointReferenceExpression PortProperty => PrimaryEndpoint.Property(EndpointProperty.Port);

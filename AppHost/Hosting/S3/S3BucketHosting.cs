@@ -63,7 +63,7 @@ public static class S3BucketHosting
         where T : IResourceWithEnvironment
     {
         var resource = bucket.Resource;
-        return service.WithAwsServiceReference(resource, resource.Emulator, context =>
+        return service.WithAwsServiceReference(resource, context =>
         {
             context.EnvironmentVariables[$"{resource.Name}__BucketName"] = resource.BucketNameOutput;
             // Emulators serve buckets under the path (http://127.0.0.1:port/bucket/key), not as host names; S3 itself

@@ -3,21 +3,16 @@ using Aspire.Hosting.ApplicationModel;
 namespace Aspire.Hosting;
 
 /// <summary>An S3 bucket; its physical name is an output, because in AWS the stack chooses it.</summary>
-public sealed class S3BucketResource : Resource, IResourceWithWaitSupport
+public sealed class S3BucketResource : AwsServiceResource
 {
-    public S3BucketResource(string name, string bucketName, IAwsEmulatorResource? emulator) : base(name)
+    public S3BucketResource(string name, string bucketName, IAwsEmulatorResource? emulator) : base(name, emulator)
     {
         BucketName = bucketName;
-        Emulator = emulator;
-        BucketNameOutput = new AwsResourceOutput(this, "BucketName");
-        Annotations.Add(new AwsResourceOutputsAnnotation(BucketNameOutput));
+        BucketNameOutput = Output("BucketName");
     }
 
     /// <summary>The bucket's name where the emulator creates it; in AWS, the base of the generated name.</summary>
     public string BucketName { get; }
-
-    /// <summary>The emulator serving this bucket locally; null where the bucket is the real one.</summary>
-    public IAwsEmulatorResource? Emulator { get; }
 
     public AwsResourceOutput BucketNameOutput { get; }
 

@@ -52,7 +52,7 @@ public static class SqsQueueHosting
         where T : IResourceWithEnvironment
     {
         var resource = queue.Resource;
-        return service.WithAwsServiceReference(resource, resource.Emulator, context =>
+        return service.WithAwsServiceReference(resource, context =>
         {
             context.EnvironmentVariables[$"{resource.Name}__QueueUrl"] = resource.QueueUrlOutput;
             if (resource.MaxReceiveCount is { } maxReceiveCount)

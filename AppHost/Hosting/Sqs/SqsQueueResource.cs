@@ -3,15 +3,13 @@ using Aspire.Hosting.ApplicationModel;
 namespace Aspire.Hosting;
 
 /// <summary>An SQS queue and its optional dead-letter queue; their URLs are outputs, known once they exist.</summary>
-public sealed class SqsQueueResource : Resource, IResourceWithWaitSupport
+public sealed class SqsQueueResource : AwsServiceResource
 {
-    public SqsQueueResource(string name, string queueName, IAwsEmulatorResource? emulator) : base(name)
+    public SqsQueueResource(string name, string queueName, IAwsEmulatorResource? emulator) : base(name, emulator)
     {
         QueueName = queueName;
-        Emulator = emulator;
-        QueueUrlOutput = new AwsResourceOutput(this, "QueueUrl");
-        DeadLetterQueueUrlOutput = new AwsResourceOutput(this, "DeadLetterQueueUrl");
-        Annotations.Add(new AwsResourceOutputsAnnotation(QueueUrlOutput, DeadLetterQueueUrlOutput));
+        QueueUrlOutput = Output("QueueUrl");
+        DeadLetterQueueUrlOutput = Output("DeadLetterQueueUrl");
     }
 
     public string QueueName { get; }
@@ -20,9 +18,6 @@ public sealed class SqsQueueResource : Resource, IResourceWithWaitSupport
 
     /// <summary>Receives before a message moves to the dead-letter queue; null when the queue has none.</summary>
     public int? MaxReceiveCount { get; internal set; }
-
-    /// <summary>The emulator serving this queue locally; null where the queue is the real one.</summary>
-    public IAwsEmulatorResource? Emulator { get; }
 
     public AwsResourceOutput QueueUrlOutput { get; }
 
