@@ -1,4 +1,10 @@
+using System.Globalization;
+
 var builder = DistributedApplication.CreateBuilder(args);
+
+// How the system behaves as a whole: a failed dependency stops what waits for it (no hang), the console says when all
+// is healthy and why something failed, and publishing writes the AWS stack. Stated here, not inside the Add… calls.
+builder.AddPlatformDefaults();
 
 // Data and messaging. Each resource is its AWS service; how it runs on this machine (containers or local processes)
 // is decided once, inside the Add… extensions in Hosting/.
@@ -10,6 +16,9 @@ var storage = builder.AddS3Bucket("storage", bucketName: "media")
     .WithSignedEdgeDelivery(["media/*/*/thumb-*.webp"]);
 var messaging = builder.AddSqsQueue("messaging", queueName: "media-events").WithDeadLetterQueue(maxReceiveCount: 5);
 
+// The largest upload the Api accepts is the largest original the Worker downloads: decided here, given to both.
+var maxUploadBytes = (100L * 1024 * 1024).ToString(CultureInfo.InvariantCulture);
+
 // The Api owns the schema. Locally its migration is a short step of its own, which the Api and the Worker wait for;
 // in AWS the Api migrates at start.
 var migrations = builder.AddSchemaMigration<Projects.Api>("migrations", postgres);
@@ -20,6 +29,7 @@ var api = builder.AddProject<Projects.Api>("api")
     .WithReference(postgres).WithReference(postgresRead).WithReference(redis)
     .WithReference(storage, BucketAccess.ReadWrite).WithReference(messaging, QueueAccess.Send)
     .WithEdgeUrlSigning(storage, configurationSection: "MediaDelivery")
+    .WithEnvironment("Media__MaxUploadBytes", maxUploadBytes)
     .WaitFor(postgres).WaitFor(postgresRead).WaitFor(redis).WaitFor(storage).WaitFor(messaging).WaitForSchema(migrations)
     .WithHttpHealthCheck("/health")
     .WithPublicPath("/api", "/openapi");
@@ -27,6 +37,7 @@ var api = builder.AddProject<Projects.Api>("api")
 builder.AddProject<Projects.Worker>("worker")
     .WithReference(postgres).WithReference(redis)
     .WithReference(storage, BucketAccess.ReadWrite).WithReference(messaging, QueueAccess.Consume)
+    .WithEnvironment("Media__MaxUploadBytes", maxUploadBytes)
     .WaitFor(postgres).WaitFor(redis).WaitFor(storage).WaitFor(messaging).WaitForSchema(migrations)
     .WithHttpHealthCheck("/health");
 

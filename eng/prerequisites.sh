@@ -39,7 +39,7 @@ apt_install_missing() {
 }
 
 # The process runtime is used unless a container engine answers (the AppHost decides the same way, see
-# AppHost/Hosting/LocalRuntime.cs) or Platform__LocalRuntime says otherwise.
+# AppHost/Hosting/Local/LocalRuntime.cs) or Platform__LocalRuntime says otherwise.
 uses_process_runtime() {
   case "${Platform__LocalRuntime:-auto}" in
     processes) return 0 ;;

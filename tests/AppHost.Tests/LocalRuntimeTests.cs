@@ -86,16 +86,35 @@ public sealed class LocalRuntimeTests
     }
 
     [Fact]
-    public async Task A_configured_port_in_use_fails_with_a_clear_message()
+    public async Task A_configured_port_in_use_fails_the_start_with_a_clear_message()
     {
         using var occupied = new TcpListener(IPAddress.Loopback, 0);
         occupied.Start();
         var port = ((IPEndPoint)occupied.LocalEndpoint).Port;
+        var builder = AppModel.Bare("processes", $"--Platform:Ports:redis={port}");
+        builder.AddPlatformRedis("redis");
+        await using var app = builder.Build();
 
-        var error = await Assert.ThrowsAnyAsync<Exception>(() =>
-            AppModel.CreateAsync("processes", $"--Platform:Ports:redis={port}"));
+        var error = await Assert.ThrowsAnyAsync<Exception>(app.AnnounceStartAsync);
 
         Assert.Contains($"Port {port} on 127.0.0.1, configured by Platform:Ports:redis for 'redis', is already in use", Flatten(error));
+    }
+
+    [Fact]
+    public async Task Each_server_gets_a_loopback_port_when_the_apphost_starts()
+    {
+        var builder = AppModel.Bare("processes");
+        builder.AddPlatformPostgres("postgres", "platform");
+        builder.AddPlatformRedis("redis");
+        builder.AddS3Bucket("storage", "media");
+        await using var app = builder.Build();
+
+        await app.AnnounceStartAsync();
+
+        var endpoints = builder.Resources.OfType<ExecutableResource>().Select(s => Assert.Single(s.Annotations.OfType<EndpointAnnotation>())).ToList();
+        Assert.Equal(3, endpoints.Count);
+        Assert.All(endpoints, e => Assert.True(e.Port is > 0 && e.Port == e.TargetPort));
+        Assert.Equal(3, endpoints.Select(e => e.Port).Distinct().Count());
     }
 
     [Fact]

@@ -258,6 +258,20 @@ public sealed class DevStackTests(DevStackFixture stack) : ReviewFindings(stack)
     }
 
     [Fact]
+    public void The_worker_task_receives_the_dead_letter_receive_count_and_the_apis_upload_limit()
+    {
+        var worker = Json.Container("Worker").Environment();
+        var api = Json.Container("Api").Environment();
+
+        // The queue's redrive policy and the Worker's own count are the same number, from the one place that states it.
+        var redrive = Json.Named("AWS::SQS::Queue", "Messaging").Properties["RedrivePolicy"]!["maxReceiveCount"]!.ToJsonString();
+        Assert.Equal(redrive, (string?)worker["messaging__MaxReceiveCount"]);
+        Assert.Equal("5", redrive);
+        Assert.NotNull((string?)api["Media__MaxUploadBytes"]);
+        Assert.Equal((string?)api["Media__MaxUploadBytes"], (string?)worker["Media__MaxUploadBytes"]);
+    }
+
+    [Fact]
     public void Cloudtrail_writes_to_an_encrypted_bucket()
     {
         var trail = Json.Single("AWS::CloudTrail::Trail");

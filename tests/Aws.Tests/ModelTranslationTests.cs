@@ -83,6 +83,36 @@ public sealed class ModelTranslationTests
         Assert.Contains("'mailer' (ContainerResource) has no AWS form", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Building_the_model_to_publish_writes_nothing_and_runs_no_container_engine()
+    {
+        var data = Directory.CreateTempSubdirectory("platform-publish-data-");
+        var scratch = Directory.CreateTempSubdirectory("platform-publish-engine-");
+        try
+        {
+            var engineRan = Path.Combine(scratch.FullName, "engine-ran");
+            var engine = Path.Combine(scratch.FullName, "docker");
+            File.WriteAllText(engine, $"#!/bin/sh\necho \"$@\" >> '{engineRan}'\n");
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(engine, (UnixFileMode)Convert.ToInt32("755", 8));
+            }
+
+            await using var model = await Synthesis.RealModelAsync(
+                $"--Platform:DataDirectory={data.FullName}", $"--ASPIRE_CONTAINER_RUNTIME={engine}", $"--DOCKER_HOST=unix://{engine}");
+
+            Assert.NotEmpty(model.Resources);
+            Assert.Empty(data.EnumerateFileSystemInfos());
+            Assert.False(File.Exists(engineRan));
+            Assert.DoesNotContain(model.Resources, r => r is ExecutableResource or ContainerResource);
+        }
+        finally
+        {
+            data.Delete(recursive: true);
+            scratch.Delete(recursive: true);
+        }
+    }
+
     private static string ProjectPath(string relative) => Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, relative));
 
     private sealed class ExternalThing(string name) : Resource(name);

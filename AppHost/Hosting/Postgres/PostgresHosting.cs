@@ -22,38 +22,21 @@ public static class PostgresHosting
     public static IResourceBuilder<PostgresDatabase> AddPlatformPostgres(
         this IDistributedApplicationBuilder builder, [ResourceName] string name, string databaseName)
     {
-        PlatformDefaults.Apply(builder);
         var serverName = $"{name}-server";
 
-        IResourceBuilder<IResourceWithConnectionString> server = LocalRuntime.PublishesAwsStack(builder)
-            ? builder.AddResource(new RdsPostgresResource(serverName)).PublishAsRdsPostgres()
-            : LocalRuntime.For(builder).ServerKind switch
-            {
-                LocalRuntimeKind.Containers => builder.AddPostgres(serverName)
-                    .WithDataVolume()
-                    .WithLifetime(ContainerLifetime.Session),
-                _ => builder.AddPostgresProcess(serverName),
-            };
+        var server = LocalRuntime.ChooseServerForm<IResourceBuilder<IResourceWithConnectionString>>(builder,
+            aws: () => builder.AddResource(new RdsPostgresResource(serverName)).PublishAsRdsPostgres(),
+            container: () => builder.AddPostgres(serverName).WithDataVolume().WithLifetime(ContainerLifetime.Session),
+            process: () => builder.AddPostgresProcess(serverName));
 
-        var database = new PostgresDatabase(name, databaseName, server.Resource, readOnly: false);
-        return builder.AddResource(database)
-            .WithParentRelationship(server.Resource)
-            .WithIconName("Database")
-            .WithInitialState(new CustomResourceSnapshot
-            {
-                ResourceType = "PostgresDatabase",
-                State = KnownResourceStates.NotStarted,
-                Properties = [new("DatabaseName", databaseName)],
-            })
-            .OnInitializeResource(async (resource, e, ct) =>
-            {
-                await PlatformDefaults.StartAfterParentAsync(resource, server.Resource, e, async () =>
+        return builder.AddProvisionedResource(new PostgresDatabase(name, databaseName, server.Resource, readOnly: false), server.Resource,
+                "PostgresDatabase", "Database", [new("DatabaseName", databaseName)],
+                async (_, ct) =>
                 {
                     var serverConnectionString = await server.Resource.ConnectionStringExpression.GetValueAsync(ct)
                         ?? throw new DistributedApplicationException($"'{serverName}' has no connection string.");
                     await CreateDatabaseIfMissingAsync(serverConnectionString, databaseName, ct);
-                }, ct);
-            })
+                })
             .WithDatabaseHealthCheck();
     }
 
@@ -64,19 +47,9 @@ public static class PostgresHosting
     public static IResourceBuilder<PostgresDatabase> AddReadOnlyConnection(
         this IResourceBuilder<PostgresDatabase> primary, [ResourceName] string name)
     {
-        var builder = primary.ApplicationBuilder;
-        var replica = new PostgresDatabase(name, primary.Resource.DatabaseName, primary.Resource, readOnly: true);
-        return builder.AddResource(replica)
-            .WithParentRelationship(primary.Resource)
-            .WithIconName("DatabaseArrowRight")
-            .WithInitialState(new CustomResourceSnapshot
-            {
-                ResourceType = "PostgresReadReplica",
-                State = KnownResourceStates.NotStarted,
-                Properties = [new("DatabaseName", primary.Resource.DatabaseName)],
-            })
-            .OnInitializeResource((resource, e, ct) =>
-                PlatformDefaults.StartAfterParentAsync(resource, primary.Resource, e, () => Task.CompletedTask, ct))
+        var databaseName = primary.Resource.DatabaseName;
+        return primary.ApplicationBuilder.AddProvisionedResource(new PostgresDatabase(name, databaseName, primary.Resource, readOnly: true), primary.Resource,
+                "PostgresReadReplica", "DatabaseArrowRight", [new("DatabaseName", databaseName)], (_, _) => Task.CompletedTask)
             .WithDatabaseHealthCheck();
     }
 
@@ -116,26 +89,4 @@ public static class PostgresHosting
             // Another AppHost created it between the check and the create: the database exists, which is all we need.
         }
     }
-}
-
-/// <summary>A database on a PostgreSQL server, reached through a connection string named after the resource.</summary>
-public sealed class PostgresDatabase(string name, string databaseName, IResourceWithConnectionString server, bool readOnly)
-    : Resource(name), IResourceWithConnectionString, IResourceWithWaitSupport, IResourceWithParent<IResourceWithConnectionString>
-{
-    public string DatabaseName { get; } = databaseName;
-
-    /// <summary>True for a connection that maps to a read replica: every transaction on it is read-only.</summary>
-    public bool ReadOnly { get; } = readOnly;
-
-    /// <summary>The server (or, for a read-only connection, the primary database) this connection belongs to.</summary>
-    public IResourceWithConnectionString Parent { get; } = server;
-
-    public ReferenceExpression ConnectionStringExpression => this switch
-    {
-        // In AWS a read-only connection goes to the RDS read replica's own endpoint.
-        { ReadOnly: true, Parent: PostgresDatabase { Parent: RdsPostgresResource rds } } => ReferenceExpression.Create(
-            $"{rds.ReplicaConnectionStringExpression};Database={DatabaseName};Options={PostgresHosting.ReadOnlyOptions}"),
-        { ReadOnly: true } => ReferenceExpression.Create($"{Parent.ConnectionStringExpression};Options={PostgresHosting.ReadOnlyOptions}"),
-        _ => ReferenceExpression.Create($"{Parent.ConnectionStringExpression};Database={DatabaseName}"),
-    };
 }

@@ -18,32 +18,28 @@ internal static class PostgresProcessHosting
         var binDirectory = FindBinDirectory(builder);
         var dataRoot = LocalProcesses.DataDirectory(builder);
         var dataDirectory = Path.Combine(dataRoot, "postgres");
-        var port = LocalProcesses.Port(builder, name);
         var passwordFile = Path.Combine(dataRoot, "postgres.password");
-        if ((!File.Exists(passwordFile) || File.ReadAllText(passwordFile).Trim().Length == 0) && File.Exists(Path.Combine(dataDirectory, "PG_VERSION")))
+        // Made (or read) when the AppHost starts and first asks for it, never while the model is built.
+        var passwordValue = new Lazy<string>(() =>
         {
-            // A new password would not open the existing database: say so now rather than fail every connection later.
-            throw new DistributedApplicationException(
-                $"{passwordFile} is missing, but {dataDirectory} holds a database made with the password it held. Restore the " +
-                $"file, or delete {dataDirectory} to start with a fresh, empty database (`rm -rf {dataDirectory}`).");
-        }
+            if ((!File.Exists(passwordFile) || File.ReadAllText(passwordFile).Trim().Length == 0) && File.Exists(Path.Combine(dataDirectory, "PG_VERSION")))
+            {
+                // A new password would not open the existing database: say so now rather than fail every connection later.
+                throw new DistributedApplicationException(
+                    $"{passwordFile} is missing, but {dataDirectory} holds a database made with the password it held. Restore the " +
+                    $"file, or delete {dataDirectory} to start with a fresh, empty database (`rm -rf {dataDirectory}`).");
+            }
 
-        var passwordValue = LocalProcesses.PersistentSecret(passwordFile);
-        var password = builder.AddParameter($"{name}-password", passwordValue, secret: true);
+            return LocalProcesses.PersistentSecret(passwordFile);
+        });
+        var password = builder.AddParameter($"{name}-password", () => passwordValue.Value, secret: true);
 
         var postgres = Path.Combine(binDirectory, "postgres");
         var asPostgresUser = LocalProcesses.IsRoot;
         var resource = new PostgresProcessResource(name, asPostgresUser ? "setpriv" : postgres, dataRoot, password.Resource);
 
         return builder.AddResource(resource)
-            .WithEndpoint(PostgresProcessResource.PrimaryEndpointName, e =>
-            {
-                e.Port = port;
-                e.TargetPort = port;
-                e.TargetHost = "127.0.0.1";
-                e.IsProxied = false;
-                e.UriScheme = "tcp";
-            })
+            .WithLoopbackEndpoint(PostgresProcessResource.PrimaryEndpointName, "tcp")
             .WithArgs(context =>
             {
                 if (asPostgresUser)
@@ -58,7 +54,7 @@ internal static class PostgresProcessHosting
                 context.Args.Add("-D");
                 context.Args.Add(dataDirectory);
                 context.Args.Add("-p");
-                context.Args.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                context.Args.Add(resource.Port);
                 foreach (var setting in new[]
                 {
                     "listen_addresses=127.0.0.1",
@@ -80,10 +76,11 @@ internal static class PostgresProcessHosting
                 var logger = e.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Platform.Postgres");
                 try
                 {
+                    Directory.CreateDirectory(dataRoot);
                     await PostgresDataDirectory.WaitForEarlierServerAsync(dataDirectory, logger, ct);
                     if (!PostgresDataDirectory.IsInitialized(dataDirectory, logger))
                     {
-                        await InitializeDataDirectoryAsync(binDirectory, dataDirectory, passwordValue, asPostgresUser, ct);
+                        await InitializeDataDirectoryAsync(binDirectory, dataDirectory, passwordValue.Value, asPostgresUser, ct);
                     }
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
@@ -93,14 +90,14 @@ internal static class PostgresProcessHosting
                 }
             })
             .WithIconName("DatabaseMultiple")
-            .WithHealthCheck(AddServerHealthCheck(builder, name,
-                $"Host=127.0.0.1;Port={port};Username={SuperUser};Password={passwordValue};Database=postgres;Pooling=false;Timeout=3"));
+            .WithHealthCheck(AddServerHealthCheck(builder, name, () =>
+                $"Host=127.0.0.1;Port={resource.Port};Username={SuperUser};Password={passwordValue.Value};Database=postgres;Pooling=false;Timeout=3"));
     }
 
-    private static string AddServerHealthCheck(IDistributedApplicationBuilder builder, string name, string connectionString)
+    private static string AddServerHealthCheck(IDistributedApplicationBuilder builder, string name, Func<string> connectionString)
     {
         var key = $"{name}_check";
-        builder.Services.AddHealthChecks().AddNpgSql(connectionString, name: key);
+        builder.Services.AddHealthChecks().AddNpgSql(_ => connectionString(), name: key);
         return key;
     }
 
@@ -172,18 +169,4 @@ internal static class PostgresProcessHosting
             : null;
         return newest ?? throw LocalProcesses.MissingBinary("/usr/lib/postgresql/<version>/bin/postgres", "postgresql");
     }
-}
-
-/// <summary>A PostgreSQL server run as a local process; its connection string has the same shape as Aspire's container.</summary>
-public sealed class PostgresProcessResource(string name, string command, string workingDirectory, ParameterResource password)
-    : ExecutableResource(name, command, workingDirectory), IResourceWithConnectionString
-{
-    internal const string PrimaryEndpointName = "tcp";
-
-    public EndpointReference PrimaryEndpoint => new(this, PrimaryEndpointName);
-
-    public ParameterResource PasswordParameter { get; } = password;
-
-    public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create(
-        $"Host={PrimaryEndpoint.Property(EndpointProperty.Host)};Port={PrimaryEndpoint.Property(EndpointProperty.Port)};Username=postgres;Password={PasswordParameter}");
 }

@@ -62,35 +62,3 @@ public static class AwsSdkConfigHosting
             }
         });
 }
-
-/// <summary>A profile and region for the AWS SDK; see <see cref="AwsSdkConfigHosting.AddAwsSdkConfig"/>.</summary>
-public interface IAwsSdkConfig
-{
-    string? Profile { get; }
-
-    string Region { get; }
-
-    /// <summary>The region as services receive it: the configured one locally, the stack's region when published.</summary>
-    AwsRegionValue RegionValue { get; }
-}
-
-internal sealed class AwsSdkConfig(string? profile, string region, bool published) : IAwsSdkConfig
-{
-    public string? Profile { get; set; } = profile;
-
-    public string Region { get; set; } = region;
-
-    public AwsRegionValue RegionValue => new(published ? null : Region);
-}
-
-/// <summary>
-/// The AWS region a service runs against. Locally a fixed name; in the published model <c>{aws.region}</c>, which the
-/// CDK translation maps to the stack's region (<c>AWS::Region</c>).
-/// </summary>
-public sealed class AwsRegionValue(string? localRegion) : IValueProvider, IManifestExpressionProvider
-{
-    public string ValueExpression => localRegion ?? "{aws.region}";
-
-    public ValueTask<string?> GetValueAsync(CancellationToken cancellationToken = default) =>
-        ValueTask.FromResult<string?>(localRegion ?? throw new InvalidOperationException("The region of a published stack is known only in AWS."));
-}

@@ -59,13 +59,3 @@ public static class SchemaMigrationHosting
         where T : IResourceWithWaitSupport, IResourceWithEnvironment =>
         migration is null ? service : service.WaitForCompletion(migration).WithEnvironment(MigrateOnStartVariable, "false");
 }
-
-/// <summary>A process that migrates <see cref="Database"/>'s schema at start-up and ends (exit code 0).</summary>
-public sealed class SchemaMigrationResource(string name, string workingDirectory, PostgresDatabase database)
-    : ExecutableResource(name, "dotnet", workingDirectory), IRunsToCompletion
-{
-    public PostgresDatabase Database { get; } = database;
-}
-
-/// <summary>A resource whose success is finishing with exit code 0, not becoming healthy.</summary>
-public interface IRunsToCompletion : IResource;

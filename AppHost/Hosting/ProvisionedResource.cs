@@ -1,32 +1,39 @@
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Eventing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 
 namespace Platform.AppHost.Hosting;
 
-/// <summary>Behaviour every platform resource relies on, set once however many resources ask for it.</summary>
-internal static class PlatformDefaults
+/// <summary>
+/// The skeleton every platform resource that is not a process of its own shares (a database on its server, a bucket or
+/// queue in the emulator or in a deployed stack): a child of what hosts it, shown with its type and a property,
+/// provisioned once its parent is healthy, and healthy by a check of its own.
+/// </summary>
+internal static class ProvisionedResource
 {
-    private sealed class Applied;
+    public static IResourceBuilder<T> AddProvisionedResource<T>(this IDistributedApplicationBuilder builder, T resource, IResource parent,
+        string resourceType, string iconName, ResourcePropertySnapshot[] properties, Func<T, CancellationToken, Task> provision)
+        where T : IResource =>
+        builder.AddResource(resource)
+            .WithParentRelationship(parent)
+            .WithIconName(iconName)
+            .WithInitialState(new CustomResourceSnapshot
+            {
+                ResourceType = resourceType,
+                State = KnownResourceStates.NotStarted,
+                Properties = [.. properties],
+            })
+            .OnInitializeResource((r, e, ct) => StartAfterParentAsync(r, parent, e, () => provision(r, ct), ct));
 
-    /// <summary>
-    /// A resource that fails or exits stops whatever waits for it, instead of leaving it "Waiting" forever: a broken
-    /// Postgres shows as a failed API in the dashboard with the cause in the logs, not as a hang.
-    /// </summary>
-    public static void Apply(IDistributedApplicationBuilder builder)
+    /// <summary>A health check of the resource's own, run by Aspire's health checks service (<c>{name}_check</c>).</summary>
+    public static IResourceBuilder<T> WithAsyncHealthCheck<T>(this IResourceBuilder<T> resource, Func<CancellationToken, Task<HealthCheckResult>> check)
+        where T : IResource
     {
-        if (builder.Services.Any(d => d.ServiceType == typeof(Applied)))
-        {
-            return;
-        }
-
-        builder.Services.AddSingleton<Applied>();
-        builder.Services.Configure<ResourceNotificationServiceOptions>(o => o.DefaultWaitBehavior = WaitBehavior.StopOnResourceUnavailable);
-        StartupReport.Subscribe(builder);
-        ResourceFailureReport.Subscribe(builder);
-        ReadinessProbing.Apply(builder);
-        Aws.AwsPublishing.AddAwsSynthesisStep(builder);
+        var key = $"{resource.Resource.Name}_check";
+        resource.ApplicationBuilder.Services.AddHealthChecks().AddAsyncCheck(key, check);
+        return resource.WithHealthCheck(key);
     }
 
     /// <summary>
@@ -34,7 +41,7 @@ internal static class PlatformDefaults
     /// until its parent is healthy, provision it, then report it running so its health check starts and its connection
     /// information flows to the services that reference it. (Aspire forbids WaitFor on a parent, hence the explicit wait.)
     /// </summary>
-    public static async Task StartAfterParentAsync(IResource resource, IResource parent, InitializeResourceEvent e, Func<Task> provision, CancellationToken ct)
+    private static async Task StartAfterParentAsync(IResource resource, IResource parent, InitializeResourceEvent e, Func<Task> provision, CancellationToken ct)
     {
         try
         {

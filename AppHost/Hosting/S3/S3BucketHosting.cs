@@ -1,8 +1,6 @@
-using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Aspire.Hosting.ApplicationModel;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Platform.AppHost.Aws.Translators;
 using Platform.AppHost.Hosting;
@@ -15,46 +13,23 @@ namespace Aspire.Hosting;
 /// </summary>
 public static class S3BucketHosting
 {
-    public static IResourceBuilder<S3BucketResource> AddS3Bucket(this IDistributedApplicationBuilder builder, [ResourceName] string name, string bucketName)
-    {
-        if (builder.GetOrAddAwsEmulator() is not { } emulator)
-        {
-            var real = builder.AddRealAwsResource(new S3BucketResource(name, bucketName, emulator: null), "S3Bucket", "Folder",
-                new("BucketName", bucketName), r => [r.BucketNameOutput]);
-            return LocalRuntime.PublishesAwsStack(builder) ? real.PublishAsS3Bucket() : real;
-        }
-
-        var bucket = new S3BucketResource(name, bucketName, emulator.Resource);
-        var healthCheckKey = $"{name}_check";
-        builder.Services.AddHealthChecks().AddAsyncCheck(healthCheckKey, async ct =>
-        {
-            if (!bucket.BucketNameOutput.IsSet)
+    public static IResourceBuilder<S3BucketResource> AddS3Bucket(this IDistributedApplicationBuilder builder, [ResourceName] string name, string bucketName) =>
+        builder.AddAwsService(emulator => new S3BucketResource(name, bucketName, emulator), new AwsServiceForms<S3BucketResource>(
+            ResourceType: "S3Bucket",
+            IconName: "Folder",
+            Property: new("BucketName", bucketName),
+            UsedOutputs: r => [r.BucketNameOutput],
+            PublishAs: r => r.PublishAsS3Bucket(),
+            CreateInEmulator: async (bucket, emulator, ct) =>
             {
-                return HealthCheckResult.Unhealthy($"Bucket '{bucketName}' is not created yet.");
-            }
-
-            var s3 = await AwsEmulatorClients.S3Async(emulator.Resource, ct);
-            await s3.HeadBucketAsync(new() { BucketName = bucketName }, ct);
-            return HealthCheckResult.Healthy();
-        });
-
-        return builder.AddResource(bucket)
-            .WithParentRelationship(emulator.Resource)
-            .WithIconName("Folder")
-            .WithInitialState(new CustomResourceSnapshot
+                await CreateBucketIfMissingAsync(await AwsEmulatorClients.S3Async(emulator, ct), bucket, ct);
+                bucket.BucketNameOutput.Set(bucket.BucketName);
+            },
+            CheckInEmulator: async (bucket, emulator, ct) =>
             {
-                ResourceType = "S3Bucket",
-                State = KnownResourceStates.NotStarted,
-                Properties = [new("BucketName", bucketName)],
-            })
-            .OnInitializeResource((resource, e, ct) => PlatformDefaults.StartAfterParentAsync(resource, emulator.Resource, e, async () =>
-            {
-                var s3 = await AwsEmulatorClients.S3Async(emulator.Resource, ct);
-                await CreateBucketIfMissingAsync(s3, resource, ct);
-                resource.BucketNameOutput.Set(bucketName);
-            }, ct))
-            .WithHealthCheck(healthCheckKey);
-    }
+                await (await AwsEmulatorClients.S3Async(emulator, ct)).HeadBucketAsync(new() { BucketName = bucket.BucketName }, ct);
+                return HealthCheckResult.Healthy();
+            }));
 
     /// <summary>
     /// Lets browsers on <paramref name="origin"/>'s endpoint upload to and download from the bucket through presigned
@@ -88,16 +63,13 @@ public static class S3BucketHosting
         where T : IResourceWithEnvironment
     {
         var resource = bucket.Resource;
-        return service
-            .WithAwsClientSettings(resource.Emulator)
-            .WithEnvironment(context =>
-            {
-                context.EnvironmentVariables[$"{resource.Name}__BucketName"] = resource.BucketNameOutput;
-                // Emulators serve buckets under the path (http://127.0.0.1:port/bucket/key), not as host names; S3 itself
-                // is addressed virtual-hosted style.
-                context.EnvironmentVariables[$"{resource.Name}__ForcePathStyle"] = resource.Emulator is null ? "false" : "true";
-            })
-            .WithReferenceRelationship(resource);
+        return service.WithAwsServiceReference(resource, context =>
+        {
+            context.EnvironmentVariables[$"{resource.Name}__BucketName"] = resource.BucketNameOutput;
+            // Emulators serve buckets under the path (http://127.0.0.1:port/bucket/key), not as host names; S3 itself
+            // is addressed virtual-hosted style.
+            context.EnvironmentVariables[$"{resource.Name}__ForcePathStyle"] = resource.Emulator is null ? "false" : "true";
+        });
     }
 
     /// <summary>
@@ -161,51 +133,4 @@ public static class S3BucketHosting
             },
         }, ct);
     }
-}
-
-/// <summary>An S3 bucket; its physical name is an output, because in AWS the stack chooses it.</summary>
-public sealed class S3BucketResource : Resource, IResourceWithWaitSupport
-{
-    public S3BucketResource(string name, string bucketName, IAwsEmulatorResource? emulator) : base(name)
-    {
-        BucketName = bucketName;
-        Emulator = emulator;
-        BucketNameOutput = new AwsResourceOutput(this, "BucketName");
-        Annotations.Add(new AwsResourceOutputsAnnotation(BucketNameOutput));
-    }
-
-    /// <summary>The bucket's name where the emulator creates it; in AWS, the base of the generated name.</summary>
-    public string BucketName { get; }
-
-    /// <summary>The emulator serving this bucket locally; null where the bucket is the real one.</summary>
-    public IAwsEmulatorResource? Emulator { get; }
-
-    public AwsResourceOutput BucketNameOutput { get; }
-
-    /// <summary>Web origins whose pages may call the bucket directly (presigned uploads and downloads).</summary>
-    public List<EndpointReference> CorsOrigins { get; } = [];
-}
-
-/// <summary>What a service may do with a bucket's objects in AWS.</summary>
-public enum BucketAccess
-{
-    /// <summary>Get (and HEAD) objects, and presign GETs.</summary>
-    Read,
-
-    /// <summary>Put objects, and presign PUTs (including multipart uploads).</summary>
-    Write,
-
-    /// <summary>Both, plus deleting objects.</summary>
-    ReadWrite,
-}
-
-/// <summary>The access a service was given to a bucket (data for the task role's policy in the CDK translation).</summary>
-public sealed class BucketAccessAnnotation(S3BucketResource bucket, BucketAccess access, IReadOnlyList<string> keyPrefixes) : IResourceAnnotation
-{
-    public S3BucketResource Bucket { get; } = bucket;
-
-    public BucketAccess Access { get; } = access;
-
-    /// <summary>Key prefixes the access is limited to; empty for the whole bucket.</summary>
-    public IReadOnlyList<string> KeyPrefixes { get; } = keyPrefixes;
 }

@@ -1,13 +1,11 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 
 namespace Platform.AppHost.Hosting;
 
 /// <summary>
-/// What the process-mode resources share: where their state lives, which port each listens on, and how a missing
-/// binary is reported. Aspire has no helper for "run a Debian server binary as an executable resource", so this is ours.
+/// What the process-mode resources share: where their state lives, their secrets, and how a missing binary is
+/// reported (the port each listens on: <see cref="LoopbackEndpoint"/>). Aspire has no helper for "run a Debian server binary as an executable resource", so this is ours.
 /// </summary>
 internal static class LocalProcesses
 {
@@ -17,66 +15,32 @@ internal static class LocalProcesses
 
     /// <summary>
     /// The git-ignored folder for local state (<c>.data/</c>), or <c>Platform:DataDirectory</c> when set (tests point it
-    /// at a fresh temporary folder so they never touch a developer's data).
+    /// at a fresh temporary folder so they never touch a developer's data). Only its path: the processes that keep state
+    /// there create it when they start.
     /// </summary>
     public static string DataDirectory(IDistributedApplicationBuilder builder)
     {
         var configured = builder.Configuration["Platform:DataDirectory"];
-        var path = string.IsNullOrWhiteSpace(configured)
+        return string.IsNullOrWhiteSpace(configured)
             ? Path.Combine(RepositoryRoot(builder), ".data")
             : Path.GetFullPath(configured, RepositoryRoot(builder));
-        Directory.CreateDirectory(path);
-        return path;
-    }
-
-    /// <summary>
-    /// The port a process listens on: <c>Platform:Ports:{resource}</c> when configured (and then it must be free), else
-    /// a free port chosen now. The process binds it itself, on 127.0.0.1 only.
-    /// </summary>
-    public static int Port(IDistributedApplicationBuilder builder, string resourceName)
-    {
-        var key = $"Platform:Ports:{resourceName}";
-        var configured = builder.Configuration[key];
-        if (string.IsNullOrWhiteSpace(configured))
-        {
-            using var probe = new TcpListener(IPAddress.Loopback, 0);
-            probe.Start();
-            return ((IPEndPoint)probe.LocalEndpoint).Port;
-        }
-
-        if (!int.TryParse(configured, out var port) || port is < 1 or > 65535)
-        {
-            throw new DistributedApplicationException($"{key} is '{configured}', which is not a TCP port (1-65535).");
-        }
-
-        try
-        {
-            using var probe = new TcpListener(IPAddress.Loopback, port);
-            probe.Start();
-        }
-        catch (SocketException)
-        {
-            throw new DistributedApplicationException(
-                $"Port {port} on 127.0.0.1, configured by {key} for '{resourceName}', is already in use. " +
-                $"Stop whatever listens there (`ss -ltnp 'sport = :{port}'` shows it) or remove {key} to use a free port.");
-        }
-
-        return port;
     }
 
     /// <summary>Finds an executable on the PATH, or fails with the Debian package that provides it.</summary>
-    public static string RequireOnPath(string executable, string debianPackage)
+    public static string RequireOnPath(string executable, string debianPackage) =>
+        FindOnPath(executable) ?? throw MissingBinary(executable, debianPackage);
+
+    /// <summary>The executable's full path (a path is taken as it is), or null when it is not installed.</summary>
+    public static string? FindOnPath(string executable)
     {
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        if (Path.IsPathRooted(executable))
         {
-            var candidate = Path.Combine(dir, executable);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
+            return File.Exists(executable) ? executable : null;
         }
 
-        throw MissingBinary(executable, debianPackage);
+        return (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(dir => Path.Combine(dir, executable))
+            .FirstOrDefault(File.Exists);
     }
 
     public static DistributedApplicationException MissingBinary(string what, string debianPackage) =>
@@ -93,6 +57,7 @@ internal static class LocalProcesses
         }
 
         // Written aside and renamed: a run killed mid-write leaves no empty or partial secret behind.
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var secret = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
         var temporary = $"{path}.{Environment.ProcessId}.tmp";
         File.WriteAllText(temporary, secret);

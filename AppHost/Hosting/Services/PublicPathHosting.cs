@@ -28,9 +28,3 @@ public static class PublicPathHosting
         return service.WithAnnotation(new PublicPathAnnotation(paths), ResourceAnnotationMutationBehavior.Replace);
     }
 }
-
-/// <summary>The path prefixes CloudFront and the load balancer route to a service in AWS.</summary>
-public sealed class PublicPathAnnotation(IReadOnlyList<string> paths) : IResourceAnnotation
-{
-    public IReadOnlyList<string> Paths { get; } = paths;
-}

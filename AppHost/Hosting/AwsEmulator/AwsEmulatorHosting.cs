@@ -19,7 +19,6 @@ internal static class AwsEmulatorHosting
     /// <summary>The emulator, added once; null where buckets and queues are the real ones (published stack, or aws runtime).</summary>
     public static IResourceBuilder<IAwsEmulatorResource>? GetOrAddAwsEmulator(this IDistributedApplicationBuilder builder)
     {
-        PlatformDefaults.Apply(builder);
         if (LocalRuntime.PublishesAwsStack(builder) || LocalRuntime.For(builder).Kind == LocalRuntimeKind.Aws)
         {
             return null;
@@ -72,18 +71,10 @@ internal static class AwsEmulatorHosting
                 $"Run `npm ci` in {root} (eng/run.sh does this for you).");
         }
 
-        var port = LocalProcesses.Port(builder, ResourceName);
         var fauxqs = builder.AddResource(new FauxqsResource(ResourceName, node, root))
             .WithArgs(script)
-            .WithEndpoint(AwsEmulatorEndpoint.Name, e =>
-            {
-                e.Port = port;
-                e.TargetPort = port;
-                e.TargetHost = "127.0.0.1";
-                e.IsProxied = false;
-                e.UriScheme = "http";
-            })
-            .WithEnvironment("PORT", port.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .WithLoopbackEndpoint(AwsEmulatorEndpoint.Name, "http")
+            .WithEnvironment(context => context.EnvironmentVariables["PORT"] = LoopbackEndpoint.PortText(context.Resource, AwsEmulatorEndpoint.Name))
             // Buckets, objects, queues and messages survive a restart of the emulator, as they survive in S3 and SQS.
             .WithEnvironment("DATA_DIR", Path.Combine(LocalProcesses.DataDirectory(builder), ResourceName))
             .WithEnvironment("AWS_REGION", Region)
@@ -112,22 +103,3 @@ internal static class AwsEmulatorHosting
         return expression.Build();
     }
 }
-
-/// <summary>Names the single HTTP endpoint both emulators serve S3 and SQS on.</summary>
-internal static class AwsEmulatorEndpoint
-{
-    public const string Name = "http";
-}
-
-/// <summary>A local emulator of S3 and SQS, reachable on one HTTP endpoint.</summary>
-public interface IAwsEmulatorResource : IResourceWithEndpoints, IResourceWithWaitSupport
-{
-    EndpointReference Endpoint => new(this, AwsEmulatorEndpoint.Name);
-}
-
-/// <summary>LocalStack (S3 and SQS) in a container.</summary>
-public sealed class LocalStackResource(string name) : ContainerResource(name), IAwsEmulatorResource;
-
-/// <summary>fauxqs (S3 and SQS) as a Node process bound to 127.0.0.1.</summary>
-public sealed class FauxqsResource(string name, string command, string workingDirectory)
-    : ExecutableResource(name, command, workingDirectory), IAwsEmulatorResource;
