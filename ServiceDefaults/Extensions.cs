@@ -121,8 +121,8 @@ public static class ServiceDefaultsExtensions
             entries = report.Entries.ToDictionary(
                 e => e.Key,
                 e => new { status = e.Value.Status.ToString(), durationMs = Math.Round(e.Value.Duration.TotalMilliseconds, 1) }),
-        }, s_json, context.RequestAborted);
+        }, Json, context.RequestAborted);
     }
 
-    private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web);
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 }

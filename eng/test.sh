@@ -36,6 +36,10 @@ if ! dotnet build Platform.sln --nologo -clp:ErrorsOnly; then
   exit 1
 fi
 
+# House style (.editorconfig: layout and naming), one test: `dotnet format Platform.sln` fixes what it reports.
+log "House style"
+check format dotnet format Platform.sln --verify-no-changes --no-restore
+
 log "Running .NET tests"
 rm -rf "$PLATFORM_ROOT/artifacts/figures"
 dotnet test --solution Platform.sln --no-build --results-directory "$results" --report-ctrf --timeout 20m

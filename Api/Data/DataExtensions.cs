@@ -1,6 +1,6 @@
 using System.Reflection;
-using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Platform.Messaging.Outbox;
 
 namespace Platform.Api.Data;

@@ -1,5 +1,5 @@
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.OpenApi;
 using Platform.ServiceDefaults.Http;

@@ -76,8 +76,8 @@ internal static class ResourceFailureReport
     /// <summary>The last <see cref="TailLines"/> lines a resource wrote, stderr preferred.</summary>
     internal sealed class Tail
     {
-        private readonly Queue<LogLine> lines = new();
-        private long received;
+        private readonly Queue<LogLine> _lines = new();
+        private long _received;
 
         public static Tail Follow(ResourceLoggerService logs, string resourceId, CancellationToken ct)
         {
@@ -103,15 +103,15 @@ internal static class ResourceFailureReport
 
         public void Add(LogLine line)
         {
-            lock (lines)
+            lock (_lines)
             {
-                lines.Enqueue(line);
-                while (lines.Count > TailLines * 4)
+                _lines.Enqueue(line);
+                while (_lines.Count > TailLines * 4)
                 {
-                    lines.Dequeue();
+                    _lines.Dequeue();
                 }
 
-                received++;
+                _received++;
             }
         }
 
@@ -120,9 +120,9 @@ internal static class ResourceFailureReport
         {
             for (var i = 0; i < 10; i++)
             {
-                var before = Interlocked.Read(ref received);
+                var before = Interlocked.Read(ref _received);
                 await Task.Delay(100, ct);
-                if (Interlocked.Read(ref received) == before && before > 0)
+                if (Interlocked.Read(ref _received) == before && before > 0)
                 {
                     return;
                 }
@@ -132,9 +132,9 @@ internal static class ResourceFailureReport
         public string Describe()
         {
             LogLine[] snapshot;
-            lock (lines)
+            lock (_lines)
             {
-                snapshot = [.. lines];
+                snapshot = [.. _lines];
             }
 
             var errors = snapshot.Where(l => l.IsErrorMessage).ToArray();

@@ -26,16 +26,16 @@ public sealed partial class OwnerStamps : BackgroundService
     /// <summary>The key of Redis's <see cref="DependencyGuard"/> in the services.</summary>
     public const string GuardKey = "redis";
 
-    private static readonly DistributedCacheEntryOptions s_entryOptions = new() { AbsoluteExpirationRelativeToNow = TimeSpan.FromDays(1) };
-    private static readonly TimeSpan s_catchUpInterval = TimeSpan.FromSeconds(1);
+    private static readonly DistributedCacheEntryOptions EntryOptions = new() { AbsoluteExpirationRelativeToNow = TimeSpan.FromDays(1) };
+    private static readonly TimeSpan CatchUpInterval = TimeSpan.FromSeconds(1);
 
-    private readonly IDistributedCache redis;
-    private readonly DependencyGuard guard;
-    private readonly TimeProvider clock;
-    private readonly ILogger<OwnerStamps> logger;
-    private readonly ConcurrentDictionary<Guid, byte> pending = new();
-    private long lostAtTicks;
-    private long recoveredAtTicks;
+    private readonly IDistributedCache _redis;
+    private readonly DependencyGuard _guard;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<OwnerStamps> _logger;
+    private readonly ConcurrentDictionary<Guid, byte> _pending = new();
+    private long _lostAtTicks;
+    private long _recoveredAtTicks;
 
     public OwnerStamps(
         IDistributedCache redis,
@@ -44,10 +44,10 @@ public sealed partial class OwnerStamps : BackgroundService
         TimeProvider clock,
         ILogger<OwnerStamps> logger)
     {
-        this.redis = redis;
-        this.guard = guard;
-        this.clock = clock;
-        this.logger = logger;
+        this._redis = redis;
+        this._guard = guard;
+        this._clock = clock;
+        this._logger = logger;
         if (services.GetService<IConnectionMultiplexer>() is { } multiplexer)
         {
             // Seen even when this process makes no call meanwhile (a quiet Api while Redis restarts).
@@ -57,17 +57,17 @@ public sealed partial class OwnerStamps : BackgroundService
     }
 
     /// <summary>Owners whose stamp must still be replaced because Redis was not reachable when their data changed.</summary>
-    public int PendingCount => pending.Count;
+    public int PendingCount => _pending.Count;
 
     /// <summary>The owner's current stamp, made if there is none; null when Redis cannot be reached (do not cache).</summary>
     public async Task<OwnerStamp?> GetAsync(Guid ownerId, CancellationToken cancellationToken)
     {
         try
         {
-            var bytes = await guard.RunAsync(ct => redis.GetAsync(MediaCache.StampKey(ownerId), ct), cancellationToken);
+            var bytes = await _guard.RunAsync(ct => _redis.GetAsync(MediaCache.StampKey(ownerId), ct), cancellationToken);
             Answered();
             var stamp = bytes is null ? null : JsonSerializer.Deserialize<OwnerStamp>(bytes);
-            if (stamp is not null && !pending.ContainsKey(ownerId) && stamp.ChangedAt.UtcTicks >= Interlocked.Read(ref recoveredAtTicks))
+            if (stamp is not null && !_pending.ContainsKey(ownerId) && stamp.ChangedAt.UtcTicks >= Interlocked.Read(ref _recoveredAtTicks))
             {
                 return stamp;
             }
@@ -75,9 +75,9 @@ public sealed partial class OwnerStamps : BackgroundService
             // None (never set, evicted, or Redis restarted empty), or one that may predate a change nobody could announce.
             // Nobody knows when the data last changed, so the new stamp says "just now": the next fills come from the
             // primary for a moment, which is safe and cheap.
-            stamp = new OwnerStamp(Guid.NewGuid(), clock.GetUtcNow());
-            await guard.RunAsync(ct => redis.SetAsync(MediaCache.StampKey(ownerId), JsonSerializer.SerializeToUtf8Bytes(stamp), s_entryOptions, ct), cancellationToken);
-            pending.TryRemove(ownerId, out _);
+            stamp = new OwnerStamp(Guid.NewGuid(), _clock.GetUtcNow());
+            await _guard.RunAsync(ct => _redis.SetAsync(MediaCache.StampKey(ownerId), JsonSerializer.SerializeToUtf8Bytes(stamp), EntryOptions, ct), cancellationToken);
+            _pending.TryRemove(ownerId, out _);
             return stamp;
         }
         catch (DependencyUnavailableException)
@@ -94,8 +94,8 @@ public sealed partial class OwnerStamps : BackgroundService
     /// </summary>
     public async Task InvalidateAsync(Guid ownerId)
     {
-        pending[ownerId] = 0;
-        if (!guard.IsAvailable)
+        _pending[ownerId] = 0;
+        if (!_guard.IsAvailable)
         {
             Lost();
             return;
@@ -106,16 +106,16 @@ public sealed partial class OwnerStamps : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(s_catchUpInterval, clock);
+        using var timer = new PeriodicTimer(CatchUpInterval, _clock);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            if (pending.IsEmpty || !guard.IsAvailable)
+            if (_pending.IsEmpty || !_guard.IsAvailable)
             {
                 continue;
             }
 
             var replaced = 0;
-            foreach (var ownerId in pending.Keys)
+            foreach (var ownerId in _pending.Keys)
             {
                 // Never throws (every Redis failure is the guard's), so this loop outlives any outage.
                 if (!await TryReplaceAsync(ownerId))
@@ -128,7 +128,7 @@ public sealed partial class OwnerStamps : BackgroundService
 
             if (replaced > 0)
             {
-                LogCaughtUp(logger, replaced, pending.Count);
+                LogCaughtUp(_logger, replaced, _pending.Count);
             }
         }
     }
@@ -137,9 +137,9 @@ public sealed partial class OwnerStamps : BackgroundService
     {
         try
         {
-            var stamp = new OwnerStamp(Guid.NewGuid(), clock.GetUtcNow());
-            await guard.RunAsync(ct => redis.SetAsync(MediaCache.StampKey(ownerId), JsonSerializer.SerializeToUtf8Bytes(stamp), s_entryOptions, ct), CancellationToken.None);
-            pending.TryRemove(ownerId, out _);
+            var stamp = new OwnerStamp(Guid.NewGuid(), _clock.GetUtcNow());
+            await _guard.RunAsync(ct => _redis.SetAsync(MediaCache.StampKey(ownerId), JsonSerializer.SerializeToUtf8Bytes(stamp), EntryOptions, ct), CancellationToken.None);
+            _pending.TryRemove(ownerId, out _);
             Answered();
             return true;
         }
@@ -152,19 +152,19 @@ public sealed partial class OwnerStamps : BackgroundService
 
     private void Lost()
     {
-        if (Interlocked.CompareExchange(ref lostAtTicks, clock.GetUtcNow().UtcTicks, 0) == 0)
+        if (Interlocked.CompareExchange(ref _lostAtTicks, _clock.GetUtcNow().UtcTicks, 0) == 0)
         {
-            LogLost(logger);
+            LogLost(_logger);
         }
     }
 
     private void Answered()
     {
-        if (Interlocked.Exchange(ref lostAtTicks, 0) != 0)
+        if (Interlocked.Exchange(ref _lostAtTicks, 0) != 0)
         {
-            var now = clock.GetUtcNow();
-            Interlocked.Exchange(ref recoveredAtTicks, now.UtcTicks);
-            LogRecovered(logger, pending.Count);
+            var now = _clock.GetUtcNow();
+            Interlocked.Exchange(ref _recoveredAtTicks, now.UtcTicks);
+            LogRecovered(_logger, _pending.Count);
         }
     }
 

@@ -76,12 +76,12 @@ public static partial class ServiceManifest
 
             Directory.CreateDirectory(directory);
             var path = Path.Combine(directory, $"{service}.service.json");
-            File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(manifest, s_json));
+            File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(manifest, Json));
             File.Move(path + ".tmp", path, overwrite: true);
         }
     }
 
-    private static readonly JsonSerializerOptions s_json = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     /// <summary>The keys that name an AWS resource's local stand-in: a bucket name or a queue URL, never a secret.</summary>
     [GeneratedRegex(@"^[A-Za-z0-9_-]+:(BucketName|QueueUrl|DeadLetterQueueUrl)$")]

@@ -20,22 +20,22 @@ namespace Platform.ServiceDefaults.Resilience;
 /// </summary>
 public sealed class DependencyGuard
 {
-    private readonly ResiliencePipeline pipeline;
-    private readonly CircuitBreakerStateProvider state = new();
-    private readonly DependencyGuardOptions options;
+    private readonly ResiliencePipeline _pipeline;
+    private readonly CircuitBreakerStateProvider _state = new();
+    private readonly DependencyGuardOptions _options;
 
     public DependencyGuard(string dependency, DependencyGuardOptions options, ILoggerFactory loggers)
     {
         Dependency = dependency;
-        this.options = options;
-        pipeline = new ResiliencePipelineBuilder { Name = $"dependency-{dependency}" }
+        this._options = options;
+        _pipeline = new ResiliencePipelineBuilder { Name = $"dependency-{dependency}" }
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions
             {
                 FailureRatio = 0.5,
                 MinimumThroughput = options.MinimumThroughput,
                 SamplingDuration = TimeSpan.FromSeconds(10),
                 BreakDuration = options.BreakDuration,
-                StateProvider = state,
+                StateProvider = _state,
                 ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } error && IsFailure(error, args.Context.CancellationToken)),
                 OnOpened = _ =>
                 {
@@ -57,7 +57,7 @@ public sealed class DependencyGuard
     public string Dependency { get; }
 
     /// <summary>False while the circuit is open: calls fail at once, without trying.</summary>
-    public bool IsAvailable => state.CircuitState is not (CircuitState.Open or CircuitState.Isolated);
+    public bool IsAvailable => _state.CircuitState is not (CircuitState.Open or CircuitState.Isolated);
 
     /// <summary>Runs <paramref name="operation"/> under the guard; <paramref name="timeout"/> overrides the default for long calls.</summary>
     public async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> operation, CancellationToken cancellationToken, TimeSpan? timeout = null)
@@ -73,11 +73,11 @@ public sealed class DependencyGuard
             // Polly's timeout is cooperative: it cancels the token and waits for the call to end. A client that ignores the
             // token, or whose call never ends (StackExchange.Redis can leave one pending when a connection is torn down
             // mid-command), would hold the caller forever; WaitAsync lets go of the call when the token is cancelled.
-            return await pipeline.ExecuteAsync(static (ctx, op) => new ValueTask<T>(op(ctx.CancellationToken).WaitAsync(ctx.CancellationToken)), context, operation);
+            return await _pipeline.ExecuteAsync(static (ctx, op) => new ValueTask<T>(op(ctx.CancellationToken).WaitAsync(ctx.CancellationToken)), context, operation);
         }
         catch (Exception ex) when (ex is not DependencyUnavailableException && IsFailure(ex, cancellationToken))
         {
-            throw new DependencyUnavailableException(Dependency, (ex as BrokenCircuitException)?.RetryAfter ?? options.BreakDuration, ex);
+            throw new DependencyUnavailableException(Dependency, (ex as BrokenCircuitException)?.RetryAfter ?? _options.BreakDuration, ex);
         }
         finally
         {
@@ -91,7 +91,7 @@ public sealed class DependencyGuard
     /// </summary>
     private bool IsFailure(Exception error, CancellationToken callerToken) =>
         !callerToken.IsCancellationRequested
-        && (error is OperationCanceledException || (options.IsFailure ?? DependencyFailures.IsUnavailable)(error));
+        && (error is OperationCanceledException || (_options.IsFailure ?? DependencyFailures.IsUnavailable)(error));
 
     public Task RunAsync(Func<CancellationToken, Task> operation, CancellationToken cancellationToken, TimeSpan? timeout = null) =>
         RunAsync(async ct =>

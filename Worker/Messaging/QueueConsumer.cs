@@ -4,8 +4,8 @@ using System.Diagnostics.Metrics;
 using System.Globalization;
 using Amazon.SQS;
 using Amazon.SQS.Model;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using Platform.Messaging;
 using Platform.ServiceDefaults.Resilience;
 using Platform.ServiceDefaults.Telemetry;
@@ -32,17 +32,17 @@ public sealed partial class QueueConsumer : BackgroundService
 {
     private const int MaxBatch = 10;
 
-    private readonly IAmazonSQS sqs;
-    private readonly SqsQueueSettings queue;
-    private readonly QueueConsumerOptions options;
-    private readonly IServiceScopeFactory scopes;
-    private readonly TimeProvider clock;
-    private readonly ILogger<QueueConsumer> logger;
-    private readonly Histogram<double> lag;
-    private readonly Counter<long> deadLettered;
-    private readonly Counter<long> released;
-    private readonly HealthCheckService? health;
-    private volatile bool paused;
+    private readonly IAmazonSQS _sqs;
+    private readonly SqsQueueSettings _queue;
+    private readonly QueueConsumerOptions _options;
+    private readonly IServiceScopeFactory _scopes;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<QueueConsumer> _logger;
+    private readonly Histogram<double> _lag;
+    private readonly Counter<long> _deadLettered;
+    private readonly Counter<long> _released;
+    private readonly HealthCheckService? _health;
+    private volatile bool _paused;
 
     public QueueConsumer(
         IAmazonSQS sqs,
@@ -54,33 +54,33 @@ public sealed partial class QueueConsumer : BackgroundService
         ILogger<QueueConsumer> logger,
         HealthCheckService? health = null)
     {
-        this.health = health;
-        this.sqs = sqs;
-        this.queue = queue.Value;
-        this.options = options.Value;
-        this.scopes = scopes;
-        this.clock = clock;
-        this.logger = logger;
+        this._health = health;
+        this._sqs = sqs;
+        this._queue = queue.Value;
+        this._options = options.Value;
+        this._scopes = scopes;
+        this._clock = clock;
+        this._logger = logger;
         var meter = meters.Create(PlatformTelemetry.MeterName);
-        lag = meter.CreateHistogram<double>("platform.queue.lag", "s", "Time from sending a message to a worker starting it.",
+        _lag = meter.CreateHistogram<double>("platform.queue.lag", "s", "Time from sending a message to a worker starting it.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300] });
-        deadLettered = meter.CreateCounter<long>("platform.queue.dead_lettered", "{message}", "Messages that failed their last delivery and went to the dead-letter queue.");
-        released = meter.CreateCounter<long>("platform.queue.released", "{message}", "In-flight messages handed back to the queue on shutdown.");
+        _deadLettered = meter.CreateCounter<long>("platform.queue.dead_lettered", "{message}", "Messages that failed their last delivery and went to the dead-letter queue.");
+        _released = meter.CreateCounter<long>("platform.queue.released", "{message}", "In-flight messages handed back to the queue on shutdown.");
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var queueUrl = queue.QueueUrl;
-        LogStarted(logger, queueUrl, options.MaxConcurrency);
+        var queueUrl = _queue.QueueUrl;
+        LogStarted(_logger, queueUrl, _options.MaxConcurrency);
 
-        using var slots = new SemaphoreSlim(options.MaxConcurrency, options.MaxConcurrency);
+        using var slots = new SemaphoreSlim(_options.MaxConcurrency, _options.MaxConcurrency);
         using var abort = new CancellationTokenSource();
         var inFlight = new ConcurrentDictionary<Task, bool>();
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                if (paused)
+                if (_paused)
                 {
                     await WaitForDependenciesAsync(stoppingToken);
                 }
@@ -95,12 +95,12 @@ public sealed partial class QueueConsumer : BackgroundService
                 List<Message> messages;
                 try
                 {
-                    var response = await sqs.ReceiveMessageAsync(new ReceiveMessageRequest
+                    var response = await _sqs.ReceiveMessageAsync(new ReceiveMessageRequest
                     {
                         QueueUrl = queueUrl,
                         MaxNumberOfMessages = reserved,
                         WaitTimeSeconds = 20,
-                        VisibilityTimeout = (int)options.VisibilityTimeout.TotalSeconds,
+                        VisibilityTimeout = (int)_options.VisibilityTimeout.TotalSeconds,
                         MessageAttributeNames = QueueMessages.AttributeNames,
                         MessageSystemAttributeNames = ["ApproximateReceiveCount", "SentTimestamp"],
                     }, stoppingToken);
@@ -109,8 +109,8 @@ public sealed partial class QueueConsumer : BackgroundService
                 catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {
                     slots.Release(reserved);
-                    LogReceiveFailed(logger, ex);
-                    await Task.Delay(TimeSpan.FromSeconds(2), clock, stoppingToken);
+                    LogReceiveFailed(_logger, ex);
+                    await Task.Delay(TimeSpan.FromSeconds(2), _clock, stoppingToken);
                     continue;
                 }
                 catch
@@ -154,8 +154,8 @@ public sealed partial class QueueConsumer : BackgroundService
             return;
         }
 
-        LogDraining(logger, inFlight.Count, options.DrainTimeout);
-        if (await Task.WhenAny(all, Task.Delay(options.DrainTimeout, clock)) != all)
+        LogDraining(_logger, inFlight.Count, _options.DrainTimeout);
+        if (await Task.WhenAny(all, Task.Delay(_options.DrainTimeout, _clock)) != all)
         {
             await abort.CancelAsync();
             await all.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
@@ -169,7 +169,7 @@ public sealed partial class QueueConsumer : BackgroundService
         var receiveCount = SystemAttribute(message, "ApproximateReceiveCount") is { } count && int.TryParse(count, CultureInfo.InvariantCulture, out var n) ? n : 1;
         if (SystemAttribute(message, "SentTimestamp") is { } sent && long.TryParse(sent, CultureInfo.InvariantCulture, out var sentMs))
         {
-            lag.Record(Math.Max(0, (clock.GetUtcNow() - DateTimeOffset.FromUnixTimeMilliseconds(sentMs)).TotalSeconds),
+            _lag.Record(Math.Max(0, (_clock.GetUtcNow() - DateTimeOffset.FromUnixTimeMilliseconds(sentMs)).TotalSeconds),
                 new TagList { { "messaging.message.type", type ?? "unknown" } });
         }
 
@@ -178,21 +178,21 @@ public sealed partial class QueueConsumer : BackgroundService
         IMessageHandler? handler = null;
         try
         {
-            await using var scope = scopes.CreateAsyncScope();
+            await using var scope = _scopes.CreateAsyncScope();
             handler = scope.ServiceProvider.GetServices<IMessageHandler>().FirstOrDefault(h => h.MessageType == type)
                 ?? throw new InvalidMessageException($"No handler for message type '{type ?? "(none)"}'.");
             try
             {
                 // A job that outlives HandlerTimeout is given up (its slot freed, its message retried after the back-off),
                 // even if what it waits for never answers: a stuck call must not stop this Worker for good.
-                using var timeout = new CancellationTokenSource(options.HandlerTimeout, clock);
+                using var timeout = new CancellationTokenSource(_options.HandlerTimeout, _clock);
                 using var deadline = CancellationTokenSource.CreateLinkedTokenSource(abort, timeout.Token);
                 await handler.HandleAsync(message, deadline.Token).WaitAsync(deadline.Token);
             }
             catch (OperationCanceledException) when (!abort.IsCancellationRequested)
             {
                 await FailedAsync(queueUrl, message, type, receiveCount, handler,
-                    new TimeoutException($"The handler of message {message.MessageId} did not finish within {options.HandlerTimeout}."), activity);
+                    new TimeoutException($"The handler of message {message.MessageId} did not finish within {_options.HandlerTimeout}."), activity);
                 return;
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !abort.IsCancellationRequested)
@@ -218,7 +218,7 @@ public sealed partial class QueueConsumer : BackgroundService
             await extending;
         }
 
-        await sqs.DeleteMessageAsync(queueUrl, message.ReceiptHandle, CancellationToken.None);
+        await _sqs.DeleteMessageAsync(queueUrl, message.ReceiptHandle, CancellationToken.None);
     }
 
     private async Task FailedAsync(string queueUrl, Message message, string? type, int receiveCount, IMessageHandler? handler, Exception error, Activity? activity)
@@ -229,27 +229,27 @@ public sealed partial class QueueConsumer : BackgroundService
         // A message that can never succeed goes to the dead-letter queue now: retrying it only delays the same end.
         // No outbox needed here: nothing in the database changes with it, and the message stays in its queue until the
         // copy is sent (send, then delete), so a failure in between only leaves a duplicate in the dead-letter queue.
-        if (error is InvalidMessageException && queue.DeadLetterQueueUrl is { Length: > 0 } dlq)
+        if (error is InvalidMessageException && _queue.DeadLetterQueueUrl is { Length: > 0 } dlq)
         {
-            LogInvalid(logger, message.MessageId, type, error.Message);
-            await sqs.SendMessageAsync(new SendMessageRequest { QueueUrl = dlq, MessageBody = message.Body, MessageAttributes = message.MessageAttributes }, CancellationToken.None);
-            await sqs.DeleteMessageAsync(queueUrl, message.ReceiptHandle, CancellationToken.None);
-            deadLettered.Add(1, new TagList { { "messaging.message.type", type ?? "unknown" } });
+            LogInvalid(_logger, message.MessageId, type, error.Message);
+            await _sqs.SendMessageAsync(new SendMessageRequest { QueueUrl = dlq, MessageBody = message.Body, MessageAttributes = message.MessageAttributes }, CancellationToken.None);
+            await _sqs.DeleteMessageAsync(queueUrl, message.ReceiptHandle, CancellationToken.None);
+            _deadLettered.Add(1, new TagList { { "messaging.message.type", type ?? "unknown" } });
             return;
         }
 
-        LogHandlerFailed(logger, message.MessageId, type, receiveCount, error);
-        if (DependencyFailures.IsUnavailable(error) && !paused)
+        LogHandlerFailed(_logger, message.MessageId, type, receiveCount, error);
+        if (DependencyFailures.IsUnavailable(error) && !_paused)
         {
-            paused = true;
-            LogPaused(logger, DependencyFailures.Find(error)?.Dependency ?? error.GetType().Name);
+            _paused = true;
+            LogPaused(_logger, DependencyFailures.Find(error)?.Dependency ?? error.GetType().Name);
         }
 
         // Without a dead-letter queue there is no last delivery: the message comes back until it succeeds.
-        if (queue.MaxReceiveCount is { } maxReceiveCount && receiveCount >= maxReceiveCount)
+        if (_queue.MaxReceiveCount is { } maxReceiveCount && receiveCount >= maxReceiveCount)
         {
             // SQS moves it to the dead-letter queue on the next receive; count it and let the handler record the end.
-            deadLettered.Add(1, new TagList { { "messaging.message.type", type ?? "unknown" } });
+            _deadLettered.Add(1, new TagList { { "messaging.message.type", type ?? "unknown" } });
             if (handler is not null)
             {
                 try
@@ -258,7 +258,7 @@ public sealed partial class QueueConsumer : BackgroundService
                 }
                 catch (Exception ex)
                 {
-                    LogGivingUpFailed(logger, message.MessageId, ex);
+                    LogGivingUpFailed(_logger, message.MessageId, ex);
                 }
             }
 
@@ -275,39 +275,39 @@ public sealed partial class QueueConsumer : BackgroundService
     {
         while (true)
         {
-            await Task.Delay(options.DependencyProbeInterval, clock, stoppingToken);
-            if (health is null)
+            await Task.Delay(_options.DependencyProbeInterval, _clock, stoppingToken);
+            if (_health is null)
             {
                 break;
             }
 
-            var report = await health.CheckHealthAsync(r => !r.Tags.Contains("live"), stoppingToken);
+            var report = await _health.CheckHealthAsync(r => !r.Tags.Contains("live"), stoppingToken);
             if (report.Status != HealthStatus.Unhealthy)
             {
                 break;
             }
         }
 
-        paused = false;
-        LogResumed(logger);
+        _paused = false;
+        LogResumed(_logger);
     }
 
     private async Task ReleaseAsync(string queueUrl, Message message)
     {
-        released.Add(1);
-        LogReleased(logger, message.MessageId);
+        _released.Add(1);
+        LogReleased(_logger, message.MessageId);
         await TryChangeVisibilityAsync(queueUrl, message, TimeSpan.Zero);
     }
 
     /// <summary>Keeps the message hidden while its work runs: every third of the visibility timeout, extend it.</summary>
     private async Task ExtendVisibilityAsync(string queueUrl, Message message, CancellationToken ct)
     {
-        using var timer = new PeriodicTimer(options.VisibilityTimeout / 3, clock);
+        using var timer = new PeriodicTimer(_options.VisibilityTimeout / 3, _clock);
         try
         {
             while (await timer.WaitForNextTickAsync(ct))
             {
-                await TryChangeVisibilityAsync(queueUrl, message, options.VisibilityTimeout);
+                await TryChangeVisibilityAsync(queueUrl, message, _options.VisibilityTimeout);
             }
         }
         catch (OperationCanceledException)
@@ -320,12 +320,12 @@ public sealed partial class QueueConsumer : BackgroundService
     {
         try
         {
-            await sqs.ChangeMessageVisibilityAsync(queueUrl, message.ReceiptHandle, (int)visibility.TotalSeconds, CancellationToken.None);
+            await _sqs.ChangeMessageVisibilityAsync(queueUrl, message.ReceiptHandle, (int)visibility.TotalSeconds, CancellationToken.None);
         }
         catch (Exception ex) when (ex is AmazonSQSException or HttpRequestException or TimeoutException)
         {
             // The message comes back at its current timeout anyway.
-            LogVisibilityFailed(logger, message.MessageId, ex);
+            LogVisibilityFailed(_logger, message.MessageId, ex);
         }
     }
 

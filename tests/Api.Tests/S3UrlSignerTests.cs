@@ -49,7 +49,9 @@ public sealed class S3UrlSignerTests
         {
             _ when client.StartsWith("emulator", StringComparison.Ordinal) => new AmazonS3Config
             {
-                ServiceURL = "http://127.0.0.1:4566", ForcePathStyle = true, AuthenticationRegion = "us-east-1",
+                ServiceURL = "http://127.0.0.1:4566",
+                ForcePathStyle = true,
+                AuthenticationRegion = "us-east-1",
             },
             _ when client.Contains("eu-west-1", StringComparison.Ordinal) => new AmazonS3Config { RegionEndpoint = RegionEndpoint.EUWest1 },
             _ => new AmazonS3Config { RegionEndpoint = RegionEndpoint.USEast1 },

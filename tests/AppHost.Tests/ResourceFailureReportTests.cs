@@ -54,15 +54,15 @@ public sealed class ResourceFailureReportTests
 
     private sealed class CollectingLoggerProvider : ILoggerProvider
     {
-        private readonly ConcurrentQueue<(string Category, string Message)> messages = new();
+        private readonly ConcurrentQueue<(string Category, string Message)> _messages = new();
 
-        public ILogger CreateLogger(string categoryName) => new Collector(categoryName, messages);
+        public ILogger CreateLogger(string categoryName) => new Collector(categoryName, _messages);
 
         public async Task<string> WaitForAsync(string category, Func<string, bool> match, CancellationToken ct)
         {
             while (true)
             {
-                if (messages.FirstOrDefault(m => m.Category == category && match(m.Message)) is { Message: { } found })
+                if (_messages.FirstOrDefault(m => m.Category == category && match(m.Message)) is { Message: { } found })
                 {
                     return found;
                 }

@@ -18,9 +18,9 @@ public sealed class RestartSafetyTests : IAsyncLifetime
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
     private const string Password = "restart-safety";
 
-    private readonly DirectoryInfo root = Directory.CreateTempSubdirectory("platform-restart-");
-    private readonly List<Process> servers = [];
-    private string DataDirectory => Path.Combine(root.FullName, "postgres");
+    private readonly DirectoryInfo _root = Directory.CreateTempSubdirectory("platform-restart-");
+    private readonly List<Process> _servers = [];
+    private string DataDirectory => Path.Combine(_root.FullName, "postgres");
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -29,7 +29,7 @@ public sealed class RestartSafetyTests : IAsyncLifetime
         // The 'postgres' user runs the server when the tests run as root, so it must be able to enter the folder.
         if (!OperatingSystem.IsWindows())
         {
-            File.SetUnixFileMode(root.FullName, (UnixFileMode)Convert.ToInt32("755", 8));
+            File.SetUnixFileMode(_root.FullName, (UnixFileMode)Convert.ToInt32("755", 8));
         }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
@@ -109,21 +109,21 @@ public sealed class RestartSafetyTests : IAsyncLifetime
     [Fact]
     public void An_unfinished_initdb_is_moved_aside_never_deleted()
     {
-        var unfinished = Path.Combine(root.FullName, "unfinished");
+        var unfinished = Path.Combine(_root.FullName, "unfinished");
         Directory.CreateDirectory(Path.Combine(unfinished, "base"));
         File.WriteAllText(Path.Combine(unfinished, "postgresql.conf"), "# half written");
 
         Assert.False(PostgresDataDirectory.IsInitialized(unfinished, NullLogger.Instance));
 
         Assert.False(Directory.Exists(unfinished));
-        var aside = Assert.Single(Directory.GetDirectories(root.FullName, "unfinished.incomplete-*"));
+        var aside = Assert.Single(Directory.GetDirectories(_root.FullName, "unfinished.incomplete-*"));
         Assert.True(File.Exists(Path.Combine(aside, "postgresql.conf")));
         Assert.True(PostgresDataDirectory.IsInitialized(DataDirectory, NullLogger.Instance));
     }
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var server in servers.Where(s => !s.HasExited))
+        foreach (var server in _servers.Where(s => !s.HasExited))
         {
             Signal(server.Id, "CONT");
             Signal(server.Id, "QUIT"); // immediate shutdown
@@ -136,7 +136,7 @@ public sealed class RestartSafetyTests : IAsyncLifetime
             await Task.Delay(100, CancellationToken.None);
         }
 
-        root.Delete(recursive: true);
+        _root.Delete(recursive: true);
     }
 
     private async Task AssertANewServerStartsAsync()
@@ -160,7 +160,7 @@ public sealed class RestartSafetyTests : IAsyncLifetime
         server.ErrorDataReceived += (_, _) => { };
         server.BeginErrorReadLine();
         server.BeginOutputReadLine();
-        servers.Add(server);
+        _servers.Add(server);
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         timeout.CancelAfter(Timeout);

@@ -5,7 +5,7 @@ namespace Platform.Aws.Tests;
 /// <summary>The CDK context is validated once, and a wrong value stops synthesis naming the key.</summary>
 public sealed class DeploymentSettingsTests
 {
-    private static readonly Dictionary<string, object> s_defaults = new()
+    private static readonly Dictionary<string, object> Defaults = new()
     {
         ["stage"] = "dev",
         ["region"] = "us-east-1",
@@ -15,7 +15,7 @@ public sealed class DeploymentSettingsTests
 
     private static AwsDeploymentSettings Settings(params (string Key, object? Value)[] changes)
     {
-        var context = new Dictionary<string, object?>(s_defaults!);
+        var context = new Dictionary<string, object?>(Defaults!);
         foreach (var (key, value) in changes)
         {
             context[key] = value;

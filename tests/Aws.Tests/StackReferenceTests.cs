@@ -14,7 +14,7 @@ public sealed class StackReferenceTests : IDisposable
     // The process runtime keeps Postgres and Redis state here; each test gets a fresh folder, removed afterwards.
     private readonly string _dataDirectory = Directory.CreateTempSubdirectory("platform-aws-model-").FullName;
 
-    private static readonly Dictionary<string, string> s_outputs = new()
+    private static readonly Dictionary<string, string> Outputs = new()
     {
         ["storage/BucketName"] = "platform-dev-storage-abc123",
         ["messaging/QueueUrl"] = "https://sqs.eu-west-1.amazonaws.com/123456789012/Platform-dev-Messaging",
@@ -26,15 +26,15 @@ public sealed class StackReferenceTests : IDisposable
     {
         await using var builder = await ModelAsync();
         var stack = Assert.Single(builder.Resources.OfType<CloudFormationStackReferenceResource>());
-        var fake = new FakeOutputs(s_outputs);
+        var fake = new FakeOutputs(Outputs);
         stack.OutputSource = fake;
 
         var api = await ResolvedEnvironmentAsync(builder, "api");
 
         Assert.Equal("Platform-staging", stack.StackName);
         Assert.Equal("platform-dev-storage-abc123", api["storage__BucketName"]);
-        Assert.Equal(s_outputs["messaging/QueueUrl"], api["messaging__QueueUrl"]);
-        Assert.Equal(s_outputs["messaging/DeadLetterQueueUrl"], api["messaging__DeadLetterQueueUrl"]);
+        Assert.Equal(Outputs["messaging/QueueUrl"], api["messaging__QueueUrl"]);
+        Assert.Equal(Outputs["messaging/DeadLetterQueueUrl"], api["messaging__DeadLetterQueueUrl"]);
         Assert.Equal("false", api["storage__ForcePathStyle"]);
         Assert.Equal("eu-west-1", api["AWS__Region"]);
         Assert.Equal("platform-dev", api["AWS_PROFILE"]);
@@ -62,7 +62,7 @@ public sealed class StackReferenceTests : IDisposable
     {
         await using var builder = await ModelAsync();
         builder.Resources.OfType<CloudFormationStackReferenceResource>().Single().OutputSource =
-            new FakeOutputs(s_outputs.Where(o => o.Key != "storage/BucketName").ToDictionary());
+            new FakeOutputs(Outputs.Where(o => o.Key != "storage/BucketName").ToDictionary());
 
         var error = await Assert.ThrowsAsync<DistributedApplicationException>(() => ResolvedEnvironmentAsync(builder, "worker"));
 

@@ -16,7 +16,7 @@ public sealed class FakeQueue
     public const string Url = "http://fake/000000000000/media-events";
     public const string DeadLetterUrl = "http://fake/000000000000/media-events-dlq";
 
-    private readonly ConcurrentQueue<Message> visible = new();
+    private readonly ConcurrentQueue<Message> _visible = new();
 
     public ConcurrentBag<string> Deleted { get; } = [];
 
@@ -50,7 +50,7 @@ public sealed class FakeQueue
                 ["SentTimestamp"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
             },
         };
-        visible.Enqueue(message);
+        _visible.Enqueue(message);
         return message;
     }
 
@@ -58,7 +58,7 @@ public sealed class FakeQueue
     {
         RequestedBatchSizes.Add(request.MaxNumberOfMessages ?? 1);
         var batch = new List<Message>();
-        while (batch.Count < (request.MaxNumberOfMessages ?? 1) && visible.TryDequeue(out var message))
+        while (batch.Count < (request.MaxNumberOfMessages ?? 1) && _visible.TryDequeue(out var message))
         {
             batch.Add(message);
         }

@@ -7,16 +7,16 @@ namespace Platform.Worker.Tests;
 /// <summary>Thumbnails as a user sees them: the right size, upright, WebP, nothing hidden inside; bad files refused.</summary>
 public sealed class ImageThumbnailerTests : IDisposable
 {
-    private readonly TestFiles files = new();
-    private readonly ImageThumbnailer thumbnailer = new(new MediaProcessingOptions());
+    private readonly TestFiles _files = new();
+    private readonly ImageThumbnailer _thumbnailer = new(new MediaProcessingOptions());
 
     [Fact]
     public void A_landscape_jpeg_keeps_its_aspect_and_is_never_enlarged()
     {
         using var image = TestFiles.HalfWhite(1000, 500);
-        var path = files.Write("landscape.jpg", TestFiles.Jpeg(image));
+        var path = _files.Write("landscape.jpg", TestFiles.Jpeg(image));
 
-        var result = thumbnailer.Process(path, "image/jpeg");
+        var result = _thumbnailer.Process(path, "image/jpeg");
 
         Assert.Equal((1000, 500), (result.Width, result.Height));
         using var small = Image.NewFromBuffer(result.SmallThumbnail);
@@ -29,9 +29,9 @@ public sealed class ImageThumbnailerTests : IDisposable
     public void A_large_image_fits_both_boxes()
     {
         using var image = TestFiles.HalfWhite(3000, 4000);
-        var path = files.Write("portrait.png", image.PngsaveBuffer());
+        var path = _files.Write("portrait.png", image.PngsaveBuffer());
 
-        var result = thumbnailer.Process(path, "image/png");
+        var result = _thumbnailer.Process(path, "image/png");
 
         using var small = Image.NewFromBuffer(result.SmallThumbnail);
         using var large = Image.NewFromBuffer(result.LargeThumbnail);
@@ -43,9 +43,9 @@ public sealed class ImageThumbnailerTests : IDisposable
     public void Thumbnails_are_webp_without_any_metadata()
     {
         using var image = TestFiles.HalfWhite(400, 300);
-        var path = files.Write("photo.jpg", TestFiles.Jpeg(image, orientation: 1));
+        var path = _files.Write("photo.jpg", TestFiles.Jpeg(image, orientation: 1));
 
-        var result = thumbnailer.Process(path, "image/jpeg");
+        var result = _thumbnailer.Process(path, "image/jpeg");
 
         foreach (var bytes in new[] { result.SmallThumbnail, result.LargeThumbnail })
         {
@@ -64,9 +64,9 @@ public sealed class ImageThumbnailerTests : IDisposable
         // Stored 200×100 with the white half on the left; orientation 6 means "turn 90° clockwise to view", so upright
         // it is 100×200 with the white half on top.
         using var image = TestFiles.HalfWhite(200, 100);
-        var path = files.Write("rotated.jpg", TestFiles.Jpeg(image, orientation: 6));
+        var path = _files.Write("rotated.jpg", TestFiles.Jpeg(image, orientation: 6));
 
-        var result = thumbnailer.Process(path, "image/jpeg");
+        var result = _thumbnailer.Process(path, "image/jpeg");
 
         Assert.Equal((100, 200), (result.Width, result.Height));
         using var large = Image.NewFromBuffer(result.LargeThumbnail);
@@ -85,7 +85,7 @@ public sealed class ImageThumbnailerTests : IDisposable
         using var image = Image.Black(2000, 1000);
         var bytes = image.PngsaveBuffer(compression: 9);
         Assert.True(bytes.Length < 20_000, $"the bomb should be small, it is {bytes.Length} bytes");
-        var path = files.Write("bomb.png", bytes);
+        var path = _files.Write("bomb.png", bytes);
 
         var error = Assert.Throws<MediaRejectedException>(() => limited.Process(path, "image/png"));
 
@@ -98,9 +98,9 @@ public sealed class ImageThumbnailerTests : IDisposable
     {
         using var image = Image.Black(600, 400, bands: 3) + new[] { 10.0, 120, 200 };
         var bytes = TestFiles.Jpeg(image);
-        var path = files.Write("truncated.jpg", bytes[..(bytes.Length / 2)]);
+        var path = _files.Write("truncated.jpg", bytes[..(bytes.Length / 2)]);
 
-        var error = Assert.Throws<MediaRejectedException>(() => thumbnailer.Process(path, "image/jpeg"));
+        var error = Assert.Throws<MediaRejectedException>(() => _thumbnailer.Process(path, "image/jpeg"));
 
         Assert.Contains("damaged or incomplete", error.Message);
     }
@@ -108,9 +108,9 @@ public sealed class ImageThumbnailerTests : IDisposable
     [Fact]
     public void Bytes_that_are_no_image_are_refused()
     {
-        var path = files.Write("noise.jpg", [.. Enumerable.Range(0, 4096).Select(i => (byte)(i * 7919 % 251))]);
+        var path = _files.Write("noise.jpg", [.. Enumerable.Range(0, 4096).Select(i => (byte)(i * 7919 % 251))]);
 
-        var error = Assert.Throws<MediaRejectedException>(() => thumbnailer.Process(path, "image/jpeg"));
+        var error = Assert.Throws<MediaRejectedException>(() => _thumbnailer.Process(path, "image/jpeg"));
 
         Assert.Equal("The file is not a readable image.", error.Message);
     }
@@ -119,9 +119,9 @@ public sealed class ImageThumbnailerTests : IDisposable
     public void A_file_of_another_type_than_declared_is_refused()
     {
         using var image = TestFiles.HalfWhite(64, 64);
-        var path = files.Write("really-a-jpeg.png", TestFiles.Jpeg(image));
+        var path = _files.Write("really-a-jpeg.png", TestFiles.Jpeg(image));
 
-        var error = Assert.Throws<MediaRejectedException>(() => thumbnailer.Process(path, "image/png"));
+        var error = Assert.Throws<MediaRejectedException>(() => _thumbnailer.Process(path, "image/png"));
 
         Assert.Equal("The file is not a PNG as declared, but JPEG.", error.Message);
     }
@@ -133,9 +133,9 @@ public sealed class ImageThumbnailerTests : IDisposable
     {
         using var image = TestFiles.HalfWhite(640, 480);
         var bytes = contentType == "image/gif" ? image.GifsaveBuffer() : image.WebpsaveBuffer();
-        var path = files.Write("image", bytes);
+        var path = _files.Write("image", bytes);
 
-        var result = thumbnailer.Process(path, contentType);
+        var result = _thumbnailer.Process(path, contentType);
 
         Assert.Equal((640, 480), (result.Width, result.Height));
         using var small = Image.NewFromBuffer(result.SmallThumbnail);
@@ -151,5 +151,5 @@ public sealed class ImageThumbnailerTests : IDisposable
         Assert.False(ImageThumbnailer.CanProcess(MediaContentTypes.Pdf));
     }
 
-    public void Dispose() => files.Dispose();
+    public void Dispose() => _files.Dispose();
 }

@@ -4,14 +4,14 @@ namespace Platform.Worker.Tests;
 
 public sealed class PdfInspectorTests : IDisposable
 {
-    private readonly TestFiles files = new();
+    private readonly TestFiles _files = new();
 
     [Theory]
     [InlineData(1)]
     [InlineData(3)]
     public void The_page_count_of_a_pdf_is_read(int pages)
     {
-        var path = files.Write("document.pdf", TestFiles.Pdf(pages));
+        var path = _files.Write("document.pdf", TestFiles.Pdf(pages));
 
         Assert.Equal(pages, PdfInspector.CountPages(path));
     }
@@ -19,7 +19,7 @@ public sealed class PdfInspectorTests : IDisposable
     [Fact]
     public void A_file_that_is_not_a_pdf_is_refused()
     {
-        var path = files.Write("not.pdf", "just some text, no PDF at all"u8.ToArray());
+        var path = _files.Write("not.pdf", "just some text, no PDF at all"u8.ToArray());
 
         var error = Assert.Throws<MediaRejectedException>(() => PdfInspector.CountPages(path));
 
@@ -29,12 +29,12 @@ public sealed class PdfInspectorTests : IDisposable
     [Fact]
     public void A_damaged_pdf_is_refused()
     {
-        var path = files.Write("damaged.pdf", "%PDF-1.4\n1 0 obj\n<< /Type /Catalog"u8.ToArray());
+        var path = _files.Write("damaged.pdf", "%PDF-1.4\n1 0 obj\n<< /Type /Catalog"u8.ToArray());
 
         var error = Assert.Throws<MediaRejectedException>(() => PdfInspector.CountPages(path));
 
         Assert.Equal("The PDF is damaged and cannot be read.", error.Message);
     }
 
-    public void Dispose() => files.Dispose();
+    public void Dispose() => _files.Dispose();
 }

@@ -5,11 +5,11 @@ namespace Platform.Worker.Tests;
 /// <summary>Files made in code for each test, in a folder of their own that is removed afterwards.</summary>
 public sealed class TestFiles : IDisposable
 {
-    private readonly DirectoryInfo folder = Directory.CreateTempSubdirectory("platform-worker-tests-");
+    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("platform-worker-tests-");
 
     public string Write(string name, byte[] bytes)
     {
-        var path = Path.Combine(folder.FullName, name);
+        var path = Path.Combine(_folder.FullName, name);
         File.WriteAllBytes(path, bytes);
         return path;
     }
@@ -41,5 +41,5 @@ public sealed class TestFiles : IDisposable
     /// <summary>A minimal, valid PDF with <paramref name="pages"/> empty pages (cross-reference offsets computed).</summary>
     public static byte[] Pdf(int pages) => Platform.Tests.Shared.SamplePdf.Create(pages);
 
-    public void Dispose() => folder.Delete(recursive: true);
+    public void Dispose() => _folder.Delete(recursive: true);
 }

@@ -22,7 +22,7 @@ public sealed class MediaStorage(IAmazonS3 s3, IOptions<S3BucketSettings> bucket
 
     // Presigned URLs must use the scheme of the endpoint they point at: https for S3 itself, http for a local emulator
     // configured with an http ServiceURL. Read from the client's own configuration, not from an "am I local" flag.
-    private readonly Protocol protocol =
+    private readonly Protocol _protocol =
         s3.Config.ServiceURL is { } url && url.StartsWith("http://", StringComparison.OrdinalIgnoreCase) ? Protocol.HTTP : Protocol.HTTPS;
 
     private string BucketName => bucket.Value.BucketName;
@@ -36,7 +36,7 @@ public sealed class MediaStorage(IAmazonS3 s3, IOptions<S3BucketSettings> bucket
             Verb = HttpVerb.PUT,
             ContentType = contentType,
             Expires = expiresAt.UtcDateTime,
-            Protocol = protocol,
+            Protocol = _protocol,
         });
 
     /// <summary>
@@ -68,7 +68,7 @@ public sealed class MediaStorage(IAmazonS3 s3, IOptions<S3BucketSettings> bucket
             UploadId = uploadId,
             PartNumber = partNumber,
             Expires = expiresAt.UtcDateTime,
-            Protocol = protocol,
+            Protocol = _protocol,
         });
 
     /// <summary>
@@ -131,7 +131,7 @@ public sealed class MediaStorage(IAmazonS3 s3, IOptions<S3BucketSettings> bucket
             Key = probeKey,
             Verb = HttpVerb.GET,
             Expires = DateTime.UtcNow.AddMinutes(1),
-            Protocol = protocol,
+            Protocol = _protocol,
         });
         return Delivery.S3Endpoint.FromPresignedUrl(url, probeKey);
     }

@@ -42,8 +42,8 @@ public sealed class UploadCompletion(IUploadRecords records, IUploadedObjects ob
                     return UploadCompletionResult.Conflict("The uploaded parts do not match.",
                         $"Every part but the last must hold {item.MultipartPartSize} bytes of the file: PUT each part's slice again, then complete again.");
                 case MultipartCompletion.NoSuchUpload:
-                    // An earlier complete may have joined the parts and failed before recording it: then the object
-                    // is there and the checks below finish the job. Otherwise the upload was aborted or expired.
+                // An earlier complete may have joined the parts and failed before recording it: then the object
+                // is there and the checks below finish the job. Otherwise the upload was aborted or expired.
                 case MultipartCompletion.Completed:
                     break;
             }

@@ -31,13 +31,13 @@ public sealed class Outbox<TContext>(TContext db, TimeProvider clock) where TCon
 /// <summary>Wakes the dispatcher when a transaction with outbox messages commits, so they leave at once, not at the next poll.</summary>
 public sealed class OutboxSignal
 {
-    private readonly SemaphoreSlim signal = new(0, 1);
+    private readonly SemaphoreSlim _signal = new(0, 1);
 
     public void Notify()
     {
         try
         {
-            signal.Release();
+            _signal.Release();
         }
         catch (SemaphoreFullException)
         {
@@ -46,7 +46,7 @@ public sealed class OutboxSignal
     }
 
     /// <summary>Waits for a notification or <paramref name="timeout"/>, whichever comes first.</summary>
-    public Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => signal.WaitAsync(timeout, cancellationToken);
+    public Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _signal.WaitAsync(timeout, cancellationToken);
 }
 
 /// <summary>
@@ -55,7 +55,7 @@ public sealed class OutboxSignal
 /// </summary>
 public sealed class OutboxCommitNotifier(OutboxSignal signal) : SaveChangesInterceptor, IDbTransactionInterceptor
 {
-    private static readonly ConditionalWeakTable<DbContext, object> s_withMessages = new();
+    private static readonly ConditionalWeakTable<DbContext, object> WithMessages = new();
 
     public override ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
     {
@@ -101,7 +101,7 @@ public sealed class OutboxCommitNotifier(OutboxSignal signal) : SaveChangesInter
     {
         if (context is not null && context.ChangeTracker.Entries<OutboxMessage>().Any(e => e.State == EntityState.Added))
         {
-            s_withMessages.AddOrUpdate(context, true);
+            WithMessages.AddOrUpdate(context, true);
         }
     }
 
@@ -115,7 +115,7 @@ public sealed class OutboxCommitNotifier(OutboxSignal signal) : SaveChangesInter
 
     private void Committed(DbContext? context)
     {
-        if (context is not null && s_withMessages.Remove(context))
+        if (context is not null && WithMessages.Remove(context))
         {
             signal.Notify();
         }
@@ -125,7 +125,7 @@ public sealed class OutboxCommitNotifier(OutboxSignal signal) : SaveChangesInter
     {
         if (context is not null)
         {
-            s_withMessages.Remove(context);
+            WithMessages.Remove(context);
         }
     }
 }

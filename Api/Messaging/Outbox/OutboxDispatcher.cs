@@ -28,8 +28,8 @@ public sealed partial class OutboxDispatcher<TContext>(
 {
     public const string QueueGuardKey = "sqs";
 
-    private bool failing;
-    private DateTimeOffset nextCleanUp;
+    private bool _failing;
+    private DateTimeOffset _nextCleanUp;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -40,15 +40,15 @@ public sealed partial class OutboxDispatcher<TContext>(
             try
             {
                 more = await DispatchBatchAsync(settings, stoppingToken);
-                if (clock.GetUtcNow() >= nextCleanUp)
+                if (clock.GetUtcNow() >= _nextCleanUp)
                 {
                     await RemoveSentAsync(settings, stoppingToken);
-                    nextCleanUp = clock.GetUtcNow() + TimeSpan.FromMinutes(10);
+                    _nextCleanUp = clock.GetUtcNow() + TimeSpan.FromMinutes(10);
                 }
 
-                if (failing)
+                if (_failing)
                 {
-                    failing = false;
+                    _failing = false;
                     LogRecovered(logger);
                 }
             }
@@ -59,9 +59,9 @@ public sealed partial class OutboxDispatcher<TContext>(
             catch (Exception ex)
             {
                 // The database is down (or the schema not there yet): the messages wait in it, nothing to lose.
-                if (!failing)
+                if (!_failing)
                 {
-                    failing = true;
+                    _failing = true;
                     LogFailing(logger, ex);
                 }
             }

@@ -11,9 +11,8 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using static Platform.AppHost.Aws.PolicySuppressions;
 using HealthCheck = Amazon.CDK.AWS.ElasticLoadBalancingV2.HealthCheck;
-using Protocol = Amazon.CDK.AWS.ElasticLoadBalancingV2.Protocol;
-
 using IResource = Aspire.Hosting.ApplicationModel.IResource;
+using Protocol = Amazon.CDK.AWS.ElasticLoadBalancingV2.Protocol;
 
 namespace Platform.AppHost.Aws.Translators;
 

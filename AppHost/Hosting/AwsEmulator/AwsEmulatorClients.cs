@@ -38,7 +38,7 @@ internal static class AwsEmulatorClients
     public static async Task<IAmazonS3> S3Async(IAwsEmulatorResource emulator, CancellationToken ct)
     {
         var serviceUrl = await ServiceUrlAsync(emulator, ct);
-        return s_s3.GetOrAdd(serviceUrl, url => new AmazonS3Client(Credentials, new AmazonS3Config
+        return S3.GetOrAdd(serviceUrl, url => new AmazonS3Client(Credentials, new AmazonS3Config
         {
             ServiceURL = url,
             AuthenticationRegion = AwsEmulatorHosting.Region,
@@ -50,7 +50,7 @@ internal static class AwsEmulatorClients
     public static async Task<IAmazonSQS> SqsAsync(IAwsEmulatorResource emulator, CancellationToken ct)
     {
         var serviceUrl = await ServiceUrlAsync(emulator, ct);
-        return s_sqs.GetOrAdd(serviceUrl, url => new AmazonSQSClient(Credentials, new AmazonSQSConfig
+        return Sqs.GetOrAdd(serviceUrl, url => new AmazonSQSClient(Credentials, new AmazonSQSConfig
         {
             ServiceURL = url,
             AuthenticationRegion = AwsEmulatorHosting.Region,
@@ -58,8 +58,8 @@ internal static class AwsEmulatorClients
     }
 
     // Keyed by the emulator's URL: one client per emulator for the AppHost's lifetime, as the SDK recommends.
-    private static readonly ConcurrentDictionary<string, IAmazonS3> s_s3 = new();
-    private static readonly ConcurrentDictionary<string, IAmazonSQS> s_sqs = new();
+    private static readonly ConcurrentDictionary<string, IAmazonS3> S3 = new();
+    private static readonly ConcurrentDictionary<string, IAmazonSQS> Sqs = new();
 
     private static BasicAWSCredentials Credentials => new(AccessKeyId, SecretAccessKey);
 

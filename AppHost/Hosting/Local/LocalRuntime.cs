@@ -53,7 +53,7 @@ public sealed class LocalRuntime
     /// <summary>Reads <c>Platform:LocalRuntime</c> (auto | containers | processes | aws) once per builder.</summary>
     public static LocalRuntime For(IDistributedApplicationBuilder builder)
     {
-        if (s_cache.TryGetValue(builder, out var cached))
+        if (Cache.TryGetValue(builder, out var cached))
         {
             return cached;
         }
@@ -69,7 +69,7 @@ public sealed class LocalRuntime
                 $"{ConfigurationKey} is '{configured}', but it must be one of: auto, containers, processes, aws."),
         };
 
-        s_cache.AddOrUpdate(builder, runtime);
+        Cache.AddOrUpdate(builder, runtime);
         if (builder.ExecutionContext.IsRunMode)
         {
             Console.WriteLine($"Platform: local runtime '{runtime.Kind.ToString().ToLowerInvariant()}' ({runtime.Reason}).");
@@ -79,7 +79,7 @@ public sealed class LocalRuntime
     }
 
     // One decision per builder: several extensions ask, and the console line is printed once.
-    private static readonly ConditionalWeakTable<IDistributedApplicationBuilder, LocalRuntime> s_cache = new();
+    private static readonly ConditionalWeakTable<IDistributedApplicationBuilder, LocalRuntime> Cache = new();
 
     private static LocalRuntime WithRealAws(LocalRuntime servers) => new(LocalRuntimeKind.Aws,
         $"{ConfigurationKey}=aws: S3 and SQS of the deployed stack; Postgres and Redis as {servers.Kind.ToString().ToLowerInvariant()} ({servers.Reason})",

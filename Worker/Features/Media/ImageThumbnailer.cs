@@ -14,7 +14,7 @@ public sealed record ImageResult(int Width, int Height, byte[] SmallThumbnail, b
 /// </summary>
 public sealed class ImageThumbnailer(MediaProcessingOptions options)
 {
-    private static readonly Dictionary<string, string> s_loaders = new(StringComparer.Ordinal)
+    private static readonly Dictionary<string, string> Loaders = new(StringComparer.Ordinal)
     {
         [MediaContentTypes.Jpeg] = "jpegload",
         [MediaContentTypes.Png] = "pngload",
@@ -28,11 +28,11 @@ public sealed class ImageThumbnailer(MediaProcessingOptions options)
         Cache.Max = 0;
     }
 
-    public static bool CanProcess(string contentType) => s_loaders.ContainsKey(contentType);
+    public static bool CanProcess(string contentType) => Loaders.ContainsKey(contentType);
 
     public ImageResult Process(string path, string declaredContentType)
     {
-        if (!s_loaders.TryGetValue(declaredContentType, out var expectedLoader))
+        if (!Loaders.TryGetValue(declaredContentType, out var expectedLoader))
         {
             throw new MediaRejectedException($"'{declaredContentType}' is not an image type the Worker reads.");
         }

@@ -17,14 +17,14 @@ public sealed class OwnerStampsTests
 {
     private static readonly Guid Owner = Guid.NewGuid();
 
-    private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 11, 30, 10, 0, 0, TimeSpan.Zero));
-    private readonly SwitchableRedis redis = new();
-    private readonly OwnerStamps stamps;
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 30, 10, 0, 0, TimeSpan.Zero));
+    private readonly SwitchableRedis _redis = new();
+    private readonly OwnerStamps _stamps;
 
     public OwnerStampsTests()
     {
         var guard = new DependencyGuard("cache", new DependencyGuardOptions { IsFailure = _ => true, MinimumThroughput = 1000 }, NullLoggerFactory.Instance);
-        stamps = new OwnerStamps(redis, guard, new ServiceCollection().BuildServiceProvider(), clock, NullLogger<OwnerStamps>.Instance);
+        _stamps = new OwnerStamps(_redis, guard, new ServiceCollection().BuildServiceProvider(), _clock, NullLogger<OwnerStamps>.Instance);
     }
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -32,17 +32,17 @@ public sealed class OwnerStampsTests
     [Fact]
     public async Task An_owner_keeps_one_stamp_until_a_change_replaces_it()
     {
-        var first = await stamps.GetAsync(Owner, Ct);
-        Assert.Equal(first, await stamps.GetAsync(Owner, Ct));
+        var first = await _stamps.GetAsync(Owner, Ct);
+        Assert.Equal(first, await _stamps.GetAsync(Owner, Ct));
 
-        clock.Advance(TimeSpan.FromMinutes(1));
-        await stamps.InvalidateAsync(Owner);
-        var second = await stamps.GetAsync(Owner, Ct);
+        _clock.Advance(TimeSpan.FromMinutes(1));
+        await _stamps.InvalidateAsync(Owner);
+        var second = await _stamps.GetAsync(Owner, Ct);
 
         Assert.NotNull(first);
         Assert.NotNull(second);
         Assert.NotEqual(first.Version, second.Version);
-        Assert.Equal(clock.GetUtcNow(), second.ChangedAt);
+        Assert.Equal(_clock.GetUtcNow(), second.ChangedAt);
         Assert.NotEqual(MediaCache.ItemKey(Owner, first, Guid.Empty), MediaCache.ItemKey(Owner, second, Guid.Empty));
         Assert.NotEqual(MediaCache.ListKey(Owner, first, 1, 20), MediaCache.ListKey(Owner, second, 1, 20));
     }
@@ -51,10 +51,10 @@ public sealed class OwnerStampsTests
     public async Task Owners_have_stamps_and_keys_of_their_own()
     {
         var other = Guid.NewGuid();
-        var mine = await stamps.GetAsync(Owner, Ct);
-        await stamps.InvalidateAsync(other);
+        var mine = await _stamps.GetAsync(Owner, Ct);
+        await _stamps.InvalidateAsync(other);
 
-        Assert.Equal(mine, await stamps.GetAsync(Owner, Ct));
+        Assert.Equal(mine, await _stamps.GetAsync(Owner, Ct));
         Assert.NotEqual(MediaCache.StampKey(Owner), MediaCache.StampKey(other));
         Assert.DoesNotContain(Owner.ToString("N"), MediaCache.ItemKey(other, mine!, Guid.Empty));
     }
@@ -62,79 +62,79 @@ public sealed class OwnerStampsTests
     [Fact]
     public async Task Without_redis_a_read_gets_no_stamp_so_nothing_is_cached()
     {
-        redis.Down = true;
+        _redis.Down = true;
 
-        Assert.Null(await stamps.GetAsync(Owner, Ct));
+        Assert.Null(await _stamps.GetAsync(Owner, Ct));
     }
 
     [Fact]
     public async Task A_change_made_while_redis_is_down_replaces_the_stamp_before_the_next_read_trusts_it()
     {
-        var before = await stamps.GetAsync(Owner, Ct);
-        redis.Down = true;
-        await stamps.InvalidateAsync(Owner); // cannot reach Redis: remembered
+        var before = await _stamps.GetAsync(Owner, Ct);
+        _redis.Down = true;
+        await _stamps.InvalidateAsync(Owner); // cannot reach Redis: remembered
 
-        Assert.Equal(1, stamps.PendingCount);
-        redis.Down = false;
-        var after = await stamps.GetAsync(Owner, Ct);
+        Assert.Equal(1, _stamps.PendingCount);
+        _redis.Down = false;
+        var after = await _stamps.GetAsync(Owner, Ct);
 
         Assert.NotEqual(before!.Version, after!.Version);
-        Assert.Equal(0, stamps.PendingCount);
+        Assert.Equal(0, _stamps.PendingCount);
     }
 
     [Fact]
     public async Task After_redis_returns_a_stamp_older_than_its_return_is_replaced_once()
     {
-        var before = await stamps.GetAsync(Owner, Ct);
-        clock.Advance(TimeSpan.FromMinutes(1));
-        redis.Down = true;
-        Assert.Null(await stamps.GetAsync(Owner, Ct)); // this process sees Redis go
-        clock.Advance(TimeSpan.FromMinutes(1));
-        redis.Down = false;
+        var before = await _stamps.GetAsync(Owner, Ct);
+        _clock.Advance(TimeSpan.FromMinutes(1));
+        _redis.Down = true;
+        Assert.Null(await _stamps.GetAsync(Owner, Ct)); // this process sees Redis go
+        _clock.Advance(TimeSpan.FromMinutes(1));
+        _redis.Down = false;
 
         // Another process may have changed the owner's items meanwhile without being able to say so.
-        var renewed = await stamps.GetAsync(Owner, Ct);
+        var renewed = await _stamps.GetAsync(Owner, Ct);
 
         Assert.NotEqual(before!.Version, renewed!.Version);
-        Assert.Equal(renewed, await stamps.GetAsync(Owner, Ct));
+        Assert.Equal(renewed, await _stamps.GetAsync(Owner, Ct));
     }
 
     [Fact]
     public async Task A_stamp_redis_lost_is_made_again_as_of_now()
     {
-        var before = await stamps.GetAsync(Owner, Ct);
-        redis.Remove(MediaCache.StampKey(Owner)); // evicted, or Redis restarted empty
-        clock.Advance(TimeSpan.FromMinutes(5));
+        var before = await _stamps.GetAsync(Owner, Ct);
+        _redis.Remove(MediaCache.StampKey(Owner)); // evicted, or Redis restarted empty
+        _clock.Advance(TimeSpan.FromMinutes(5));
 
-        var after = await stamps.GetAsync(Owner, Ct);
+        var after = await _stamps.GetAsync(Owner, Ct);
 
         Assert.NotEqual(before!.Version, after!.Version);
-        Assert.Equal(clock.GetUtcNow(), after.ChangedAt);
+        Assert.Equal(_clock.GetUtcNow(), after.ChangedAt);
     }
 
     /// <summary>Redis as the stamps see it: an in-memory distributed cache that fails every call while <see cref="Down"/>.</summary>
     private sealed class SwitchableRedis : IDistributedCache
     {
-        private readonly MemoryDistributedCache cache = new(Options.Create(new MemoryDistributedCacheOptions()));
+        private readonly MemoryDistributedCache _cache = new(Options.Create(new MemoryDistributedCacheOptions()));
 
         public bool Down { get; set; }
 
-        public byte[]? Get(string key) => Up(() => cache.Get(key));
+        public byte[]? Get(string key) => Up(() => _cache.Get(key));
 
-        public Task<byte[]?> GetAsync(string key, CancellationToken token = default) => Up(() => cache.GetAsync(key, token));
+        public Task<byte[]?> GetAsync(string key, CancellationToken token = default) => Up(() => _cache.GetAsync(key, token));
 
-        public void Set(string key, byte[] value, DistributedCacheEntryOptions options) => Up(() => { cache.Set(key, value, options); return 0; });
+        public void Set(string key, byte[] value, DistributedCacheEntryOptions options) => Up(() => { _cache.Set(key, value, options); return 0; });
 
         public Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default) =>
-            Up(() => cache.SetAsync(key, value, options, token));
+            Up(() => _cache.SetAsync(key, value, options, token));
 
-        public void Refresh(string key) => Up(() => { cache.Refresh(key); return 0; });
+        public void Refresh(string key) => Up(() => { _cache.Refresh(key); return 0; });
 
-        public Task RefreshAsync(string key, CancellationToken token = default) => Up(() => cache.RefreshAsync(key, token));
+        public Task RefreshAsync(string key, CancellationToken token = default) => Up(() => _cache.RefreshAsync(key, token));
 
-        public void Remove(string key) => cache.Remove(key);
+        public void Remove(string key) => _cache.Remove(key);
 
-        public Task RemoveAsync(string key, CancellationToken token = default) => Up(() => cache.RemoveAsync(key, token));
+        public Task RemoveAsync(string key, CancellationToken token = default) => Up(() => _cache.RemoveAsync(key, token));
 
         private T Up<T>(Func<T> call) => Down ? throw new InvalidOperationException("Redis is down.") : call();
     }

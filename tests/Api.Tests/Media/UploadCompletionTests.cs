@@ -15,60 +15,60 @@ public sealed class UploadCompletionTests
     private static readonly Guid Owner = Guid.NewGuid();
     private const long PartSize = 5L * 1024 * 1024;
 
-    private readonly FakeRecords records = new();
-    private readonly FakeObjects objects = new();
-    private readonly UploadCompletion completion;
+    private readonly FakeRecords _records = new();
+    private readonly FakeObjects _objects = new();
+    private readonly UploadCompletion _completion;
 
-    public UploadCompletionTests() => completion = new UploadCompletion(records, objects);
+    public UploadCompletionTests() => _completion = new UploadCompletion(_records, _objects);
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task An_unknown_item_is_not_found_and_storage_is_not_asked()
     {
-        var result = await completion.CompleteAsync(Owner, Guid.NewGuid(), null, Ct);
+        var result = await _completion.CompleteAsync(Owner, Guid.NewGuid(), null, Ct);
 
         Assert.Equal(UploadCompletionOutcome.NotFound, result.Outcome);
-        Assert.Empty(objects.Calls);
+        Assert.Empty(_objects.Calls);
     }
 
     [Fact]
     public async Task Another_users_item_is_not_found_and_stays_pending()
     {
-        var item = records.Add(Single(size: 10));
-        objects.Put(item.ObjectKey, 10, item.ContentType);
+        var item = _records.Add(Single(size: 10));
+        _objects.Put(item.ObjectKey, 10, item.ContentType);
 
-        var result = await completion.CompleteAsync(Guid.NewGuid(), item.Id, null, Ct);
+        var result = await _completion.CompleteAsync(Guid.NewGuid(), item.Id, null, Ct);
 
         Assert.Equal(UploadCompletionOutcome.NotFound, result.Outcome);
         AssertStillPending(item);
-        Assert.Empty(objects.Calls);
+        Assert.Empty(_objects.Calls);
     }
 
     [Fact]
     public async Task A_single_put_with_the_declared_size_and_type_is_marked_uploaded()
     {
-        var item = records.Add(Single(size: 10));
-        objects.Put(item.ObjectKey, 10, "IMAGE/PNG");
+        var item = _records.Add(Single(size: 10));
+        _objects.Put(item.ObjectKey, 10, "IMAGE/PNG");
 
-        var result = await completion.CompleteAsync(Owner, item.Id, null, Ct);
+        var result = await _completion.CompleteAsync(Owner, item.Id, null, Ct);
 
         Assert.Equal(UploadCompletionOutcome.Completed, result.Outcome);
         Assert.Equal(MediaStatus.Uploaded, item.Status);
-        Assert.Equal(1, records.Marked);
+        Assert.Equal(1, _records.Marked);
     }
 
     [Fact]
     public async Task An_item_already_uploaded_is_reported_without_asking_storage_or_marking_it_again()
     {
-        var item = records.Add(Single(size: 10, status: MediaStatus.Ready));
+        var item = _records.Add(Single(size: 10, status: MediaStatus.Ready));
 
-        var result = await completion.CompleteAsync(Owner, item.Id, null, Ct);
+        var result = await _completion.CompleteAsync(Owner, item.Id, null, Ct);
 
         Assert.Equal(UploadCompletionOutcome.Completed, result.Outcome);
         Assert.Equal(MediaStatus.Ready, item.Status);
-        Assert.Empty(objects.Calls);
-        Assert.Equal(0, records.Marked);
+        Assert.Empty(_objects.Calls);
+        Assert.Equal(0, _records.Marked);
     }
 
     [Theory]
@@ -78,13 +78,13 @@ public sealed class UploadCompletionTests
     public async Task Storage_not_holding_what_was_declared_is_a_conflict_that_says_what_to_do(
         long? storedSize, string? storedType, string title, string advice)
     {
-        var item = records.Add(Single(size: 10));
+        var item = _records.Add(Single(size: 10));
         if (storedSize is { } size)
         {
-            objects.Put(item.ObjectKey, size, storedType!);
+            _objects.Put(item.ObjectKey, size, storedType!);
         }
 
-        var result = await completion.CompleteAsync(Owner, item.Id, null, Ct);
+        var result = await _completion.CompleteAsync(Owner, item.Id, null, Ct);
 
         AssertConflict(result, title, advice);
         AssertStillPending(item);
@@ -93,10 +93,10 @@ public sealed class UploadCompletionTests
     [Fact]
     public async Task A_part_list_for_a_single_put_is_invalid()
     {
-        var item = records.Add(Single(size: 10));
-        objects.Put(item.ObjectKey, 10, item.ContentType);
+        var item = _records.Add(Single(size: 10));
+        _objects.Put(item.ObjectKey, 10, item.ContentType);
 
-        var result = await completion.CompleteAsync(Owner, item.Id, [new(1, "a")], Ct);
+        var result = await _completion.CompleteAsync(Owner, item.Id, [new(1, "a")], Ct);
 
         Assert.Equal(UploadCompletionOutcome.Invalid, result.Outcome);
         Assert.Contains("not in parts", Assert.Single(result.Errors!["parts"]));
@@ -106,27 +106,27 @@ public sealed class UploadCompletionTests
     [Fact]
     public async Task A_multipart_upload_with_every_part_is_joined_checked_and_marked_uploaded()
     {
-        var item = records.Add(Multipart(size: PartSize + 1));
-        objects.JoinsInto(item.ObjectKey, PartSize + 1, item.ContentType);
+        var item = _records.Add(Multipart(size: PartSize + 1));
+        _objects.JoinsInto(item.ObjectKey, PartSize + 1, item.ContentType);
 
-        var result = await completion.CompleteAsync(Owner, item.Id, [new(2, "b"), new(1, "a")], Ct);
+        var result = await _completion.CompleteAsync(Owner, item.Id, [new(2, "b"), new(1, "a")], Ct);
 
         Assert.Equal(UploadCompletionOutcome.Completed, result.Outcome);
         Assert.Equal(MediaStatus.Uploaded, item.Status);
-        Assert.Equal([1, 2], objects.JoinedParts.Select(p => p.PartNumber));
+        Assert.Equal([1, 2], _objects.JoinedParts.Select(p => p.PartNumber));
     }
 
     [Fact]
     public async Task Invalid_parts_are_refused_before_storage_is_asked()
     {
-        var item = records.Add(Multipart(size: PartSize + 1));
+        var item = _records.Add(Multipart(size: PartSize + 1));
 
-        var result = await completion.CompleteAsync(Owner, item.Id, [new(1, "a")], Ct);
+        var result = await _completion.CompleteAsync(Owner, item.Id, [new(1, "a")], Ct);
 
         Assert.Equal(UploadCompletionOutcome.Invalid, result.Outcome);
         Assert.Equal("The list of uploaded parts is missing or invalid.", result.Title);
         Assert.Contains("missing: 2", Assert.Single(result.Errors!["parts"]));
-        Assert.Empty(objects.Calls);
+        Assert.Empty(_objects.Calls);
     }
 
     [Theory]
@@ -134,10 +134,10 @@ public sealed class UploadCompletionTests
     [InlineData(MultipartCompletion.PartTooSmall, "Every part but the last must hold 5242880 bytes")]
     public async Task Parts_storage_refuses_are_a_conflict_that_says_what_to_redo(MultipartCompletion refusal, string advice)
     {
-        var item = records.Add(Multipart(size: PartSize + 1));
-        objects.Joining = refusal;
+        var item = _records.Add(Multipart(size: PartSize + 1));
+        _objects.Joining = refusal;
 
-        var result = await completion.CompleteAsync(Owner, item.Id, [new(1, "a"), new(2, "b")], Ct);
+        var result = await _completion.CompleteAsync(Owner, item.Id, [new(1, "a"), new(2, "b")], Ct);
 
         AssertConflict(result, "The uploaded parts do not match.", advice);
         AssertStillPending(item);
@@ -146,11 +146,11 @@ public sealed class UploadCompletionTests
     [Fact]
     public async Task An_upload_joined_by_an_earlier_request_whose_answer_was_lost_is_completed()
     {
-        var item = records.Add(Multipart(size: PartSize + 1));
-        objects.Joining = MultipartCompletion.NoSuchUpload;
-        objects.Put(item.ObjectKey, PartSize + 1, item.ContentType);
+        var item = _records.Add(Multipart(size: PartSize + 1));
+        _objects.Joining = MultipartCompletion.NoSuchUpload;
+        _objects.Put(item.ObjectKey, PartSize + 1, item.ContentType);
 
-        var result = await completion.CompleteAsync(Owner, item.Id, [new(1, "a"), new(2, "b")], Ct);
+        var result = await _completion.CompleteAsync(Owner, item.Id, [new(1, "a"), new(2, "b")], Ct);
 
         Assert.Equal(UploadCompletionOutcome.Completed, result.Outcome);
         Assert.Equal(MediaStatus.Uploaded, item.Status);
@@ -159,10 +159,10 @@ public sealed class UploadCompletionTests
     [Fact]
     public async Task An_aborted_or_expired_multipart_upload_is_a_conflict_that_says_to_start_again()
     {
-        var item = records.Add(Multipart(size: PartSize + 1));
-        objects.Joining = MultipartCompletion.NoSuchUpload;
+        var item = _records.Add(Multipart(size: PartSize + 1));
+        _objects.Joining = MultipartCompletion.NoSuchUpload;
 
-        var result = await completion.CompleteAsync(Owner, item.Id, [new(1, "a"), new(2, "b")], Ct);
+        var result = await _completion.CompleteAsync(Owner, item.Id, [new(1, "a"), new(2, "b")], Ct);
 
         AssertConflict(result, "The upload no longer exists.", "Delete this item and upload the file again.");
     }
@@ -170,10 +170,10 @@ public sealed class UploadCompletionTests
     [Fact]
     public async Task Storage_out_of_reach_fails_the_request_and_leaves_the_item_pending()
     {
-        var item = records.Add(Single(size: 10));
-        objects.Failure = new DependencyUnavailableException("storage", TimeSpan.FromSeconds(2), null);
+        var item = _records.Add(Single(size: 10));
+        _objects.Failure = new DependencyUnavailableException("storage", TimeSpan.FromSeconds(2), null);
 
-        await Assert.ThrowsAsync<DependencyUnavailableException>(() => completion.CompleteAsync(Owner, item.Id, null, Ct));
+        await Assert.ThrowsAsync<DependencyUnavailableException>(() => _completion.CompleteAsync(Owner, item.Id, null, Ct));
 
         AssertStillPending(item);
     }
@@ -181,24 +181,24 @@ public sealed class UploadCompletionTests
     [Fact]
     public async Task A_concurrent_completion_that_got_there_first_is_a_success_for_this_request_too()
     {
-        var item = records.Add(Single(size: 10));
-        objects.Put(item.ObjectKey, 10, item.ContentType);
-        records.BeforeMark = () => item.Status = MediaStatus.Uploaded; // the other request commits first
+        var item = _records.Add(Single(size: 10));
+        _objects.Put(item.ObjectKey, 10, item.ContentType);
+        _records.BeforeMark = () => item.Status = MediaStatus.Uploaded; // the other request commits first
 
-        var result = await completion.CompleteAsync(Owner, item.Id, null, Ct);
+        var result = await _completion.CompleteAsync(Owner, item.Id, null, Ct);
 
         Assert.Equal(UploadCompletionOutcome.Completed, result.Outcome);
-        Assert.Equal(0, records.Marked);
+        Assert.Equal(0, _records.Marked);
     }
 
     [Fact]
     public async Task An_item_deleted_while_it_was_being_completed_is_not_found()
     {
-        var item = records.Add(Single(size: 10));
-        objects.Put(item.ObjectKey, 10, item.ContentType);
-        records.BeforeMark = () => records.Remove(item.Id);
+        var item = _records.Add(Single(size: 10));
+        _objects.Put(item.ObjectKey, 10, item.ContentType);
+        _records.BeforeMark = () => _records.Remove(item.Id);
 
-        var result = await completion.CompleteAsync(Owner, item.Id, null, Ct);
+        var result = await _completion.CompleteAsync(Owner, item.Id, null, Ct);
 
         Assert.Equal(UploadCompletionOutcome.NotFound, result.Outcome);
     }
@@ -206,11 +206,11 @@ public sealed class UploadCompletionTests
     [Fact]
     public async Task An_item_that_stayed_pending_although_marking_it_changed_nothing_is_a_conflict_to_retry()
     {
-        var item = records.Add(Single(size: 10));
-        objects.Put(item.ObjectKey, 10, item.ContentType);
-        records.MarkChangesNothing = true;
+        var item = _records.Add(Single(size: 10));
+        _objects.Put(item.ObjectKey, 10, item.ContentType);
+        _records.MarkChangesNothing = true;
 
-        var result = await completion.CompleteAsync(Owner, item.Id, null, Ct);
+        var result = await _completion.CompleteAsync(Owner, item.Id, null, Ct);
 
         AssertConflict(result, "The upload could not be recorded.", "complete it again");
     }
@@ -219,7 +219,7 @@ public sealed class UploadCompletionTests
     private void AssertStillPending(MediaItem item)
     {
         Assert.Equal(MediaStatus.Pending, item.Status);
-        Assert.Equal(0, records.Marked);
+        Assert.Equal(0, _records.Marked);
     }
 
     private static void AssertConflict(UploadCompletionResult result, string title, string detailPart)
@@ -234,8 +234,13 @@ public sealed class UploadCompletionTests
         var id = Guid.NewGuid();
         return new MediaItem
         {
-            Id = id, OwnerId = Owner, FileName = "a.png", ContentType = "image/png", Size = size,
-            ObjectKey = MediaObjectKeys.Original(Owner, id), Status = status,
+            Id = id,
+            OwnerId = Owner,
+            FileName = "a.png",
+            ContentType = "image/png",
+            Size = size,
+            ObjectKey = MediaObjectKeys.Original(Owner, id),
+            Status = status,
         };
     }
 
@@ -250,7 +255,7 @@ public sealed class UploadCompletionTests
     /// <summary>Rows as <see cref="MediaStore"/> keeps them: scoped to the owner; marking moves pending to uploaded once.</summary>
     private sealed class FakeRecords : IUploadRecords
     {
-        private readonly Dictionary<Guid, MediaItem> items = [];
+        private readonly Dictionary<Guid, MediaItem> _items = [];
 
         public int Marked { get; private set; }
 
@@ -258,17 +263,17 @@ public sealed class UploadCompletionTests
 
         public bool MarkChangesNothing { get; set; }
 
-        public MediaItem Add(MediaItem item) => items[item.Id] = item;
+        public MediaItem Add(MediaItem item) => _items[item.Id] = item;
 
-        public void Remove(Guid id) => items.Remove(id);
+        public void Remove(Guid id) => _items.Remove(id);
 
         public Task<MediaItem?> FindForUpdateAsync(Guid ownerId, Guid id, CancellationToken ct) =>
-            Task.FromResult(items.TryGetValue(id, out var item) && item.OwnerId == ownerId ? item : null);
+            Task.FromResult(_items.TryGetValue(id, out var item) && item.OwnerId == ownerId ? item : null);
 
         public Task<bool> MarkUploadedAsync(Guid ownerId, Guid id, CancellationToken ct)
         {
             BeforeMark?.Invoke();
-            if (MarkChangesNothing || !items.TryGetValue(id, out var item) || item.OwnerId != ownerId || item.Status != MediaStatus.Pending)
+            if (MarkChangesNothing || !_items.TryGetValue(id, out var item) || item.OwnerId != ownerId || item.Status != MediaStatus.Pending)
             {
                 return Task.FromResult(false);
             }
@@ -283,8 +288,8 @@ public sealed class UploadCompletionTests
     /// <summary>A bucket: objects by key, and what joining a multipart upload does.</summary>
     private sealed class FakeObjects : IUploadedObjects
     {
-        private readonly Dictionary<string, StoredObject> stored = [];
-        private (string Key, StoredObject Object)? joinsInto;
+        private readonly Dictionary<string, StoredObject> _stored = [];
+        private (string Key, StoredObject Object)? _joinsInto;
 
         public List<string> Calls { get; } = [];
 
@@ -294,18 +299,18 @@ public sealed class UploadCompletionTests
 
         public Exception? Failure { get; set; }
 
-        public void Put(string key, long size, string contentType) => stored[key] = new StoredObject(size, contentType);
+        public void Put(string key, long size, string contentType) => _stored[key] = new StoredObject(size, contentType);
 
-        public void JoinsInto(string key, long size, string contentType) => joinsInto = (key, new StoredObject(size, contentType));
+        public void JoinsInto(string key, long size, string contentType) => _joinsInto = (key, new StoredObject(size, contentType));
 
         public Task<MultipartCompletion> CompleteMultipartUploadAsync(string key, string uploadId, IEnumerable<UploadedPart> parts, CancellationToken cancellationToken)
         {
             Calls.Add($"complete {key}");
             ThrowIfFailing();
             JoinedParts.AddRange(parts);
-            if (Joining == MultipartCompletion.Completed && joinsInto is { } joined)
+            if (Joining == MultipartCompletion.Completed && _joinsInto is { } joined)
             {
-                stored[joined.Key] = joined.Object;
+                _stored[joined.Key] = joined.Object;
             }
 
             return Task.FromResult(Joining);
@@ -315,7 +320,7 @@ public sealed class UploadCompletionTests
         {
             Calls.Add($"head {key}");
             ThrowIfFailing();
-            return Task.FromResult(stored.GetValueOrDefault(key));
+            return Task.FromResult(_stored.GetValueOrDefault(key));
         }
 
         private void ThrowIfFailing()

@@ -180,7 +180,9 @@ public sealed class WebFuzzTests(PlatformAppFixture fixture)
             {
                 var fields = new Dictionary<string, string>
                 {
-                    ["Email"] = $"fuzz-{random.Next():x}@example.test", ["Password"] = MediaClient.Password, ["ConfirmPassword"] = MediaClient.Password,
+                    ["Email"] = $"fuzz-{random.Next():x}@example.test",
+                    ["Password"] = MediaClient.Password,
+                    ["ConfirmPassword"] = MediaClient.Password,
                     [field] = AsText(value),
                 };
                 yield return Post($"register {field} = {name}", "/account/register", Form(fields, tokens["register"]));

@@ -17,59 +17,59 @@ public sealed class UploadLoad(IReadOnlyList<MediaClient> users, byte[] image)
     private static readonly TimeSpan Pace = TimeSpan.FromMilliseconds(250);
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    private readonly ConcurrentQueue<ApiCall> calls = new();
-    private readonly ConcurrentDictionary<Guid, AcceptedUpload> accepted = new();
-    private readonly Stopwatch clock = Stopwatch.StartNew();
-    private readonly CancellationTokenSource stop = new();
-    private Task[] loops = [];
-    private int attempts;
+    private readonly ConcurrentQueue<ApiCall> _calls = new();
+    private readonly ConcurrentDictionary<Guid, AcceptedUpload> _accepted = new();
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly CancellationTokenSource _stop = new();
+    private Task[] _loops = [];
+    private int _attempts;
 
-    public int Attempts => attempts;
+    public int Attempts => _attempts;
 
-    public IReadOnlyCollection<ApiCall> Calls => calls;
+    public IReadOnlyCollection<ApiCall> Calls => _calls;
 
-    public IReadOnlyCollection<AcceptedUpload> Accepted => accepted.Values.ToArray();
+    public IReadOnlyCollection<AcceptedUpload> Accepted => _accepted.Values.ToArray();
 
     /// <summary>Time since the load was created, the scale every record is on.</summary>
-    public TimeSpan Now => clock.Elapsed;
+    public TimeSpan Now => _clock.Elapsed;
 
-    public void Start() => loops = users.Select(user => Task.Run(() => LoopAsync(user))).ToArray();
+    public void Start() => _loops = users.Select(user => Task.Run(() => LoopAsync(user))).ToArray();
 
     public async Task StopAsync()
     {
-        await stop.CancelAsync();
-        await Task.WhenAll(loops);
+        await _stop.CancelAsync();
+        await Task.WhenAll(_loops);
     }
 
     /// <summary>Waits until the load has made <paramref name="count"/> more Api calls than now (answered or not).</summary>
     public Task WaitForCallsAsync(int count, CancellationToken ct)
     {
-        var target = calls.Count + count;
-        return Eventually.ReturnsAsync(_ => Task.FromResult(calls.Count), made => made >= target, TimeSpan.FromMinutes(2), ct);
+        var target = _calls.Count + count;
+        return Eventually.ReturnsAsync(_ => Task.FromResult(_calls.Count), made => made >= target, TimeSpan.FromMinutes(2), ct);
     }
 
     /// <summary>Waits until <paramref name="count"/> more uploads than now got their 202.</summary>
     public Task WaitForAcceptedAsync(int count, CancellationToken ct)
     {
-        var target = accepted.Count + count;
-        return Eventually.ReturnsAsync(_ => Task.FromResult(accepted.Count), made => made >= target, TimeSpan.FromMinutes(2), ct);
+        var target = _accepted.Count + count;
+        return Eventually.ReturnsAsync(_ => Task.FromResult(_accepted.Count), made => made >= target, TimeSpan.FromMinutes(2), ct);
     }
 
     /// <summary>Tracks an upload made outside the loop (e.g. the large image the Worker is killed on).</summary>
     public void Track(MediaClient user, Guid id)
     {
-        Interlocked.Increment(ref attempts);
-        accepted.TryAdd(id, new AcceptedUpload(id, user));
+        Interlocked.Increment(ref _attempts);
+        _accepted.TryAdd(id, new AcceptedUpload(id, user));
     }
 
     /// <summary>Polls every accepted upload until it is ready or failed, or the time is up; returns those that are not.</summary>
     public async Task<IReadOnlyList<AcceptedUpload>> WaitUntilProcessedAsync(TimeSpan timeout, CancellationToken ct)
     {
-        var deadline = clock.Elapsed + timeout;
+        var deadline = _clock.Elapsed + timeout;
         while (true)
         {
-            var open = accepted.Values.Where(u => !u.IsFinal).ToList();
-            if (open.Count == 0 || clock.Elapsed > deadline)
+            var open = _accepted.Values.Where(u => !u.IsFinal).ToList();
+            if (open.Count == 0 || _clock.Elapsed > deadline)
             {
                 return open;
             }
@@ -92,14 +92,14 @@ public sealed class UploadLoad(IReadOnlyList<MediaClient> users, byte[] image)
 
     private async Task LoopAsync(MediaClient user)
     {
-        while (!stop.IsCancellationRequested)
+        while (!_stop.IsCancellationRequested)
         {
             try
             {
                 await UploadOnceAsync(user);
-                await Task.Delay(Pace, stop.Token);
+                await Task.Delay(Pace, _stop.Token);
             }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
             {
                 return;
             }
@@ -108,7 +108,7 @@ public sealed class UploadLoad(IReadOnlyList<MediaClient> users, byte[] image)
 
     private async Task UploadOnceAsync(MediaClient user)
     {
-        Interlocked.Increment(ref attempts);
+        Interlocked.Increment(ref _attempts);
         var create = await TimeAsync("create", t => user.Api.PostAsJsonAsync("/api/media", new { fileName = "load.jpg", contentType = "image/jpeg", size = image.Length }, t));
         if (create.Status != HttpStatusCode.Created)
         {
@@ -120,7 +120,7 @@ public sealed class UploadLoad(IReadOnlyList<MediaClient> users, byte[] image)
         {
             using var bytes = new ByteArrayContent(image);
             bytes.Headers.ContentType = new("image/jpeg");
-            using var put = await MediaClient.Storage.PutAsync(created.UploadUrl, bytes, stop.Token);
+            using var put = await MediaClient.Storage.PutAsync(created.UploadUrl, bytes, _stop.Token);
             if (!put.IsSuccessStatusCode)
             {
                 return;
@@ -134,11 +134,11 @@ public sealed class UploadLoad(IReadOnlyList<MediaClient> users, byte[] image)
         var complete = await TimeAsync("complete", t => user.CompleteAsync(created.Id, t));
         if (complete.Status == HttpStatusCode.Accepted)
         {
-            accepted.TryAdd(created.Id, new AcceptedUpload(created.Id, user));
+            _accepted.TryAdd(created.Id, new AcceptedUpload(created.Id, user));
         }
 
         // A read of something this user uploaded, as the gallery makes.
-        if (accepted.Values.Where(u => u.User == user).OrderBy(_ => Random.Shared.Next()).FirstOrDefault() is { } some)
+        if (_accepted.Values.Where(u => u.User == user).OrderBy(_ => Random.Shared.Next()).FirstOrDefault() is { } some)
         {
             var read = await TimeAsync("get", t => user.Api.GetAsync($"/api/media/{some.Id}", t));
             if (read.Status == HttpStatusCode.OK)
@@ -150,9 +150,9 @@ public sealed class UploadLoad(IReadOnlyList<MediaClient> users, byte[] image)
 
     private async Task<TimedResponse> TimeAsync(string name, Func<CancellationToken, Task<HttpResponseMessage>> call)
     {
-        var at = clock.Elapsed;
-        var answer = await Outages.TimeAsync(call, stop.Token);
-        calls.Enqueue(new ApiCall(name, at, answer));
+        var at = _clock.Elapsed;
+        var answer = await Outages.TimeAsync(call, _stop.Token);
+        _calls.Enqueue(new ApiCall(name, at, answer));
         return answer;
     }
 }
@@ -164,7 +164,7 @@ public sealed record ApiCall(string Name, TimeSpan At, TimedResponse Answer);
 public sealed class AcceptedUpload(Guid id, MediaClient user)
 {
     private static readonly string[] Order = ["pending", "uploaded", "processing", "ready"];
-    private readonly ConcurrentQueue<string> seen = new();
+    private readonly ConcurrentQueue<string> _seen = new();
 
     public Guid Id { get; } = id;
 
@@ -174,11 +174,11 @@ public sealed class AcceptedUpload(Guid id, MediaClient user)
 
     public bool IsFinal => Status is "ready" or "failed";
 
-    public IReadOnlyCollection<string> Seen => seen;
+    public IReadOnlyCollection<string> Seen => _seen;
 
     public void Observe(string status)
     {
-        seen.Enqueue(status);
+        _seen.Enqueue(status);
         Status = status;
     }
 
@@ -189,7 +189,7 @@ public sealed class AcceptedUpload(Guid id, MediaClient user)
     public bool WentBack()
     {
         var rank = -1;
-        foreach (var status in seen)
+        foreach (var status in _seen)
         {
             var next = status == "failed" ? Order.Length : Array.IndexOf(Order, status);
             if (next < rank || (rank >= Order.Length - 1 && next != rank))

@@ -80,8 +80,10 @@ public sealed partial class WebSecurityTests(PlatformAppFixture fixture)
         {
             Content = new FormUrlEncodedContent(new Dictionary<string, string>
             {
-                ["Email"] = $"user-{Guid.NewGuid():N}@example.test", ["Password"] = MediaClient.Password,
-                ["ConfirmPassword"] = MediaClient.Password, ["__RequestVerificationToken"] = token,
+                ["Email"] = $"user-{Guid.NewGuid():N}@example.test",
+                ["Password"] = MediaClient.Password,
+                ["ConfirmPassword"] = MediaClient.Password,
+                ["__RequestVerificationToken"] = token,
             }),
         };
         register.Headers.Add("Cookie", antiforgeryCookie.Split(';')[0]);
