@@ -8,8 +8,8 @@ namespace Platform.AppHost.Aws;
 /// <c>cdk_nag.rules_to_suppress</c> for cdk-nag's AwsSolutions rules (ids like <c>AwsSolutions-IAM5</c>) in cdk-nag's
 /// own format, and <c>cfn_guard.rules_to_suppress</c> for AWS Control Tower's cfn-guard rules (ids like
 /// <c>CT.S3.PR.9</c>). The policy check (<c>eng/policy/check.mjs</c>) honours both and fails on a suppression without a
-/// reason. Written from C# because both tools are JavaScript/Rust (Cdklabs.CdkNag is not served to .NET builds) and the
-/// check runs on the synthesized template; here a suppression sits beside the decision it excuses, and only where that
+/// reason. Written here rather than through cdk-nag's .NET package because the check runs on the synthesized template
+/// with the tools' own engines (JavaScript and Rust), which read only this metadata; here a suppression sits beside the decision it excuses, and only where that
 /// decision holds (a dev-only suppression exists only in the dev template).
 /// </summary>
 public static class PolicySuppressions
@@ -32,11 +32,11 @@ public static class PolicySuppressions
     }
 
     // The suppressions written so far per resource (reading jsii metadata back is not worth its conversions).
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<CfnResource, List<Suppression>> s_written = new();
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<CfnResource, List<Suppression>> Written = new();
 
     private static void AddTo(CfnResource resource, Suppression[] suppressions)
     {
-        var all = s_written.GetOrCreateValue(resource);
+        var all = Written.GetOrCreateValue(resource);
         foreach (var suppression in suppressions)
         {
             ArgumentException.ThrowIfNullOrWhiteSpace(suppression.Reason);

@@ -7,8 +7,9 @@ namespace Platform.ServiceDefaults.Telemetry;
 
 /// <summary>
 /// Turns the AWS SDK's own tracing (one span per S3/SQS operation, e.g. "S3.PutObject") into System.Diagnostics
-/// activities that OpenTelemetry exports. The SDK ships only a no-op provider, and OpenTelemetry.Instrumentation.AWS,
-/// which would do this, is not served by our package registry; this adapter is the small part of it we need.
+/// activities that OpenTelemetry exports. The SDK ships only a no-op provider; this adapter is the small part of
+/// OpenTelemetry.Instrumentation.AWS we need (service, operation, bucket or queue on each span, which the IAM replay of
+/// eng/aws/checks reads), with no dependency on its release cadence against the SDK's.
 /// </summary>
 public static class AwsSdkTelemetry
 {
@@ -26,7 +27,7 @@ public static class AwsSdkTelemetry
 
     private sealed class ActivityTracerProvider : TracerProvider
     {
-        private static readonly ActivitySource s_source = new(ActivitySourceName);
+        private static readonly ActivitySource Source = new(ActivitySourceName);
 
         public override Tracer GetTracer(string scope) => new ActivityTracer();
 
@@ -34,7 +35,7 @@ public static class AwsSdkTelemetry
         {
             public override TraceSpan CreateSpan(string name, Attributes? initialAttributes = null, SpanKind spanKind = SpanKind.INTERNAL, SpanContext? parentContext = null)
             {
-                var activity = s_source.StartActivity(name, spanKind switch
+                var activity = Source.StartActivity(name, spanKind switch
                 {
                     SpanKind.CLIENT => ActivityKind.Client,
                     SpanKind.SERVER => ActivityKind.Server,
@@ -56,34 +57,34 @@ public static class AwsSdkTelemetry
 
         private sealed class ActivitySpan : TraceSpan
         {
-            private readonly Activity? activity;
+            private readonly Activity? _activity;
 
             public ActivitySpan(string name, Activity? activity)
             {
                 Name = name;
-                this.activity = activity;
+                this._activity = activity;
             }
 
-            public override void SetAttribute(string key, object value) => activity?.SetTag(key, value);
+            public override void SetAttribute(string key, object value) => _activity?.SetTag(key, value);
 
-            public override void SetStatus(SpanStatus status) => activity?.SetStatus(status switch
+            public override void SetStatus(SpanStatus status) => _activity?.SetStatus(status switch
             {
                 SpanStatus.OK => ActivityStatusCode.Ok,
                 SpanStatus.ERROR => ActivityStatusCode.Error,
                 _ => ActivityStatusCode.Unset,
             });
 
-            public override void RecordException(Exception exception, Attributes? attributes = null) => activity?.AddException(exception);
+            public override void RecordException(Exception exception, Attributes? attributes = null) => _activity?.AddException(exception);
 
-            public override void EmitEvent(string name, Attributes? attributes = null) => activity?.AddEvent(new ActivityEvent(name));
+            public override void EmitEvent(string name, Attributes? attributes = null) => _activity?.AddEvent(new ActivityEvent(name));
 
-            public override void End() => activity?.Stop();
+            public override void End() => _activity?.Stop();
 
             protected override void Dispose(bool disposing)
             {
                 if (disposing)
                 {
-                    activity?.Dispose();
+                    _activity?.Dispose();
                 }
             }
         }

@@ -6,7 +6,7 @@ namespace Aspire.Hosting;
 
 /// <summary>
 /// A deployed CloudFormation stack whose outputs reach the services that use its resources, in the shape of
-/// Aspire.Hosting.AWS's stack references (not served here). With <c>Platform:LocalRuntime=aws</c> the bucket and queues
+/// Aspire.Hosting.AWS's stack references (kept to that shape so a move to the integration is a rename). With <c>Platform:LocalRuntime=aws</c> the bucket and queues
 /// are the stack's: <c>storage:BucketName</c>, <c>messaging:QueueUrl</c>… carry the same keys the emulators fill, so Api
 /// and Worker code is identical.
 /// </summary>

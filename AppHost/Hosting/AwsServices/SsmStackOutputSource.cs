@@ -10,8 +10,8 @@ namespace Aspire.Hosting;
 /// <summary>
 /// Reads a stack's outputs from SSM Parameter Store, under <c>/{stackName}/outputs/{resource}/{output}</c>, where the CDK
 /// stack writes one String parameter per value a service receives. Why not CloudFormation's DescribeStacks:
-/// AWSSDK.CloudFormation is not served to our builds, and shelling out to the AWS CLI would add an install. SSM is an
-/// SDK we have, works with the same profile, and needs only <c>ssm:GetParametersByPath</c> on that path.
+/// it would add another SDK client (or the AWS CLI as an install) and a read permission on the whole stack, while SSM
+/// works with the same profile and needs only <c>ssm:GetParametersByPath</c> on that one path.
 /// </summary>
 public sealed class SsmStackOutputSource(IAwsSdkConfig config) : IStackOutputSource
 {
