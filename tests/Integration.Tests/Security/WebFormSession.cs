@@ -58,8 +58,15 @@ public sealed partial class WebFormSession : IDisposable
     public async Task<HttpResponseMessage> PostFormAsync(string page, Dictionary<string, string> fields, CancellationToken ct)
     {
         fields["__RequestVerificationToken"] = await AntiforgeryTokenAsync(page, ct);
-        return await Http.PostAsync(page, new FormUrlEncodedContent(fields), ct);
+        var content = new FormUrlEncodedContent(fields);
+        using var request = new HttpRequestMessage(HttpMethod.Post, page) { Content = content };
+        // A large body is offered with Expect: 100-continue, so a server that refuses it before reading (413) answers
+        // before the body is sent; otherwise the refusal races the upload and the client may see only a reset socket.
+        request.Headers.ExpectContinue = content.Headers.ContentLength > LargeBodyBytes;
+        return await Http.SendAsync(request, ct);
     }
+
+    private const long LargeBodyBytes = 64 * 1024;
 
     public void Dispose() => Http.Dispose();
 
