@@ -34,6 +34,7 @@ public sealed partial class OwnerStamps : BackgroundService
     private readonly TimeProvider _clock;
     private readonly ILogger<OwnerStamps> _logger;
     private readonly ConcurrentDictionary<Guid, byte> _pending = new();
+    private readonly ConcurrentDictionary<Guid, Task<OwnerStamp?>> _reads = new();
     private long _lostAtTicks;
     private long _recoveredAtTicks;
 
@@ -59,9 +60,35 @@ public sealed partial class OwnerStamps : BackgroundService
     /// <summary>Owners whose stamp must still be replaced because Redis was not reachable when their data changed.</summary>
     public int PendingCount => _pending.Count;
 
-    /// <summary>The owner's current stamp, made if there is none; null when Redis cannot be reached (do not cache).</summary>
+    /// <summary>
+    /// The owner's current stamp, made if there is none; null when Redis cannot be reached (do not cache).
+    /// Requests of one owner that arrive while a read of its stamp is under way share that read (as HybridCache's
+    /// stampede protection would): a gallery under load costs one Redis round trip per burst, not one per request. A
+    /// change (<see cref="InvalidateAsync"/>) drops the shared read, so a read after it sees the new stamp.
+    /// </summary>
     public async Task<OwnerStamp?> GetAsync(Guid ownerId, CancellationToken cancellationToken)
     {
+        if (_reads.TryGetValue(ownerId, out var shared))
+        {
+            return await shared.WaitAsync(cancellationToken);
+        }
+
+        var read = ReadAsync(ownerId);
+        _reads.TryAdd(ownerId, read);
+        try
+        {
+            return await read.WaitAsync(cancellationToken);
+        }
+        finally
+        {
+            _reads.TryRemove(KeyValuePair.Create(ownerId, read));
+        }
+    }
+
+    // Not cancelled with the request that started it, since others may share it; the guard's timeout bounds it.
+    private async Task<OwnerStamp?> ReadAsync(Guid ownerId)
+    {
+        var cancellationToken = CancellationToken.None;
         try
         {
             var bytes = await _guard.RunAsync(ct => _redis.GetAsync(MediaCache.StampKey(ownerId), ct), cancellationToken);
@@ -94,6 +121,7 @@ public sealed partial class OwnerStamps : BackgroundService
     /// </summary>
     public async Task InvalidateAsync(Guid ownerId)
     {
+        _reads.TryRemove(ownerId, out _);
         _pending[ownerId] = 0;
         if (!_guard.IsAvailable)
         {
@@ -139,6 +167,8 @@ public sealed partial class OwnerStamps : BackgroundService
         {
             var stamp = new OwnerStamp(Guid.NewGuid(), _clock.GetUtcNow());
             await _guard.RunAsync(ct => _redis.SetAsync(MediaCache.StampKey(ownerId), JsonSerializer.SerializeToUtf8Bytes(stamp), EntryOptions, ct), CancellationToken.None);
+            // A read that began while the new stamp was being written may have read the old one: nobody joins it now.
+            _reads.TryRemove(ownerId, out _);
             _pending.TryRemove(ownerId, out _);
             Answered();
             return true;

@@ -112,6 +112,54 @@ public sealed class OwnerStampsTests
         Assert.Equal(_clock.GetUtcNow(), after.ChangedAt);
     }
 
+    [Fact]
+    public async Task Requests_of_one_owner_that_arrive_together_share_one_redis_read()
+    {
+        await _stamps.GetAsync(Owner, Ct);
+        var readsBefore = _redis.Reads;
+        var release = _redis.HoldReads();
+
+        var together = Enumerable.Range(0, 8).Select(_ => _stamps.GetAsync(Owner, Ct)).ToArray();
+        release.SetResult();
+        var stamps = await Task.WhenAll(together);
+
+        Assert.Equal(readsBefore + 1, _redis.Reads);
+        Assert.Single(stamps.Distinct());
+    }
+
+    [Fact]
+    public async Task A_read_after_a_change_never_joins_a_read_that_began_before_it()
+    {
+        var before = await _stamps.GetAsync(Owner, Ct);
+        var release = _redis.HoldReads();
+        var begunBefore = _stamps.GetAsync(Owner, Ct);
+
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        await _stamps.InvalidateAsync(Owner);
+        var after = _stamps.GetAsync(Owner, Ct);
+        release.SetResult();
+
+        Assert.Equal(before, await begunBefore);
+        Assert.NotEqual(before!.Version, (await after)!.Version);
+        Assert.Equal(_clock.GetUtcNow(), (await after)!.ChangedAt);
+    }
+
+    [Fact]
+    public async Task A_request_that_gives_up_leaves_the_shared_read_to_the_others()
+    {
+        await _stamps.GetAsync(Owner, Ct);
+        var release = _redis.HoldReads();
+        using var impatient = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+
+        var leaving = _stamps.GetAsync(Owner, impatient.Token);
+        var staying = _stamps.GetAsync(Owner, Ct);
+        await impatient.CancelAsync();
+        release.SetResult();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => leaving);
+        Assert.NotNull(await staying);
+    }
+
     /// <summary>Redis as the stamps see it: an in-memory distributed cache that fails every call while <see cref="Down"/>.</summary>
     private sealed class SwitchableRedis : IDistributedCache
     {
@@ -121,7 +169,27 @@ public sealed class OwnerStampsTests
 
         public byte[]? Get(string key) => Up(() => _cache.Get(key));
 
-        public Task<byte[]?> GetAsync(string key, CancellationToken token = default) => Up(() => _cache.GetAsync(key, token));
+        private TaskCompletionSource? _held;
+        private int _reads;
+
+        /// <summary>GETs made so far.</summary>
+        public int Reads => Volatile.Read(ref _reads);
+
+        /// <summary>Holds the answer of every GET until the returned source is completed (a read under way).</summary>
+        public TaskCompletionSource HoldReads() => _held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async Task<byte[]?> GetAsync(string key, CancellationToken token = default)
+        {
+            // Redis answers with the value as of the GET; a held read is one whose answer is still on its way.
+            Interlocked.Increment(ref _reads);
+            var value = await Up(() => _cache.GetAsync(key, token));
+            if (_held is { } held)
+            {
+                await held.Task;
+            }
+
+            return value;
+        }
 
         public void Set(string key, byte[] value, DistributedCacheEntryOptions options) => Up(() => { _cache.Set(key, value, options); return 0; });
 
