@@ -45,10 +45,10 @@ public sealed partial class OwnerStamps : BackgroundService
         TimeProvider clock,
         ILogger<OwnerStamps> logger)
     {
-        this._redis = redis;
-        this._guard = guard;
-        this._clock = clock;
-        this._logger = logger;
+        _redis = redis;
+        _guard = guard;
+        _clock = clock;
+        _logger = logger;
         if (services.GetService<IConnectionMultiplexer>() is { } multiplexer)
         {
             // Seen even when this process makes no call meanwhile (a quiet Api while Redis restarts).

@@ -27,7 +27,7 @@ public sealed class DependencyGuard
     public DependencyGuard(string dependency, DependencyGuardOptions options, ILoggerFactory loggers)
     {
         Dependency = dependency;
-        this._options = options;
+        _options = options;
         _pipeline = new ResiliencePipelineBuilder { Name = $"dependency-{dependency}" }
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions
             {

@@ -62,7 +62,7 @@ public static class AwsSdkTelemetry
             public ActivitySpan(string name, Activity? activity)
             {
                 Name = name;
-                this._activity = activity;
+                _activity = activity;
             }
 
             public override void SetAttribute(string key, object value) => _activity?.SetTag(key, value);

@@ -54,13 +54,13 @@ public sealed partial class QueueConsumer : BackgroundService
         ILogger<QueueConsumer> logger,
         HealthCheckService? health = null)
     {
-        this._health = health;
-        this._sqs = sqs;
-        this._queue = queue.Value;
-        this._options = options.Value;
-        this._scopes = scopes;
-        this._clock = clock;
-        this._logger = logger;
+        _health = health;
+        _sqs = sqs;
+        _queue = queue.Value;
+        _options = options.Value;
+        _scopes = scopes;
+        _clock = clock;
+        _logger = logger;
         var meter = meters.Create(PlatformTelemetry.MeterName);
         _lag = meter.CreateHistogram<double>("platform.queue.lag", "s", "Time from sending a message to a worker starting it.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300] });
