@@ -32,6 +32,16 @@ public sealed partial class QueueConsumer : BackgroundService
 {
     private const int MaxBatch = 10;
 
+    /// <summary>How long SQS holds a receive open when no message is waiting (long polling).</summary>
+    private const int LongPollSeconds = 20;
+
+    /// <summary>
+    /// A long poll answers within <see cref="LongPollSeconds"/>. One that does not (its connection dropped without being
+    /// closed, an emulator restarted under it) would hold the Worker until the SDK's 100 s HTTP timeout, receiving
+    /// nothing meanwhile; after this much longer it is abandoned and a new one starts.
+    /// </summary>
+    internal static readonly TimeSpan ReceiveTimeout = TimeSpan.FromSeconds(LongPollSeconds + 10);
+
     private readonly IAmazonSQS _sqs;
     private readonly SqsQueueSettings _queue;
     private readonly QueueConsumerOptions _options;
@@ -93,18 +103,26 @@ public sealed partial class QueueConsumer : BackgroundService
                 }
 
                 List<Message> messages;
+                using var receiveTimeout = new CancellationTokenSource(ReceiveTimeout, _clock);
+                using var receiveCancellation = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, receiveTimeout.Token);
                 try
                 {
                     var response = await _sqs.ReceiveMessageAsync(new ReceiveMessageRequest
                     {
                         QueueUrl = queueUrl,
                         MaxNumberOfMessages = reserved,
-                        WaitTimeSeconds = 20,
+                        WaitTimeSeconds = LongPollSeconds,
                         VisibilityTimeout = (int)_options.VisibilityTimeout.TotalSeconds,
                         MessageAttributeNames = QueueMessages.AttributeNames,
                         MessageSystemAttributeNames = ["ApproximateReceiveCount", "SentTimestamp"],
-                    }, stoppingToken);
+                    }, receiveCancellation.Token);
                     messages = response.Messages ?? [];
+                }
+                catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested && receiveTimeout.IsCancellationRequested)
+                {
+                    slots.Release(reserved);
+                    LogReceiveAbandoned(_logger, ReceiveTimeout.TotalSeconds);
+                    continue;
                 }
                 catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {
@@ -334,6 +352,9 @@ public sealed partial class QueueConsumer : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Listening on {QueueUrl}, {MaxConcurrency} messages at a time")]
     private static partial void LogStarted(ILogger logger, string queueUrl, int maxConcurrency);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A receive from the queue did not answer within {Seconds} s; abandoned, receiving again")]
+    private static partial void LogReceiveAbandoned(ILogger logger, double seconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Receiving from the queue failed; retrying")]
     private static partial void LogReceiveFailed(ILogger logger, Exception exception);

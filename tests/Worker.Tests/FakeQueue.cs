@@ -54,8 +54,22 @@ public sealed class FakeQueue
         return message;
     }
 
+    /// <summary>Receives that never answer until cancelled (a long poll whose connection died silently).</summary>
+    public int HangingReceives;
+
+    /// <summary>Receives made so far.</summary>
+    public int Receives => Volatile.Read(ref _receives);
+
+    private int _receives;
+
     private async Task<ReceiveMessageResponse> ReceiveAsync(ReceiveMessageRequest request, CancellationToken ct)
     {
+        Interlocked.Increment(ref _receives);
+        if (Interlocked.Decrement(ref HangingReceives) >= 0)
+        {
+            await Task.Delay(Timeout.Infinite, ct);
+        }
+
         RequestedBatchSizes.Add(request.MaxNumberOfMessages ?? 1);
         var batch = new List<Message>();
         while (batch.Count < (request.MaxNumberOfMessages ?? 1) && _visible.TryDequeue(out var message))

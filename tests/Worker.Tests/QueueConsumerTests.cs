@@ -77,6 +77,21 @@ public sealed class QueueConsumerTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_receive_that_never_answers_is_abandoned_and_the_waiting_message_is_processed()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        _queue.HangingReceives = 1;
+        var message = _queue.Add(Type);
+        await StartAsync(clock: clock);
+        await WaitUntilAsync(() => _queue.Receives == 1);
+
+        clock.Advance(QueueConsumer.ReceiveTimeout);
+        _handler.Release();
+
+        await WaitUntilAsync(() => _queue.Deleted.Contains(message.ReceiptHandle));
+    }
+
+    [Fact]
     public async Task A_failed_message_is_not_deleted_and_comes_back_after_a_back_off()
     {
         _handler.Fail = true;
