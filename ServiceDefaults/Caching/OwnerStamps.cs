@@ -123,12 +123,10 @@ public sealed partial class OwnerStamps : BackgroundService
     {
         _reads.TryRemove(ownerId, out _);
         _pending[ownerId] = 0;
-        if (!_guard.IsAvailable)
-        {
-            Lost();
-            return;
-        }
 
+        // Always tried: while Redis's circuit is open the guard refuses at once, and after its break the next call is the
+        // one that tests Redis again. (Skipping the call while the circuit reads open would keep it open for good in a
+        // process that only writes stamps, as the Worker does: its changes would never reach the cache again.)
         await TryReplaceAsync(ownerId);
     }
 
@@ -137,7 +135,7 @@ public sealed partial class OwnerStamps : BackgroundService
         using var timer = new PeriodicTimer(CatchUpInterval, _clock);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            if (_pending.IsEmpty || !_guard.IsAvailable)
+            if (_pending.IsEmpty)
             {
                 continue;
             }

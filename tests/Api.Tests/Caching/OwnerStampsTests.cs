@@ -160,6 +160,43 @@ public sealed class OwnerStampsTests
         Assert.NotNull(await staying);
     }
 
+    [Fact]
+    public async Task A_process_that_only_changes_stamps_reaches_redis_again_after_its_circuit_opened()
+    {
+        // The Worker's case: it writes stamps but never reads them, so only its writes can find Redis back.
+        var guard = new DependencyGuard("cache", new DependencyGuardOptions
+        {
+            IsFailure = _ => true,
+            MinimumThroughput = 2,
+            BreakDuration = TimeSpan.FromMilliseconds(500),
+        }, NullLoggerFactory.Instance);
+        var writer = new OwnerStamps(_redis, guard, new ServiceCollection().BuildServiceProvider(), _clock, NullLogger<OwnerStamps>.Instance);
+        var before = await _stamps.GetAsync(Owner, Ct);
+        _redis.Down = true;
+        for (var i = 0; i < 3; i++)
+        {
+            await writer.InvalidateAsync(Owner);
+        }
+
+        Assert.False(guard.IsAvailable);
+        _redis.Down = false;
+
+        // Once the circuit's break is over, a change goes through again (polled: the break runs on the real clock).
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        deadline.CancelAfter(TimeSpan.FromSeconds(30));
+        while (StoredStamp()?.Version == before!.Version)
+        {
+            _clock.Advance(TimeSpan.FromSeconds(1));
+            await writer.InvalidateAsync(Owner);
+            await Task.Delay(50, deadline.Token);
+        }
+
+        Assert.Equal(0, writer.PendingCount);
+    }
+
+    private OwnerStamp? StoredStamp() =>
+        _redis.Get(MediaCache.StampKey(Owner)) is { } bytes ? System.Text.Json.JsonSerializer.Deserialize<OwnerStamp>(bytes) : null;
+
     /// <summary>Redis as the stamps see it: an in-memory distributed cache that fails every call while <see cref="Down"/>.</summary>
     private sealed class SwitchableRedis : IDistributedCache
     {
