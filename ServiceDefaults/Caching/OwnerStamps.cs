@@ -143,6 +143,13 @@ public sealed partial class OwnerStamps : BackgroundService
             var replaced = 0;
             foreach (var ownerId in _pending.Keys)
             {
+                // Replaced meanwhile by the change that made it pending: another new stamp would only make every cached
+                // entry of the owner unreachable for nothing.
+                if (!_pending.ContainsKey(ownerId))
+                {
+                    continue;
+                }
+
                 // Never throws (every Redis failure is the guard's), so this loop outlives any outage.
                 if (!await TryReplaceAsync(ownerId))
                 {
