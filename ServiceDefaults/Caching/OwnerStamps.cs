@@ -88,10 +88,9 @@ public sealed partial class OwnerStamps : BackgroundService
     // Not cancelled with the request that started it, since others may share it; the guard's timeout bounds it.
     private async Task<OwnerStamp?> ReadAsync(Guid ownerId)
     {
-        var cancellationToken = CancellationToken.None;
         try
         {
-            var bytes = await _guard.RunAsync(ct => _redis.GetAsync(MediaCache.StampKey(ownerId), ct), cancellationToken);
+            var bytes = await _guard.RunAsync(ct => _redis.GetAsync(MediaCache.StampKey(ownerId), ct), CancellationToken.None);
             Answered();
             var stamp = bytes is null ? null : JsonSerializer.Deserialize<OwnerStamp>(bytes);
             if (stamp is not null && !_pending.ContainsKey(ownerId) && stamp.ChangedAt.UtcTicks >= Interlocked.Read(ref _recoveredAtTicks))
@@ -103,7 +102,7 @@ public sealed partial class OwnerStamps : BackgroundService
             // Nobody knows when the data last changed, so the new stamp says "just now": the next fills come from the
             // primary for a moment, which is safe and cheap.
             stamp = new OwnerStamp(Guid.NewGuid(), _clock.GetUtcNow());
-            await _guard.RunAsync(ct => _redis.SetAsync(MediaCache.StampKey(ownerId), JsonSerializer.SerializeToUtf8Bytes(stamp), EntryOptions, ct), cancellationToken);
+            await _guard.RunAsync(ct => _redis.SetAsync(MediaCache.StampKey(ownerId), JsonSerializer.SerializeToUtf8Bytes(stamp), EntryOptions, ct), CancellationToken.None);
             _pending.TryRemove(ownerId, out _);
             return stamp;
         }
