@@ -1,6 +1,3 @@
-using Aspire.Hosting.Testing;
-using StackExchange.Redis;
-
 namespace Platform.Integration.Tests;
 
 /// <summary>
@@ -16,9 +13,8 @@ public sealed class MediaCacheTests(PlatformAppFixture fixture)
     public async Task Reads_are_cached_in_redis_and_the_workers_changes_move_the_owner_to_fresh_entries()
     {
         using var user = await MediaClient.SignUpAsync(fixture, Ct);
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(await fixture.App.GetConnectionStringAsync("redis", Ct) ?? "");
-        var db = redis.GetDatabase();
-        var server = redis.GetServers().Single();
+        await using var cache = await MediaCacheProbe.ConnectAsync(fixture, Ct);
+        var db = cache.Database;
 
         // The Worker may finish before the test reads anything; then nothing shows that the Worker moved the stamp. A
         // 12-megapixel photo keeps it busy for a few hundred milliseconds, and a lost race tries again with a new file.
@@ -29,9 +25,8 @@ public sealed class MediaCacheTests(PlatformAppFixture fixture)
             var ownerId = new Uri(created.UploadUrl).AbsolutePath.Split('/')[3]; // /{bucket}/media/{owner}/{id}/original
             var stampKey = $"media:v1:stamp:{ownerId}";
 
-            await user.GetAsync(created.Id, Ct);
+            Assert.Equal(1, await cache.ReadUntilCachedAsync(user, created.Id, atLeast: 1, Ct));
             Assert.True(await db.KeyExistsAsync(stampKey), "the owner's stamp lives in Redis");
-            Assert.Single(server.Keys(pattern: $"media:v1:{ownerId}:*:item:{created.Id:N}"));
 
             await MediaClient.PutAsync(created, bytes, "image/jpeg", Ct);
             Assert.Equal(System.Net.HttpStatusCode.Accepted, (await user.CompleteAsync(created.Id, Ct)).StatusCode);
@@ -49,7 +44,7 @@ public sealed class MediaCacheTests(PlatformAppFixture fixture)
 
             Assert.Equal("ready", item.Status);
             Assert.NotEqual(stampBeforeWorker, await db.HashGetAsync(stampKey, "data"));
-            Assert.True(server.Keys(pattern: $"media:v1:{ownerId}:*:item:{created.Id:N}").Count() >= 2, "each stamp has entries of its own");
+            Assert.True(await cache.ReadUntilCachedAsync(user, created.Id, atLeast: 2, Ct) >= 2, "each stamp has entries of its own");
             return;
         }
 

@@ -12,8 +12,10 @@ namespace Platform.Integration.Tests.Reliability;
 /// ready, lost, latency during each outage) are printed; only the "no hang" bound is asserted on time.
 /// </summary>
 [Collection(nameof(Outages))]
-public sealed class ChaosTests(PlatformAppFixture fixture, ITestOutputHelper output)
+public sealed class ChaosTests(PlatformAppFixture fixture, ITestOutputHelper output) : OutageTest
 {
+    protected override PlatformAppFixture Fixture => fixture;
+
     /// <summary>Api calls the load must have made while a dependency is down: the length of each outage.</summary>
     private const int CallsDuringOutage = 24;
 

@@ -63,6 +63,21 @@ public sealed class Outages
         }
     }
 
+    /// <summary>
+    /// Waits until the Api, the Worker and Web each report every dependency healthy. A test that brought a dependency
+    /// back returns once the dependency runs, but each service's client reconnects on its own schedule (Redis's a second
+    /// or so later), and the next test must not begin while a service still works around the last outage.
+    /// </summary>
+    public static async Task WaitUntilServicesAreHealthyAsync(PlatformAppFixture fixture, CancellationToken ct)
+    {
+        foreach (var service in new[] { "api", "worker", "web" })
+        {
+            using var client = fixture.CreateClient(service);
+            await Eventually.ReturnsAsync(async token => await TimeAsync(t => client.GetAsync("/health", t), token),
+                answer => answer.Status == HttpStatusCode.OK, Recovery, ct);
+        }
+    }
+
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>A service's <c>/health</c> report: its status and each dependency's.</summary>
@@ -97,6 +112,18 @@ public sealed class Outages
         using var kill = Process.Start("kill", [$"-{signal}", .. pids.Select(p => p.ToString(CultureInfo.InvariantCulture))]);
         kill.WaitForExit();
     }
+}
+
+/// <summary>
+/// A test of the <see cref="Outages"/> collection: it begins once every service is healthy again after the test before it.
+/// </summary>
+public abstract class OutageTest : IAsyncLifetime
+{
+    protected abstract PlatformAppFixture Fixture { get; }
+
+    public virtual async ValueTask InitializeAsync() => await Outages.WaitUntilServicesAreHealthyAsync(Fixture, TestContext.Current.CancellationToken);
+
+    public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }
 
 /// <summary>An answer and how long it took; <see cref="Status"/> is null when there was none.</summary>

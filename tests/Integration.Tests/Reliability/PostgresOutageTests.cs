@@ -8,8 +8,10 @@ namespace Platform.Integration.Tests.Reliability;
 /// hanging, cached reads still work, and everything recovers by itself when Postgres is back.
 /// </summary>
 [Collection(nameof(Outages))]
-public sealed class PostgresOutageTests(PlatformAppFixture fixture, ITestOutputHelper output)
+public sealed class PostgresOutageTests(PlatformAppFixture fixture, ITestOutputHelper output) : OutageTest
 {
+    protected override PlatformAppFixture Fixture => fixture;
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -19,7 +21,10 @@ public sealed class PostgresOutageTests(PlatformAppFixture fixture, ITestOutputH
         using var anonymous = MediaClient.Anonymous(fixture);
         var cached = await user.UploadAsync("before.jpg", "image/jpeg", TestMedia.Jpeg(320, 240), Ct);
         Assert.Equal("ready", (await user.WaitUntilProcessedAsync(cached.Id, Ct)).Status);
-        await user.GetAsync(cached.Id, Ct); // now in Redis
+        await using (var cache = await MediaCacheProbe.ConnectAsync(fixture, Ct))
+        {
+            await cache.ReadUntilCachedAsync(user, cached.Id, atLeast: 1, Ct);
+        }
 
         await Outages.KillAsync(fixture.App, "postgres-server", Ct, processOnly: true); // the postmaster; its backends linger
         try

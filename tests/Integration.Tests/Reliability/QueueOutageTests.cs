@@ -9,8 +9,10 @@ namespace Platform.Integration.Tests.Reliability;
 /// the queue — the client never has to call again.
 /// </summary>
 [Collection(nameof(Outages))]
-public sealed class QueueOutageTests(PlatformAppFixture fixture, ITestOutputHelper output)
+public sealed class QueueOutageTests(PlatformAppFixture fixture, ITestOutputHelper output) : OutageTest
 {
+    protected override PlatformAppFixture Fixture => fixture;
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]

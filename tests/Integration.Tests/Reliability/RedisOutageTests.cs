@@ -8,8 +8,10 @@ namespace Platform.Integration.Tests.Reliability;
 /// it is back no change made meanwhile is hidden behind an entry cached before.
 /// </summary>
 [Collection(nameof(Outages))]
-public sealed class RedisOutageTests(PlatformAppFixture fixture, ITestOutputHelper output)
+public sealed class RedisOutageTests(PlatformAppFixture fixture, ITestOutputHelper output) : OutageTest
 {
+    protected override PlatformAppFixture Fixture => fixture;
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]

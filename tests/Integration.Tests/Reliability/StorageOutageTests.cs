@@ -8,8 +8,10 @@ namespace Platform.Integration.Tests.Reliability;
 /// the queue, and once the emulator is back the bytes uploaded before the crash are still there to complete and process.
 /// </summary>
 [Collection(nameof(Outages))]
-public sealed class StorageOutageTests(PlatformAppFixture fixture, ITestOutputHelper output)
+public sealed class StorageOutageTests(PlatformAppFixture fixture, ITestOutputHelper output) : OutageTest
 {
+    protected override PlatformAppFixture Fixture => fixture;
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]

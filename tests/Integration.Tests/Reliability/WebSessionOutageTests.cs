@@ -9,8 +9,10 @@ namespace Platform.Integration.Tests.Reliability;
 /// is back they are still signed in.
 /// </summary>
 [Collection(nameof(Outages))]
-public sealed class WebSessionOutageTests(PlatformAppFixture app, BrowserFixture browser, ITestOutputHelper output)
+public sealed class WebSessionOutageTests(PlatformAppFixture app, BrowserFixture browser, ITestOutputHelper output) : OutageTest
 {
+    protected override PlatformAppFixture Fixture => app;
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
