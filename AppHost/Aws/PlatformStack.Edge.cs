@@ -33,6 +33,17 @@ public sealed partial class PlatformStack
     public IOrigin SiteOrigin { get; private set; } = null!;
 
     /// <summary>
+    /// The headers CloudFront adds to every answer, on every behavior (translators pass it to theirs): HSTS, set where
+    /// the browser's HTTPS ends (without a certificate the load balancer is reached over plain HTTP, and the app's own
+    /// <c>UseHsts</c> stays silent on HTTP; with one, the edge's year replaces the app's 30 days); and <c>nosniff</c>,
+    /// which the objects from the bucket lack.
+    /// </summary>
+    public IResponseHeadersPolicy EdgeResponseHeaders { get; private set; } = null!;
+
+    /// <summary>How long browsers keep to HTTPS for the site after one visit (HSTS max-age): a year, the usual recommendation.</summary>
+    public static readonly Duration StrictTransportSecurityMaxAge = Duration.Days(365);
+
+    /// <summary>
     /// The largest request body the app accepts: the Api's limit (Api/Infrastructure/ApiDefaults.MaxRequestBodyBytes,
     /// 64 KiB), which the WAF lets through and no more. The rule waf-body-size checks it against what the running
     /// services report (eng/aws/checks).
@@ -139,6 +150,16 @@ public sealed partial class PlatformStack
         }
 
         SiteOrigin = site;
+        EdgeResponseHeaders = new ResponseHeadersPolicy(this, "EdgeResponseHeaders", new ResponseHeadersPolicyProps
+        {
+            Comment = $"Platform {Settings.StageName}: HSTS and nosniff on every answer",
+            SecurityHeadersBehavior = new ResponseSecurityHeadersBehavior
+            {
+                // Not includeSubDomains: the domain's other hosts are not ours to pin to HTTPS.
+                StrictTransportSecurity = new ResponseHeadersStrictTransportSecurity { AccessControlMaxAge = StrictTransportSecurityMaxAge, IncludeSubdomains = false, Override = true },
+                ContentTypeOptions = new ResponseHeadersContentTypeOptions { Override = true },
+            },
+        });
         Distribution = new Distribution(this, "Cdn", new DistributionProps
         {
             Comment = $"Platform {Settings.StageName}",
@@ -149,6 +170,7 @@ public sealed partial class PlatformStack
                 AllowedMethods = AllowedMethods.ALLOW_ALL,
                 CachePolicy = CachePolicy.CACHING_DISABLED,
                 OriginRequestPolicy = OriginRequestPolicy.ALL_VIEWER,
+                ResponseHeadersPolicy = EdgeResponseHeaders,
                 Compress = true,
             },
             WebAclId = webAcl.AttrArn,

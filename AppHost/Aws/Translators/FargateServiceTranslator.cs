@@ -361,6 +361,7 @@ public sealed class FargateServiceTranslator(PlatformStack stack) : AwsResourceT
                 ViewerProtocolPolicy = ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
                 AllowedMethods = AllowedMethods.ALLOW_GET_HEAD,
                 CachePolicy = policy,
+                ResponseHeadersPolicy = Stack.EdgeResponseHeaders,
                 Compress = true,
             });
         }

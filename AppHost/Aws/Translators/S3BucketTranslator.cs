@@ -128,6 +128,7 @@ public sealed class S3BucketTranslator(PlatformStack stack) : AwsResourceTransla
             AllowedMethods = AllowedMethods.ALLOW_GET_HEAD,
             CachePolicy = cache,
             TrustedKeyGroups = [keyGroup],
+            ResponseHeadersPolicy = Stack.EdgeResponseHeaders,
             FunctionAssociations = [new FunctionAssociation { Function = rewrite, EventType = FunctionEventType.VIEWER_REQUEST }],
             // WebP is compressed already.
             Compress = false,
