@@ -26,7 +26,8 @@ public sealed record SecretTaskValue(ISecret Secret, string? JsonField) : TaskVa
 /// <list type="bullet">
 /// <item>strings → plain environment variables;</item>
 /// <item><see cref="AwsResourceOutput"/> (<c>{storage.outputs.BucketName}</c>) → the attribute of the construct the
-/// resource became (registered by the resource's translation), plain or secret;</item>
+/// resource became (registered by the resource's translation), plain or secret; the service is given the access the
+/// resource grants. An <see cref="AwsResourceName"/> maps the same way and grants nothing;</item>
 /// <item>connection strings → their expression, mapped part by part; an expression with a secret part becomes one
 /// Secrets Manager secret assembled by CloudFormation dynamic references, injected as an ECS secret;</item>
 /// <item>endpoints of other services (<c>services__api__http__0</c>) → the service's ECS Service Connect URL;</item>
@@ -89,17 +90,10 @@ public sealed partial class ServiceConfiguration
                 return new PlainTaskValue(text);
             case AwsResourceOutput output:
                 touched.Add(output.Resource);
-                if (!_outputs.TryGetValue((output.Resource, output.OutputName), out var mapped))
-                {
-                    throw new UnmappableValueException($"no construct in the stack provides {output.ValueExpression}");
-                }
-
-                if (mapped is PlainTaskValue plain)
-                {
-                    _usedPlainOutputs[$"{output.Resource.Name}/{output.OutputName}"] = (output.Resource, output.OutputName, plain.Value);
-                }
-
-                return mapped;
+                return MapOutput(output);
+            case AwsResourceName named:
+                // Named, not used: the resource is not touched, so the service gets no access to it and no route to it.
+                return MapOutput(named.Output);
             case AwsRegionValue:
                 return new PlainTaskValue(_region);
             case ConnectionStringReference reference:
@@ -119,6 +113,21 @@ public sealed partial class ServiceConfiguration
             default:
                 throw new UnmappableValueException($"values of type {value.GetType().Name} have no AWS form");
         }
+    }
+
+    private TaskValue MapOutput(AwsResourceOutput output)
+    {
+        if (!_outputs.TryGetValue((output.Resource, output.OutputName), out var mapped))
+        {
+            throw new UnmappableValueException($"no construct in the stack provides {output.ValueExpression}");
+        }
+
+        if (mapped is PlainTaskValue plain)
+        {
+            _usedPlainOutputs[$"{output.Resource.Name}/{output.OutputName}"] = (output.Resource, output.OutputName, plain.Value);
+        }
+
+        return mapped;
     }
 
     private TaskValue MapExpression(ReferenceExpression expression, ISet<IResource> touched, string name)

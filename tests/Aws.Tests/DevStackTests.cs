@@ -316,6 +316,22 @@ public sealed class DevStackTests(DevStackFixture stack) : ReviewFindings(stack)
         Assert.Equal(3, Json.Resources("AWS::IAM::Role").Count(r => r.Id.Contains("TaskRole", StringComparison.Ordinal)));
     }
 
+    /// <summary>
+    /// Web's pages may reach this bucket and no other (presigned uploads, connect-src/img-src): the CSP names the bucket's
+    /// own host, not every bucket of the region, while Web still gets no access to the bucket (asserted just above).
+    /// </summary>
+    [Fact]
+    public void Web_pages_may_reach_only_the_stacks_own_bucket()
+    {
+        var origin = Json.Container("Web").Environment()["ContentSecurityPolicy__StorageOrigins__0"]!;
+        Assert.True(origin is JsonObject, $"Web's storage origin is {origin.ToJsonString()}, not built from the bucket's name");
+        var parts = origin["Fn::Join"]![1]!.AsArray();
+        Assert.Equal("https://", (string?)parts[0]);
+        Assert.Equal(Json.Id("AWS::S3::Bucket", "Storage"), (string?)parts[1]!["Ref"]);
+        Assert.Matches(@"^\.s3\.[a-z]{2}(-[a-z]+)+-\d\.amazonaws\.com$", (string?)parts[2]);
+        Assert.Equal(3, parts.Count);
+    }
+
     [Fact]
     public void Security_groups_allow_only_the_flows_the_model_has()
     {

@@ -26,6 +26,9 @@ public sealed class AwsResourceOutput(IResource resource, string outputName) : I
 
     public bool IsSet => _value.Task.IsCompletedSuccessfully;
 
+    /// <summary>The same value, for a service that only names the resource and never calls it (see <see cref="AwsResourceName"/>).</summary>
+    public AwsResourceName NameOnly() => new(this);
+
     internal void Set(string value) => _value.TrySetResult(value);
 
     /// <summary>
@@ -34,4 +37,18 @@ public sealed class AwsResourceOutput(IResource resource, string outputName) : I
     /// </summary>
     internal void ResolveFrom(CloudFormationStackReferenceResource stack) =>
         _resolve = ct => stack.GetOutputAsync(Resource.Name, OutputName, ct);
+}
+
+/// <summary>
+/// An output a service receives only to name the resource, never to use it: Web's Content-Security-Policy names the
+/// bucket's host, and Web has no business with the bucket. The AWS translation maps it as it maps the output itself, but
+/// grants the service nothing on the resource (an <see cref="AwsResourceOutput"/> grants the access its resource gives).
+/// </summary>
+public sealed class AwsResourceName(AwsResourceOutput output) : IValueProvider, IManifestExpressionProvider
+{
+    public AwsResourceOutput Output { get; } = output;
+
+    public string ValueExpression => Output.ValueExpression;
+
+    public ValueTask<string?> GetValueAsync(CancellationToken cancellationToken = default) => Output.GetValueAsync(cancellationToken);
 }

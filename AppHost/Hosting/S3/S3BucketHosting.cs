@@ -44,9 +44,9 @@ public static class S3BucketHosting
     /// <summary>
     /// Tells a web front end where its pages reach the bucket (presigned PUTs and GETs) so that its Content-Security-Policy
     /// admits that origin and no other: <c>ContentSecurityPolicy__StorageOrigins__0</c>. Locally the emulator's endpoint;
-    /// in AWS the regional S3 endpoint the SDK signs URLs for, <c>https://*.s3.{region}.amazonaws.com</c>: the bucket's
-    /// generated name is left out because naming a bucket output would give the service access to the bucket, and this
-    /// one needs none.
+    /// in AWS the bucket's virtual-hosted name at the regional endpoint the SDK signs URLs for,
+    /// <c>https://{bucket}.s3.{region}.amazonaws.com</c>. The bucket is only named (<see cref="AwsResourceOutput.NameOnly"/>):
+    /// the front end gets no access to it.
     /// </summary>
     public static IResourceBuilder<T> WithBucketOriginInContentSecurityPolicy<T>(this IResourceBuilder<T> web, IResourceBuilder<S3BucketResource> bucket)
         where T : IResourceWithEnvironment
@@ -55,7 +55,7 @@ public static class S3BucketHosting
         var region = web.ApplicationBuilder.AddAwsSdkConfig().RegionValue;
         return web.WithEnvironment(context => context.EnvironmentVariables["ContentSecurityPolicy__StorageOrigins__0"] = resource.Emulator is { } emulator
             ? emulator.Endpoint
-            : ReferenceExpression.Create($"https://*.s3.{region}.amazonaws.com"));
+            : ReferenceExpression.Create($"https://{resource.BucketNameOutput.NameOnly()}.s3.{region}.amazonaws.com"));
     }
 
     /// <summary>Gives a service the bucket: its name, the AWS client settings to reach it, and nothing else.</summary>
