@@ -6,10 +6,15 @@ namespace Platform.Integration.Tests.Browser;
 [CollectionDefinition(nameof(WebRestart), DisableParallelization = true)]
 public sealed class WebRestart;
 
-/// <summary>Restarts the Web resource, so it runs alone: no other test may be using Web meanwhile.</summary>
+/// <summary>
+/// Restarts the Web resource, so it runs alone: no other test may be using Web meanwhile. Running alone puts it among the
+/// outage tests, so it too begins once every service is healthy again (<see cref="Reliability.OutageTest"/>).
+/// </summary>
 [Collection(nameof(WebRestart))]
-public sealed class SessionRestartTests(PlatformAppFixture app, BrowserFixture browser)
+public sealed class SessionRestartTests(PlatformAppFixture app, BrowserFixture browser) : Reliability.OutageTest
 {
+    protected override PlatformAppFixture Fixture => app;
+
     [Fact]
     public async Task A_signed_in_session_survives_a_restart_of_the_web_app()
     {

@@ -115,7 +115,8 @@ public sealed class Outages
 }
 
 /// <summary>
-/// A test of the <see cref="Outages"/> collection: it begins once every service is healthy again after the test before it.
+/// A test that takes a dependency or a service away, and so runs alone (the <see cref="Outages"/> collection, and Web's
+/// restart): it begins once every service is healthy again after the test before it.
 /// </summary>
 public abstract class OutageTest : IAsyncLifetime
 {
