@@ -23,12 +23,30 @@ public sealed class LivenessProbeTests(DevStackFixture stack) : IClassFixture<De
         var requested = "";
         var serving = Task.Run(async () =>
         {
+            // As a real server does: the whole request is read before the answer, and the connection is closed only after
+            // the probe is done with it. (Closing with part of the request unread makes the kernel reset the connection,
+            // and a reset can discard the answer before the probe reads it: a failure of this stand-in, not of the probe.)
             using var client = await listener.AcceptTcpClientAsync(ct);
             using var stream = client.GetStream();
+            var request = new StringBuilder();
             var buffer = new byte[1024];
-            var read = await stream.ReadAsync(buffer, ct);
-            requested = Encoding.ASCII.GetString(buffer, 0, read).Split("\r\n")[0];
+            while (!request.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
+            {
+                var read = await stream.ReadAsync(buffer, ct);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                request.Append(Encoding.ASCII.GetString(buffer, 0, read));
+            }
+
+            requested = request.ToString().Split("\r\n")[0];
             await stream.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 {(int)status} {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"), ct);
+            client.Client.Shutdown(SocketShutdown.Send);
+            while (await stream.ReadAsync(buffer, ct) > 0)
+            {
+            }
         }, ct);
 
         var exit = await RunProbeAsync(port, ct);
