@@ -13,8 +13,6 @@ public sealed class WebRestart;
 [Collection(nameof(WebRestart))]
 public sealed class SessionRestartTests(PlatformAppFixture app, BrowserFixture browser) : Reliability.OutageTest
 {
-    protected override PlatformAppFixture Fixture => app;
-
     [Fact]
     public async Task A_signed_in_session_survives_a_restart_of_the_web_app()
     {

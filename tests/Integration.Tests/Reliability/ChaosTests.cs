@@ -14,8 +14,6 @@ namespace Platform.Integration.Tests.Reliability;
 [Collection(nameof(Outages))]
 public sealed class ChaosTests(PlatformAppFixture fixture, ITestOutputHelper output) : OutageTest
 {
-    protected override PlatformAppFixture Fixture => fixture;
-
     /// <summary>Api calls the load must have made while a dependency is down: the length of each outage.</summary>
     private const int CallsDuringOutage = 24;
 

@@ -120,11 +120,11 @@ public sealed class Outages
 /// </summary>
 public abstract class OutageTest : IAsyncLifetime
 {
-    protected abstract PlatformAppFixture Fixture { get; }
+    public async ValueTask InitializeAsync() => await Outages.WaitUntilServicesAreHealthyAsync(
+        await TestContext.Current.GetFixture<PlatformAppFixture>() ?? throw new InvalidOperationException("The AppHost fixture is not attached to this test."),
+        TestContext.Current.CancellationToken);
 
-    public virtual async ValueTask InitializeAsync() => await Outages.WaitUntilServicesAreHealthyAsync(Fixture, TestContext.Current.CancellationToken);
-
-    public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }
 
 /// <summary>An answer and how long it took; <see cref="Status"/> is null when there was none.</summary>

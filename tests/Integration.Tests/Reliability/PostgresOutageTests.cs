@@ -10,8 +10,6 @@ namespace Platform.Integration.Tests.Reliability;
 [Collection(nameof(Outages))]
 public sealed class PostgresOutageTests(PlatformAppFixture fixture, ITestOutputHelper output) : OutageTest
 {
-    protected override PlatformAppFixture Fixture => fixture;
-
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]

@@ -11,8 +11,6 @@ namespace Platform.Integration.Tests.Reliability;
 [Collection(nameof(Outages))]
 public sealed class QueueOutageTests(PlatformAppFixture fixture, ITestOutputHelper output) : OutageTest
 {
-    protected override PlatformAppFixture Fixture => fixture;
-
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]

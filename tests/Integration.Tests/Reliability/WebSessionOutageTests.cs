@@ -11,8 +11,6 @@ namespace Platform.Integration.Tests.Reliability;
 [Collection(nameof(Outages))]
 public sealed class WebSessionOutageTests(PlatformAppFixture app, BrowserFixture browser, ITestOutputHelper output) : OutageTest
 {
-    protected override PlatformAppFixture Fixture => app;
-
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
