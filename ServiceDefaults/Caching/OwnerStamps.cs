@@ -101,8 +101,7 @@ public sealed partial class OwnerStamps : BackgroundService
             // None (never set, evicted, or Redis restarted empty), or one that may predate a change nobody could announce.
             // Nobody knows when the data last changed, so the new stamp says "just now": the next fills come from the
             // primary for a moment, which is safe and cheap.
-            stamp = new OwnerStamp(Guid.NewGuid(), _clock.GetUtcNow());
-            await _guard.RunAsync(ct => _redis.SetAsync(MediaCache.StampKey(ownerId), JsonSerializer.SerializeToUtf8Bytes(stamp), EntryOptions, ct), CancellationToken.None);
+            stamp = await WriteNewStampAsync(ownerId);
             _pending.TryRemove(ownerId, out _);
             return stamp;
         }
@@ -169,8 +168,7 @@ public sealed partial class OwnerStamps : BackgroundService
     {
         try
         {
-            var stamp = new OwnerStamp(Guid.NewGuid(), _clock.GetUtcNow());
-            await _guard.RunAsync(ct => _redis.SetAsync(MediaCache.StampKey(ownerId), JsonSerializer.SerializeToUtf8Bytes(stamp), EntryOptions, ct), CancellationToken.None);
+            await WriteNewStampAsync(ownerId);
             // A read that began while the new stamp was being written may have read the old one: nobody joins it now.
             _reads.TryRemove(ownerId, out _);
             _pending.TryRemove(ownerId, out _);
@@ -182,6 +180,14 @@ public sealed partial class OwnerStamps : BackgroundService
             Lost();
             return false;
         }
+    }
+
+    /// <summary>Writes a new stamp, dated now, for the owner (through Redis's guard, which throws when Redis cannot be used).</summary>
+    private async Task<OwnerStamp> WriteNewStampAsync(Guid ownerId)
+    {
+        var stamp = new OwnerStamp(Guid.NewGuid(), _clock.GetUtcNow());
+        await _guard.RunAsync(ct => _redis.SetAsync(MediaCache.StampKey(ownerId), JsonSerializer.SerializeToUtf8Bytes(stamp), EntryOptions, ct), CancellationToken.None);
+        return stamp;
     }
 
     private void Lost()

@@ -56,7 +56,11 @@ public sealed class DependencyGuard
     /// <summary>The name a problem or a log line gives the dependency ("database", "storage", …).</summary>
     public string Dependency { get; }
 
-    /// <summary>False while the circuit is open: calls fail at once, without trying.</summary>
+    /// <summary>
+    /// False while the circuit is open: calls fail at once, without trying. An observation only: Polly closes an open
+    /// circuit only through a call made after the break, so a caller that skips its calls while this is false keeps the
+    /// circuit open for good.
+    /// </summary>
     public bool IsAvailable => _state.CircuitState is not (CircuitState.Open or CircuitState.Isolated);
 
     /// <summary>Runs <paramref name="operation"/> under the guard; <paramref name="timeout"/> overrides the default for long calls.</summary>
