@@ -39,7 +39,7 @@ public sealed partial record AwsDeploymentSettings
     /// <summary>The managed prefix list of CloudFront's origin-facing addresses in <see cref="Region"/>.</summary>
     public required string CloudFrontOriginPrefixListId { get; init; }
 
-    /// <summary>Where alarm notifications go (an e-mail subscription to the alarm topic), if anywhere.</summary>
+    /// <summary>Where alarm notifications go (an e-mail subscription to the alarm topic); required in prod.</summary>
     public string? AlarmEmail { get; init; }
 
     /// <summary>The GitHub repository (<c>owner/name</c>) whose workflows may assume the deploy role.</summary>
@@ -98,6 +98,14 @@ public sealed partial record AwsDeploymentSettings
             // with cross-region references (README: "Multi-region").
             throw new InvalidOperationException(
                 $"The CDK context value 'region' is '{settings.Region}': this stack puts the CloudFront WAF web ACL beside the application, which AWS allows only in us-east-1.");
+        }
+
+        if (settings.IsProduction && settings.AlarmEmail is null)
+        {
+            // An alarm nobody receives is no alarm: production pages someone or does not synthesize.
+            throw new InvalidOperationException(
+                "The CDK context value 'alarmEmail' is missing: prod needs an address subscribed to the alarm topic so an outage pages someone " +
+                "(-c alarmEmail=oncall@example.com with the CDK CLI, --Platform:Aws:Context:alarmEmail=… with the AppHost, the ALARM_EMAIL variable in the deploy workflow).");
         }
 
         if (settings.DomainName is not null && (settings.HostedZoneId is null || settings.HostedZoneName is null || settings.CloudFrontCertificateArn is null))

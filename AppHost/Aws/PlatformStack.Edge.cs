@@ -220,8 +220,7 @@ public sealed partial class PlatformStack
         Amazon.CDK.Annotations.Of(this).AcknowledgeWarning("@aws-cdk/aws-cloudfront-origins:wildcardKeyPolicyForOac",
             "The data key's CloudFront statement is limited to this account's distributions; narrowing it to one id would need a second deployment.");
 
-        Watch(Distribution.Metric5xxErrorRate(new Amazon.CDK.AWS.CloudWatch.MetricOptions { Period = Duration.Minutes(5) }),
-            "edge 5xx rate", ComparisonOperator.GREATER_THAN_THRESHOLD, 5, "More than 5 % of CloudFront's responses are 5xx.");
+        WatchEdge();
     }
 
     /// <summary>The WAF on CloudFront: AWS's managed rule groups, and a per-IP rate limit.</summary>

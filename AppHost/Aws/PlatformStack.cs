@@ -180,8 +180,13 @@ public sealed partial class PlatformStack : Stack
         return group;
     }
 
-    /// <summary>An alarm on <paramref name="metric"/> to the alarm topic, also shown on the dashboard.</summary>
-    public Alarm Watch(IMetric metric, string name, ComparisonOperator comparison, double threshold, string description, int evaluationPeriods = 3)
+    /// <summary>
+    /// An alarm on <paramref name="metric"/> to the alarm topic (alarm and OK), also shown on the dashboard. Missing data
+    /// is not breaching unless the caller says otherwise: most AWS metrics are published only when something happens
+    /// (5xx counts, evictions); a metric whose absence itself means trouble passes <see cref="TreatMissingData.BREACHING"/>.
+    /// </summary>
+    public Alarm Watch(IMetric metric, string name, ComparisonOperator comparison, double threshold, string description, int evaluationPeriods = 3,
+        int? datapointsToAlarm = null, TreatMissingData? missingData = null)
     {
         var alarm = new Alarm(this, $"Alarm{ServiceConfiguration.Sanitize(name)}", new AlarmProps
         {
@@ -189,8 +194,8 @@ public sealed partial class PlatformStack : Stack
             Threshold = threshold,
             ComparisonOperator = comparison,
             EvaluationPeriods = evaluationPeriods,
-            DatapointsToAlarm = Math.Min(2, evaluationPeriods),
-            TreatMissingData = TreatMissingData.NOT_BREACHING,
+            DatapointsToAlarm = datapointsToAlarm ?? Math.Min(2, evaluationPeriods),
+            TreatMissingData = missingData ?? TreatMissingData.NOT_BREACHING,
             AlarmDescription = $"Platform {Settings.StageName}: {description}",
         });
         alarm.AddAlarmAction(new SnsAction(AlarmTopic));
@@ -227,6 +232,54 @@ public sealed partial class PlatformStack : Stack
         for (var i = 0; i < graphs.Length; i += 3)
         {
             dashboard.AddWidgets(graphs[i..Math.Min(i + 3, graphs.Length)]);
+        }
+
+        AddMediaPipelineWidgets(dashboard);
+    }
+
+    /// <summary>
+    /// The media pipeline, from the application's own metrics (the collector's awsemf exporter; each one is a
+    /// <see cref="Telemetry.CollectorConfiguration.Metrics"/> entry, the only ones it turns into CloudWatch metrics), for
+    /// each service that consumes a queue.
+    /// </summary>
+    private void AddMediaPipelineWidgets(Dashboard dashboard)
+    {
+        var ns = Telemetry.CollectorConfiguration.Namespace(Settings.StageName);
+        foreach (var service in Model.Services.Where(s => s.Resource.Annotations.OfType<Aspire.Hosting.QueueAccessAnnotation>()
+            .Any(a => a.Access.HasFlag(Aspire.Hosting.QueueAccess.Consume))))
+        {
+            Metric App(string name, string statistic, string label) => new(new MetricProps
+            {
+                Namespace = ns,
+                MetricName = name,
+                DimensionsMap = new Dictionary<string, string> { [Telemetry.CollectorConfiguration.ServiceDimension] = service.Name },
+                Statistic = statistic,
+                Period = Duration.Minutes(5),
+                Label = label,
+            });
+
+            dashboard.AddWidgets(
+                new GraphWidget(new GraphWidgetProps
+                {
+                    Title = $"{service.Name}: media items",
+                    Left = [App("platform.media.processed", "Sum", "processed"), App("platform.media.failed", "Sum", "failed"), App("platform.queue.dead_lettered", "Sum", "dead-lettered")],
+                    Width = 8,
+                    Height = 6,
+                }),
+                new GraphWidget(new GraphWidgetProps
+                {
+                    Title = $"{service.Name}: processing time (s)",
+                    Left = [App("platform.media.processing.duration", "Average", "average"), App("platform.media.processing.duration", "Maximum", "maximum")],
+                    Width = 8,
+                    Height = 6,
+                }),
+                new GraphWidget(new GraphWidgetProps
+                {
+                    Title = $"{service.Name}: queue lag (s)",
+                    Left = [App("platform.queue.lag", "Average", "average"), App("platform.queue.lag", "Maximum", "maximum")],
+                    Width = 8,
+                    Height = 6,
+                }));
         }
     }
 

@@ -96,5 +96,6 @@ public sealed class ElastiCacheRedisTranslator(PlatformStack stack) : AwsResourc
         Stack.Configuration.RegisterOutput(redis.Host, new PlainTaskValue(group.AttrPrimaryEndPointAddress));
         Stack.Configuration.RegisterOutput(redis.Port, new PlainTaskValue(group.AttrPrimaryEndPointPort));
         Stack.Configuration.RegisterOutput(redis.AuthToken, new SecretTaskValue(authToken, null));
+        Stack.WatchCache(redis.Name, group, Profile.CacheNodes);
     }
 }

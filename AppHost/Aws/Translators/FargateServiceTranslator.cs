@@ -9,6 +9,7 @@ using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.ServiceDiscovery;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
+using Platform.AppHost.Aws.Telemetry;
 using static Platform.AppHost.Aws.PolicySuppressions;
 using HealthCheck = Amazon.CDK.AWS.ElasticLoadBalancingV2.HealthCheck;
 using IResource = Aspire.Hosting.ApplicationModel.IResource;
@@ -24,7 +25,11 @@ namespace Platform.AppHost.Aws.Translators;
 /// </summary>
 public sealed class FargateServiceTranslator(PlatformStack stack) : AwsResourceTranslator<ProjectResource>(stack)
 {
-    /// <summary>The ADOT collector: receives the services' OTLP on localhost and sends traces to X-Ray, metrics to CloudWatch.</summary>
+    /// <summary>
+    /// The ADOT collector: receives the services' OTLP on localhost and sends sampled traces to X-Ray, logs to CloudWatch
+    /// Logs and the dashboard's metrics as embedded metric format, each into a log group of the stack
+    /// (<see cref="CollectorConfiguration"/>).
+    /// </summary>
     public const string CollectorImage = "public.ecr.aws/aws-observability/aws-otel-collector:v0.42.0";
 
     /// <summary>
@@ -115,8 +120,14 @@ public sealed class FargateServiceTranslator(PlatformStack stack) : AwsResourceT
         environment["OTEL_EXPORTER_OTLP_PROTOCOL"] = "grpc";
         environment["OTEL_SERVICE_NAME"] = service.Name;
         environment["OTEL_RESOURCE_ATTRIBUTES"] = $"deployment.environment={Stack.Settings.StageName},service.namespace=platform";
+        // Every user request and message is traced (ServiceDefaults' sampler decides what a trace is); which traces are
+        // kept is the collector's decision, made when a trace is complete and its errors and latency are known.
+        // Logs go over OTLP; the console (stdout → awslogs) keeps warnings and errors, for when the collector is down.
+        environment["Logging__Console__LogLevel__Default"] = "Warning";
 
         var logs = Stack.CreateLogGroup($"{id}Logs");
+        var telemetryLogs = Stack.CreateLogGroup($"{id}TelemetryLogs");
+        var telemetryMetrics = Stack.CreateLogGroup($"{id}TelemetryMetrics");
         var taskRole = new Role(Stack, $"{id}TaskRole", new RoleProps
         {
             AssumedBy = new ServicePrincipal("ecs-tasks.amazonaws.com"),
@@ -152,7 +163,16 @@ public sealed class FargateServiceTranslator(PlatformStack stack) : AwsResourceT
         var collector = task.AddContainer("otel-collector", new ContainerDefinitionOptions
         {
             Image = ContainerImage.FromRegistry(CollectorImage),
-            Command = ["--config=/etc/ecs/ecs-default-config.yaml"],
+            // The stack's configuration, not the image's default (which creates its own log group and makes every
+            // attribute combination a custom metric).
+            Environment = new Dictionary<string, string>
+            {
+                ["AOT_CONFIG_CONTENT"] = CollectorConfiguration.Yaml,
+                ["AWS_REGION"] = Stack.Region,
+                [CollectorConfiguration.LogGroupVariable] = telemetryLogs.LogGroupName,
+                [CollectorConfiguration.MetricsLogGroupVariable] = telemetryMetrics.LogGroupName,
+                [CollectorConfiguration.NamespaceVariable] = CollectorConfiguration.Namespace(Stack.Settings.StageName),
+            },
             // Telemetry is not worth an outage: the app keeps serving if the collector stops.
             Essential = false,
             // The collector image's own non-root user.
@@ -163,7 +183,7 @@ public sealed class FargateServiceTranslator(PlatformStack stack) : AwsResourceT
             Logging = LogDriver.AwsLogs(new AwsLogDriverProps { LogGroup = logs, StreamPrefix = "otel" }),
         });
         collector.AddMountPoints(new MountPoint { SourceVolume = "collector-tmp", ContainerPath = "/tmp", ReadOnly = false });
-        GrantTelemetry(taskRole);
+        GrantTelemetry(taskRole, telemetryLogs, telemetryMetrics);
 
         var isServer = project.Annotations.OfType<EndpointAnnotation>().Any(e => e.UriScheme is "http" or "https");
         var fargate = new FargateService(Stack, id, new FargateServiceProps
@@ -231,6 +251,7 @@ public sealed class FargateServiceTranslator(PlatformStack stack) : AwsResourceT
             ScaleInCooldown = Duration.Minutes(5),
             ScaleOutCooldown = Duration.Minutes(1),
         });
+        Stack.WatchRunningTasks(service.Name, _cluster!, fargate);
         Stack.Watch(fargate.MetricCpuUtilization(new Amazon.CDK.AWS.CloudWatch.MetricOptions { Period = Duration.Minutes(5) }), $"{service.Name} CPU",
             ComparisonOperator.GREATER_THAN_THRESHOLD, 85, $"{service.Name} runs hot even after scaling out.");
 
@@ -317,6 +338,7 @@ public sealed class FargateServiceTranslator(PlatformStack stack) : AwsResourceT
             Label = $"{service.Name} 5xx %",
             Period = Duration.Minutes(1),
         });
+        Stack.WatchTargets(service.Name, targetGroup);
         Stack.Watch(errors, $"{service.Name} 5xx rate", ComparisonOperator.GREATER_THAN_THRESHOLD, 5, $"More than 5 % of {service.Name}'s responses are 5xx.", evaluationPeriods: 5);
         Stack.Watch(targetGroup.Metrics.TargetResponseTime(new Amazon.CDK.AWS.CloudWatch.MetricOptions { Statistic = "p99", Period = Duration.Minutes(1) }),
             $"{service.Name} latency p99", ComparisonOperator.GREATER_THAN_THRESHOLD, 2, $"{service.Name}'s p99 latency is above 2 s.", evaluationPeriods: 5);
@@ -367,28 +389,25 @@ public sealed class FargateServiceTranslator(PlatformStack stack) : AwsResourceT
         }
     }
 
-    /// <summary>What the ADOT collector writes: X-Ray segments and CloudWatch metrics (neither has resource-level permissions).</summary>
-    private void GrantTelemetry(IRole taskRole)
+    /// <summary>
+    /// What the collector's exporters call, and nothing else: awsxray <c>xray:PutTraceSegments</c> (no resource-level
+    /// permissions); awscloudwatchlogs and awsemf <c>logs:CreateLogStream</c> and <c>logs:PutLogEvents</c> on the two log
+    /// groups of the stack. No <c>logs:CreateLogGroup</c>: the collector cannot create a group the stack does not own.
+    /// </summary>
+    private void GrantTelemetry(IRole taskRole, params Amazon.CDK.AWS.Logs.ILogGroup[] groups)
     {
         taskRole.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
         {
-            Actions = ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:GetSamplingStatisticSummaries"],
+            Actions = ["xray:PutTraceSegments"],
             Resources = ["*"],
         }));
         taskRole.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
         {
-            Actions = ["cloudwatch:PutMetricData"],
-            Resources = ["*"],
-            Conditions = new Dictionary<string, object> { ["StringEquals"] = new Dictionary<string, object> { ["cloudwatch:namespace"] = "ECS/AWSOTel/Application" } },
-        }));
-        // The collector's default ECS pipeline sends metrics as embedded metric format logs to this log group.
-        taskRole.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
-        {
-            Actions = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-            Resources = [$"arn:{Amazon.CDK.Aws.PARTITION}:logs:{Stack.Region}:{Amazon.CDK.Aws.ACCOUNT_ID}:log-group:/aws/ecs/application/metrics:*"],
+            Actions = ["logs:CreateLogStream", "logs:PutLogEvents"],
+            Resources = [.. groups.Select(g => g.LogGroupArn)],
         }));
         Add(taskRole,
-            new Suppression("AwsSolutions-IAM5", "X-Ray and cloudwatch:PutMetricData support no resource-level permissions (Resource '*', limited by namespace); bucket objects are granted as '<bucket>/<prefix>*' and the collector's log group as ':*' streams. No action has a wildcard."));
+            new Suppression("AwsSolutions-IAM5", "xray:PutTraceSegments supports no resource-level permissions (Resource '*'); bucket objects are granted as '<bucket>/<prefix>*' and the collector's two log groups as ':*' (their streams). No action has a wildcard."));
     }
 
     /// <summary>

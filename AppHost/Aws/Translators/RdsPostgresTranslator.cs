@@ -149,5 +149,6 @@ public sealed class RdsPostgresTranslator(PlatformStack stack) : AwsResourceTran
             new("AwsSolutions-RDS10", Profile.DeletionProtection ? "Deletion protection is on in prod." : "dev is destroyable by design."),
             new("AwsSolutions-RDS13", "Backups are taken on the primary; a replica is rebuilt from it."));
         Stack.Configuration.RegisterOutput(server.ReplicaHost, new PlainTaskValue(replica.DbInstanceEndpointAddress));
+        Stack.WatchReplica(server.Name, replica, Profile.DatabaseFreeStorageAlarmGiB * 1024 * 1024 * 1024);
     }
 }

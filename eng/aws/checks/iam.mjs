@@ -4,15 +4,17 @@
 // name maps to (through the configuration key both forms give the service), and the KMS calls S3 and SQS make with the
 // data key on the caller's behalf. Each is evaluated with @cloud-copilot/iam-simulate against the role's policies and
 // the bucket, queue and key policies of the template. The ECS agent's calls for each task (secrets, logs, image pull)
-// are replayed against the execution role the same way. Then the other direction: grants no replayed call used.
+// are replayed against the execution role the same way, and the ADOT collector's writes (its exporters' calls, read from
+// the configuration the stack gives it) against the task role. Then the other direction: grants no replayed call used.
 import { ACCOUNT, Stack, ecsServices } from "./lib/assembly.mjs";
 import { s3Target } from "./lib/recordings.mjs";
 import { simulate } from "./lib/simulate.mjs";
+import { collectorWrites } from "./lib/collector.mjs";
 
-// Grants for the ADOT collector sidecar (traces to X-Ray, metrics to CloudWatch): locally the services export OTLP to
-// the Aspire dashboard, so nothing calls these here. Reported apart from the unused grants.
-const COLLECTOR_ACTIONS = new Set(["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets",
-  "xray:GetSamplingStatisticSummaries", "cloudwatch:PutMetricData", "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]);
+// Grants for the ADOT collector sidecar (traces to X-Ray, logs and metrics to CloudWatch Logs): locally the services
+// export OTLP to the Aspire dashboard, so the recordings have none of these calls; the collector's replay below uses
+// them. One that even that replay leaves unused is reported apart from the services' unused grants.
+const COLLECTOR_ACTIONS = new Set(["xray:PutTraceSegments", "logs:CreateLogStream", "logs:PutLogEvents"]);
 
 const SQS_ACTIONS = {
   SendMessageBatch: "SendMessage",
@@ -70,7 +72,7 @@ export async function checkIam(stack, recordings) {
       }
     }
   }
-  const figures = { calls: 0, evaluations: 0, denied: 0, agentCalls: 0, unusedGrants: 0, collectorGrants: 0 };
+  const figures = { calls: 0, evaluations: 0, denied: 0, agentCalls: 0, collectorCalls: 0, unusedGrants: 0, collectorGrants: 0 };
   const results = { denied: [], unmapped: [], unused: [], collector: [], perService: {} };
   const cache = new Map();
 
@@ -142,6 +144,20 @@ export async function checkIam(stack, recordings) {
       if (!verdict.allowed) {
         figures.denied++;
         results.denied.push(`${service.name} (ECS agent) ${call.action} on ${call.arn}: ${verdict.error ?? verdict.overall} for execution role ${service.executionRoleId}`);
+      }
+    }
+  }
+
+  // The collector's writes for each task: what its exporters call, into the log groups its configuration names.
+  for (const service of services) {
+    for (const write of collectorWrites(service)) {
+      figures.collectorCalls++;
+      const arn = write.action.startsWith("xray:") ? "*"
+        : `arn:aws:logs:${stack.region}:${ACCOUNT}:log-group:${write.logGroupId ? stack.ref(write.logGroupId) : `\${${write.variable}}`}:log-stream:${write.stream}`;
+      const verdict = await evaluate(service.taskRoleId, write.action, arn, {}, undefined);
+      if (!verdict.allowed) {
+        figures.denied++;
+        results.denied.push(`${service.name} (collector) ${write.action} on ${arn}: ${verdict.error ?? verdict.overall} for role ${service.taskRoleId}`);
       }
     }
   }

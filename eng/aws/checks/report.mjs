@@ -37,10 +37,10 @@ if (figures.routing) {
 }
 if (figures.iam) {
   const i = figures.iam;
-  row("IAM replay", `${i.calls} recorded AWS calls (${i.evaluations} distinct evaluations) + ${i.agentCalls} ECS agent calls: ${i.denied} denied`, i.denied === 0);
+  row("IAM replay", `${i.calls} recorded AWS calls (${i.evaluations} distinct evaluations) + ${i.agentCalls} ECS agent calls + ${i.collectorCalls ?? 0} collector writes: ${i.denied} denied`, i.denied === 0);
   if (i.denied) problems.push("denied calls");
   const unused = details.iam.unused;
-  row("unused grants", `${i.unusedGrants}${unused.length ? ` (${unused.slice(0, 3).map((u) => u.replace(/ on .*$/, "")).join("; ")}${unused.length > 3 ? "; …" : ""})` : ""}; ${i.collectorGrants} for the ADOT collector, which nothing calls locally`);
+  row("unused grants", `${i.unusedGrants}${unused.length ? ` (${unused.slice(0, 3).map((u) => u.replace(/ on .*$/, "")).join("; ")}${unused.length > 3 ? "; …" : ""})` : ""}; ${i.collectorGrants} of the ADOT collector's that none of its exporters uses`);
 }
 lines.push("  Only an AWS account can tell (README, \"What stays unverifiable offline\"):");
 lines.push("    - the one-time setup ran in the account: cdk bootstrap, eng/aws/one-time-setup.sh (ECS service-linked role, edge signing key)");

@@ -5,6 +5,8 @@ import fs from "node:fs";
 import { ACCOUNT, Stack, ecsServices } from "./lib/assembly.mjs";
 import { Edge } from "./lib/edge.mjs";
 import { simulate } from "./lib/simulate.mjs";
+import { identityPoliciesOf } from "./iam.mjs";
+import { collectorLogGroupVariables, collectorOf } from "./lib/collector.mjs";
 
 const ENGINE_VERSIONS = JSON.parse(fs.readFileSync(new URL("./engine-versions.json", import.meta.url), "utf8"));
 
@@ -47,6 +49,66 @@ const INSPECTION_LIMITS = { KB_16: 16384, KB_32: 32768, KB_48: 49152, KB_64: 655
 const CRS_BODY_LIMIT = 8192;
 const KESTREL_DEFAULT_BODY_LIMIT = 30_000_000;
 
+// What each AWS service publishes to CloudWatch: namespace → metric → the dimension sets it publishes that metric with.
+// An alarm on any other combination names a metric that never gets a data point: it never fires. From the services'
+// metric references: "Monitoring CloudFront metrics with Amazon CloudWatch" (us-east-1 only, DistributionId with
+// Region=Global), "CloudWatch metrics for your Application Load Balancer" (per metric: LoadBalancer, AvailabilityZone,
+// TargetGroup sets), "Amazon ECS Container Insights metrics" and "Amazon ECS CloudWatch metrics", "Amazon CloudWatch
+// metrics for Amazon RDS" (ReplicaLag on a read replica), "Metrics for Valkey and Redis OSS" and "Host-Level Metrics"
+// (ElastiCache: per node, CacheClusterId or CacheClusterId+CacheNodeId), "Available CloudWatch metrics for Amazon SQS".
+const ELB_LB = [["LoadBalancer"], ["AvailabilityZone", "LoadBalancer"]];
+const ELB_LB_AND_TG = [...ELB_LB, ["LoadBalancer", "TargetGroup"], ["AvailabilityZone", "LoadBalancer", "TargetGroup"]];
+const ELB_TG = [["LoadBalancer", "TargetGroup"], ["AvailabilityZone", "LoadBalancer", "TargetGroup"]];
+const ECS_SERVICE = [["ClusterName", "ServiceName"]];
+const RDS_INSTANCE = [["DBInstanceIdentifier"], ["DatabaseClass"], ["EngineName"]];
+const ELASTICACHE_NODE = [["CacheClusterId"], ["CacheClusterId", "CacheNodeId"]];
+const SQS_QUEUE = [["QueueName"]];
+const metrics = (names, dimensions, extra = {}) => Object.fromEntries(names.map((n) => [n, { dimensions, ...extra }]));
+export const PUBLISHED_METRICS = {
+  "AWS/CloudFront": metrics(["Requests", "BytesDownloaded", "BytesUploaded", "TotalErrorRate", "4xxErrorRate", "5xxErrorRate",
+    "401ErrorRate", "403ErrorRate", "404ErrorRate", "502ErrorRate", "503ErrorRate", "504ErrorRate", "CacheHitRate", "OriginLatency"], [["DistributionId", "Region"]]),
+  "AWS/ApplicationELB": {
+    ...metrics(["HTTPCode_ELB_5XX_Count", "HTTPCode_ELB_4XX_Count", "HTTPCode_ELB_502_Count", "HTTPCode_ELB_503_Count", "HTTPCode_ELB_504_Count",
+      "HTTPCode_ELB_500_Count", "ActiveConnectionCount", "NewConnectionCount", "RejectedConnectionCount", "ProcessedBytes", "ConsumedLCUs",
+      "ClientTLSNegotiationErrorCount"], ELB_LB),
+    ...metrics(["RequestCount", "HTTPCode_Target_2XX_Count", "HTTPCode_Target_3XX_Count", "HTTPCode_Target_4XX_Count", "HTTPCode_Target_5XX_Count",
+      "TargetResponseTime", "TargetConnectionErrorCount", "TargetTLSNegotiationErrorCount"], ELB_LB_AND_TG),
+    ...metrics(["HealthyHostCount", "UnHealthyHostCount"], ELB_TG),
+    ...metrics(["RequestCountPerTarget"], [["TargetGroup"], ["LoadBalancer", "TargetGroup"], ["AvailabilityZone", "LoadBalancer", "TargetGroup"]]),
+  },
+  "ECS/ContainerInsights": metrics(["RunningTaskCount", "DesiredTaskCount", "PendingTaskCount", "CpuUtilized", "CpuReserved", "MemoryUtilized",
+    "MemoryReserved", "NetworkRxBytes", "NetworkTxBytes", "DeploymentCount", "TaskSetCount"], [["ClusterName"], ...ECS_SERVICE]),
+  "AWS/ECS": metrics(["CPUUtilization", "MemoryUtilization", "CPUReservation", "MemoryReservation"], [["ClusterName"], ...ECS_SERVICE]),
+  "AWS/RDS": {
+    ...metrics(["CPUUtilization", "DatabaseConnections", "FreeStorageSpace", "FreeableMemory", "ReadLatency", "WriteLatency", "ReadIOPS",
+      "WriteIOPS", "DiskQueueDepth", "SwapUsage", "TransactionLogsDiskUsage", "MaximumUsedTransactionIDs", "OldestReplicationSlotLag",
+      "ReplicationSlotDiskUsage", "BurstBalance", "CPUCreditBalance"], RDS_INSTANCE),
+    ReplicaLag: { dimensions: RDS_INSTANCE, on: { DBInstanceIdentifier: (resource) => Boolean(resource.Properties?.SourceDBInstanceIdentifier) }, onWhat: "a read replica" },
+  },
+  "AWS/ElastiCache": metrics(["CPUUtilization", "EngineCPUUtilization", "DatabaseMemoryUsagePercentage", "Evictions", "CurrConnections",
+    "NewConnections", "FreeableMemory", "SwapUsage", "BytesUsedForCache", "CacheHits", "CacheMisses", "ReplicationLag", "NetworkBytesIn",
+    "NetworkBytesOut", "AuthenticationFailures", "MemoryFragmentationRatio"], ELASTICACHE_NODE),
+  "AWS/SQS": metrics(["ApproximateNumberOfMessagesVisible", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed",
+    "ApproximateAgeOfOldestMessage", "NumberOfMessagesSent", "NumberOfMessagesReceived", "NumberOfMessagesDeleted", "NumberOfEmptyReceives",
+    "SentMessageSize"], SQS_QUEUE),
+};
+
+// What each dimension's value must be: a reference to a resource of this stack of one of these types (the value AWS
+// publishes under, e.g. a target group's full name), or one of a few literals AWS itself uses.
+const DIMENSION_VALUES = {
+  DistributionId: { types: ["AWS::CloudFront::Distribution"] },
+  Region: { literal: /^Global$/ },
+  LoadBalancer: { types: ["AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::ElasticLoadBalancingV2::Listener"] },
+  TargetGroup: { types: ["AWS::ElasticLoadBalancingV2::TargetGroup"] },
+  AvailabilityZone: { literal: /^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$/ },
+  ClusterName: { types: ["AWS::ECS::Cluster"] },
+  ServiceName: { types: ["AWS::ECS::Service"] },
+  DBInstanceIdentifier: { types: ["AWS::RDS::DBInstance"] },
+  CacheClusterId: { types: ["AWS::ElastiCache::ReplicationGroup", "AWS::ElastiCache::CacheCluster"] },
+  CacheNodeId: { literal: /^\d{4}$/ },
+  QueueName: { types: ["AWS::SQS::Queue"] },
+};
+
 export const RULES = [
   {
     id: "lifecycle-order",
@@ -88,6 +150,27 @@ export const RULES = [
     title: "A destroyable stage (dev) holds nothing CloudFormation cannot delete",
     check: destroyableStage,
     appliesTo: (stack) => stack.stage === "dev",
+  },
+  {
+    id: "alarm-metrics",
+    title: "Every alarm watches a metric its service publishes: namespace, metric name and dimension set as AWS publishes them, dimension values naming resources of this stack",
+    check: alarmMetrics,
+  },
+  {
+    id: "alarm-actions",
+    title: "Every alarm acts: an alarm action on a topic or scaling policy of this stack, and a notifying alarm also tells the topic when it clears",
+    check: alarmActions,
+  },
+  {
+    id: "alarm-subscriber",
+    title: "Production's alarm topic has a subscriber",
+    check: alarmSubscriber,
+    appliesTo: (stack) => stack.stage === "prod",
+  },
+  {
+    id: "telemetry-owned",
+    title: "The ADOT collector runs the stack's configuration, writes only into log groups of the stack (retention, KMS), and cannot create others",
+    check: telemetryOwned,
   },
   {
     id: "media-delivery",
@@ -345,6 +428,150 @@ async function mediaDelivery(stack) {
   const window = durationSeconds(api.environment.MediaDelivery__UrlWindow);
   if (window === undefined) violations.push(`${api.name} gets no MediaDelivery:UrlWindow, so the edge's TTL cannot be tied to it`);
   else if (policy.max > window) violations.push(`behavior '${behavior.pattern}' caches up to ${policy.max} s, longer than the ${window}-second URL window: a deleted item's thumbnail would outlive its URL`);
+  return violations;
+}
+
+/** The metrics an alarm watches: its own, or each metric of its metric math. */
+function alarmMetrics_(alarm) {
+  const p = alarm.Properties;
+  if (p.MetricName) return [{ namespace: p.Namespace, name: p.MetricName, dimensions: p.Dimensions ?? [] }];
+  return (p.Metrics ?? []).filter((m) => m.MetricStat).map((m) => ({
+    namespace: m.MetricStat.Metric.Namespace,
+    name: m.MetricStat.Metric.MetricName,
+    dimensions: m.MetricStat.Metric.Dimensions ?? [],
+    id: m.Id,
+  }));
+}
+
+const sameSet = (a, b) => a.length === b.length && a.every((x) => b.includes(x));
+const describeSet = (set) => `{${[...set].sort().join(", ")}}`;
+
+async function alarmMetrics(stack) {
+  const violations = [];
+  for (const [id, alarm] of stack.ofType("AWS::CloudWatch::Alarm")) {
+    for (const metric of alarmMetrics_(alarm)) {
+      const where = `${id}${metric.id ? ` (${metric.id})` : ""}: ${metric.namespace} ${metric.name}`;
+      const namespace = PUBLISHED_METRICS[metric.namespace];
+      if (!namespace) {
+        violations.push(`${where}: no AWS service of this stack publishes the namespace '${metric.namespace}' (known: ${Object.keys(PUBLISHED_METRICS).join(", ")})`);
+        continue;
+      }
+      const published = namespace[metric.name];
+      if (!published) {
+        violations.push(`${where}: ${metric.namespace} publishes no metric '${metric.name}'`);
+        continue;
+      }
+      const names = metric.dimensions.map((d) => d.Name);
+      if (!published.dimensions.some((set) => sameSet(set, names))) {
+        violations.push(`${where} with dimensions ${describeSet(names)}: ${metric.namespace} publishes ${metric.name} only with ${published.dimensions.map(describeSet).join(" or ")}, so the alarm never gets a data point`);
+      }
+      for (const dimension of metric.dimensions) {
+        const expected = DIMENSION_VALUES[dimension.Name];
+        const value = dimension.Value;
+        if (!expected) continue;
+        if (expected.literal) {
+          if (typeof value !== "string" || !expected.literal.test(value)) violations.push(`${where}: dimension ${dimension.Name} is ${JSON.stringify(value)}, AWS publishes it as ${expected.literal}`);
+          continue;
+        }
+        const referenced = [...Stack.references(value)].filter((r) => stack.resources[r]);
+        const matching = referenced.filter((r) => expected.types.includes(stack.resources[r].Type));
+        if (!matching.length) {
+          violations.push(`${where}: dimension ${dimension.Name} (${JSON.stringify(value)}) names no ${expected.types.join(" or ")} of this stack`);
+          continue;
+        }
+        const requirement = published.on?.[dimension.Name];
+        if (requirement && !matching.some((r) => requirement(stack.resources[r]))) {
+          violations.push(`${where}: dimension ${dimension.Name} names ${matching.join(", ")}, but AWS publishes ${metric.name} only for ${published.onWhat}`);
+        }
+        for (const group of matching.filter((r) => stack.resources[r].Type === "AWS::ElastiCache::ReplicationGroup")) {
+          violations.push(...cacheMember(where, stack, group, value));
+        }
+      }
+    }
+  }
+  return violations;
+}
+
+/**
+ * A replication group (cluster mode disabled) publishes per member cluster, '{ReplicationGroupId}-00N' for N from 1 to
+ * NumCacheClusters: the value must be that join, not the group's id, and N must be a member that exists.
+ */
+function cacheMember(where, stack, groupId, value) {
+  const join = value?.["Fn::Join"];
+  const parts = join && join[0] === "" ? join[1] : undefined;
+  const suffix = parts?.length === 2 && Stack.target(parts[0]) === groupId && typeof parts[1] === "string" ? /^-(\d{3})$/.exec(parts[1]) : null;
+  if (!suffix) return [`${where}: CacheClusterId names the replication group ${groupId} itself; ElastiCache publishes per member cluster ('<group id>-001', '-002', …)`];
+  const members = Number(stack.resources[groupId].Properties.NumCacheClusters ?? 1);
+  const n = Number(suffix[1]);
+  return n >= 1 && n <= members ? [] : [`${where}: CacheClusterId '<${groupId}>-${suffix[1]}' is no member of the group (it has ${members})`];
+}
+
+async function alarmActions(stack) {
+  const violations = [];
+  const typeOf = (value) => stack.resources[Stack.target(value)]?.Type;
+  for (const [id, alarm] of stack.ofType("AWS::CloudWatch::Alarm")) {
+    const p = alarm.Properties;
+    if (p.ActionsEnabled === false) violations.push(`${id}: actions are disabled`);
+    const actions = p.AlarmActions ?? [];
+    if (!actions.length) {
+      violations.push(`${id}: no alarm action: it turns red on a dashboard nobody watches and pages nobody`);
+      continue;
+    }
+    for (const action of actions) {
+      const type = typeOf(action);
+      if (!["AWS::SNS::Topic", "AWS::ApplicationAutoScaling::ScalingPolicy"].includes(type)) {
+        violations.push(`${id}: alarm action ${JSON.stringify(action)} is neither a topic nor a scaling policy of this stack`);
+      }
+    }
+    const topics = actions.filter((a) => typeOf(a) === "AWS::SNS::Topic").map((a) => Stack.target(a));
+    const okTopics = (p.OKActions ?? []).map((a) => Stack.target(a));
+    for (const topic of topics) {
+      if (!okTopics.includes(topic)) violations.push(`${id}: notifies ${topic} when it fires but not when it clears (no OK action)`);
+    }
+  }
+  return violations;
+}
+
+async function alarmSubscriber(stack) {
+  const topics = new Set(stack.ofType("AWS::CloudWatch::Alarm").flatMap(([, a]) => (a.Properties.AlarmActions ?? []).map((x) => Stack.target(x)))
+    .filter((t) => stack.resources[t]?.Type === "AWS::SNS::Topic"));
+  const subscribed = new Set([
+    ...stack.ofType("AWS::SNS::Subscription").map(([, s]) => Stack.target(s.Properties.TopicArn)),
+    ...stack.ofType("AWS::SNS::Topic").filter(([, t]) => (t.Properties.Subscription ?? []).length).map(([id]) => id),
+  ]);
+  return [...topics].filter((t) => !subscribed.has(t)).map((t) => `${t}: the alarms notify this topic, but nobody subscribes to it: an outage pages nobody`);
+}
+
+async function telemetryOwned(stack) {
+  const violations = [];
+  for (const service of ecsServices(stack)) {
+    const collector = collectorOf(service);
+    if (!collector) continue;
+    const where = `${service.taskId}/${collector.Name}`;
+    const env = Object.fromEntries((collector.Environment ?? []).map((e) => [e.Name, e.Value]));
+    const config = env.AOT_CONFIG_CONTENT;
+    if (typeof config !== "string") {
+      violations.push(`${where}: runs the image's default configuration (no AOT_CONFIG_CONTENT): its awsemf exporter creates a log group of its own, without retention, that outlives the stack`);
+    } else {
+      for (const variable of collectorLogGroupVariables(config)) {
+        const groupId = Stack.target(env[variable]);
+        const group = stack.resources[groupId];
+        if (group?.Type !== "AWS::Logs::LogGroup") {
+          violations.push(`${where}: an exporter writes to the log group in ${variable} (${JSON.stringify(env[variable])}), which is no log group of this stack`);
+          continue;
+        }
+        if (group.Properties.RetentionInDays === undefined) violations.push(`${where}: ${groupId} keeps telemetry forever (no retention)`);
+        if (!group.Properties.KmsKeyId) violations.push(`${where}: ${groupId} is not encrypted with the stack's key`);
+      }
+    }
+    for (const policy of identityPoliciesOf(stack, service.taskRoleId)) {
+      for (const statement of [].concat(policy.document?.Statement ?? []).filter((s) => s.Effect === "Allow")) {
+        if ([].concat(statement.Action ?? []).some((a) => ["logs:CreateLogGroup", "logs:*", "*"].includes(a))) {
+          violations.push(`${service.name}: ${policy.name} lets the task create log groups (${[].concat(statement.Action).join(", ")}): groups the stack does not own, and does not delete`);
+        }
+      }
+    }
+  }
   return violations;
 }
 

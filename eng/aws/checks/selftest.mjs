@@ -2,7 +2,8 @@
 //   - The templates of the commit before issue 10 (fixtures/before-issue-10.*.template.json.gz) fail the check of each
 //     review finding, with the finding's own message; the current templates pass the same checks (eng/test.sh).
 //   - Faults planted in the current template (a typo'd property, an inverted lifecycle, a behavior shadowing a route,
-//     a bucket behavior without signed URLs, a removed grant) make their family fail, while the template without the
+//     a bucket behavior without signed URLs, a removed grant, an alarm on a dimension set AWS does not publish, an alarm
+//     without actions, a collector that may create log groups) make their family fail, while the template without the
 //     fault passes that family.
 // Both use a snapshot of real recordings (fixtures/recorded, from an integration run) unless --recorded is given.
 //   node eng/aws/checks/selftest.mjs --assembly artifacts/aws/dev [--recorded artifacts/recorded] [--ctrf FILE]
@@ -59,6 +60,8 @@ for (const [stage, stack] of Object.entries(before)) {
     ["8: CloudTrail cannot describe the key nor decrypt", "cloudtrail-key-policy", [/CloudTrail's kms:DescribeKey .* ImplicitlyDenied/, /CloudTrail's kms:Decrypt .* ImplicitlyDenied/]],
     ["10 (dev only): buckets set to be deleted are never emptied", "destroyable-stage", /Storage\w+: CloudFormation deletes only empty buckets/, stage === "dev"],
     ["11: thumbnails do not go through CloudFront", "media-delivery", /no service is given MediaDelivery:CloudFront:BaseUrl/],
+    ["the edge 5xx alarm lacks Region=Global and never gets data", "alarm-metrics", /AWS\/CloudFront 5xxErrorRate with dimensions \{DistributionId\}: AWS\/CloudFront publishes 5xxErrorRate only with \{DistributionId, Region\}/],
+    ["the collector runs the image's default configuration", "telemetry-owned", [/otel-collector: runs the image's default configuration/, /lets the task create log groups/]],
   ];
   for (const [finding, rule, pattern, applies = true] of findings) {
     if (!applies) continue;
@@ -148,6 +151,59 @@ if (args.assembly) {
       }
     });
     expectSome((await checkIam(faulty, recordings)).results.denied, /^api \(ECS agent\) secretsmanager:GetSecretValue on .*edge-signing\/private-key: ImplicitlyDenied/, "iam");
+  });
+
+  const alarm = (metricName) => Object.entries(clean.resources).find(([, r]) => r.Type === "AWS::CloudWatch::Alarm" && r.Properties.MetricName === metricName);
+  const alarmRule = async (id, what, mutate, pattern) => test(`planted (${clean.stage}): ${what} fails rule ${id}`, async () => {
+    const facts = { recordings };
+    const before = await ruleViolations(clean, id, facts);
+    if (before.length) throw new Error(`the template without the fault fails already:\n${before.join("\n")}`);
+    expectSome(await ruleViolations(planted(mutate), id, facts), pattern, id);
+  });
+  const [edgeAlarm] = alarm("5xxErrorRate");
+  await alarmRule("alarm-metrics", "an edge 5xx alarm without Region=Global", (t) => {
+    const p = t.Resources[edgeAlarm].Properties;
+    p.Dimensions = p.Dimensions.filter((d) => d.Name !== "Region");
+  }, new RegExp(`${edgeAlarm}: AWS/CloudFront 5xxErrorRate with dimensions \\{DistributionId\\}`));
+  const [unhealthyAlarm] = alarm("UnHealthyHostCount");
+  await alarmRule("alarm-metrics", "an unhealthy-host alarm on the load balancer alone", (t) => {
+    const p = t.Resources[unhealthyAlarm].Properties;
+    p.Dimensions = p.Dimensions.filter((d) => d.Name !== "TargetGroup");
+  }, /UnHealthyHostCount with dimensions \{LoadBalancer\}: AWS\/ApplicationELB publishes UnHealthyHostCount only with \{LoadBalancer, TargetGroup\}/);
+  const [lagAlarm] = alarm("ReplicaLag");
+  await alarmRule("alarm-metrics", "replica lag watched on the primary", (t) => {
+    const primary = Object.entries(t.Resources).find(([, r]) => r.Type === "AWS::RDS::DBInstance" && !r.Properties.SourceDBInstanceIdentifier)[0];
+    t.Resources[lagAlarm].Properties.Dimensions = [{ Name: "DBInstanceIdentifier", Value: { Ref: primary } }];
+  }, /ReplicaLag: dimension DBInstanceIdentifier names .* but AWS publishes ReplicaLag only for a read replica/);
+  const [evictionsAlarm] = alarm("Evictions");
+  await alarmRule("alarm-metrics", "a Redis alarm on the replication group's id", (t) => {
+    const dimension = t.Resources[evictionsAlarm].Properties.Dimensions[0];
+    dimension.Value = { Ref: dimension.Value["Fn::Join"][1][0].Ref };
+  }, /CacheClusterId names the replication group \w+ itself; ElastiCache publishes per member cluster/);
+  await alarmRule("alarm-metrics", "a dimension naming a resource of another stack", (t) => {
+    const dimension = t.Resources[unhealthyAlarm].Properties.Dimensions.find((d) => d.Name === "TargetGroup");
+    dimension.Value = "targetgroup/elsewhere/0123456789abcdef";
+  }, /dimension TargetGroup \("targetgroup\/elsewhere\/0123456789abcdef"\) names no AWS::ElasticLoadBalancingV2::TargetGroup of this stack/);
+  await alarmRule("alarm-actions", "an alarm without actions", (t) => {
+    delete t.Resources[edgeAlarm].Properties.AlarmActions;
+  }, new RegExp(`${edgeAlarm}: no alarm action`));
+  await alarmRule("alarm-actions", "an alarm that never says it cleared", (t) => {
+    delete t.Resources[edgeAlarm].Properties.OKActions;
+  }, new RegExp(`${edgeAlarm}: notifies \\w+ when it fires but not when it clears`));
+  await alarmRule("telemetry-owned", "a collector that may create log groups", (t) => {
+    const policy = Object.values(t.Resources).find((r) => r.Type === "AWS::IAM::Policy" && r.Properties.PolicyDocument.Statement.some((s) => [].concat(s.Action).includes("xray:PutTraceSegments")));
+    policy.Properties.PolicyDocument.Statement.find((s) => [].concat(s.Action).includes("logs:PutLogEvents")).Action.push("logs:CreateLogGroup");
+  }, /lets the task create log groups/);
+
+  await test(`planted (${clean.stage}): removing the collector's log-group grant fails the IAM replay of its writes`, async () => {
+    const cleanIam = await checkIam(clean, recordings);
+    if (cleanIam.results.denied.length) throw new Error(`the template without the fault fails already:\n${cleanIam.results.denied.join("\n")}`);
+    const faulty = planted((t) => {
+      for (const policy of Object.values(t.Resources).filter((r) => r.Type === "AWS::IAM::Policy")) {
+        policy.Properties.PolicyDocument.Statement = policy.Properties.PolicyDocument.Statement.filter((s) => ![].concat(s.Action).includes("logs:PutLogEvents"));
+      }
+    });
+    expectSome((await checkIam(faulty, recordings)).results.denied, /^\w+ \(collector\) logs:PutLogEvents on arn:aws:logs:[^ ]+:log-stream:otlp: ImplicitlyDenied/, "iam");
   });
 
   await test(`planted (${clean.stage}): removing the Api's sqs:SendMessage grant fails the IAM replay`, async () => {
