@@ -3,6 +3,12 @@ using Platform.Worker.Features.Diagnostics;
 using Platform.Worker.Features.Media;
 using Platform.Worker.Messaging;
 
+// The PDF reader's isolated child process (see PdfInspector): parse one file, print the result, exit.
+if (args is [PdfInspector.ChildCommand, var pdf])
+{
+    return PdfInspector.RunChild(pdf, Console.Out);
+}
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
@@ -21,3 +27,4 @@ var app = builder.Build();
 app.MapDefaultEndpoints();
 
 app.Run();
+return 0;

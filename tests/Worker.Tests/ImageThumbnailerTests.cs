@@ -112,7 +112,7 @@ public sealed class ImageThumbnailerTests : IDisposable
 
         var error = Assert.Throws<MediaRejectedException>(() => _thumbnailer.Process(path, "image/jpeg"));
 
-        Assert.Equal("The file is not a readable image.", error.Message);
+        Assert.Equal("The file is not a JPEG as declared.", error.Message);
     }
 
     [Fact]
@@ -123,7 +123,7 @@ public sealed class ImageThumbnailerTests : IDisposable
 
         var error = Assert.Throws<MediaRejectedException>(() => _thumbnailer.Process(path, "image/png"));
 
-        Assert.Equal("The file is not a PNG as declared, but JPEG.", error.Message);
+        Assert.Equal("The file is not a PNG as declared.", error.Message);
     }
 
     [Theory]

@@ -14,27 +14,44 @@ public sealed record ImageResult(int Width, int Height, byte[] SmallThumbnail, b
 /// </summary>
 public sealed class ImageThumbnailer(MediaProcessingOptions options)
 {
-    private static readonly Dictionary<string, string> Loaders = new(StringComparer.Ordinal)
+    /// <summary>Each accepted type, the file signature it must start with, and the one libvips loader that reads it.</summary>
+    private static readonly Dictionary<string, ImageFormat> Formats = new(StringComparer.Ordinal)
     {
-        [MediaContentTypes.Jpeg] = "jpegload",
-        [MediaContentTypes.Png] = "pngload",
-        [MediaContentTypes.Webp] = "webpload",
-        [MediaContentTypes.Gif] = "gifload",
+        [MediaContentTypes.Jpeg] = new("JPEG", "VipsForeignLoadJpeg", Signature: [[0xFF, 0xD8, 0xFF]]),
+        [MediaContentTypes.Png] = new("PNG", "VipsForeignLoadPng", Signature: [[0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]]),
+        [MediaContentTypes.Webp] = new("WebP", "VipsForeignLoadWebp", Signature: [[.. "RIFF"u8], [], [.. "WEBP"u8]]),
+        [MediaContentTypes.Gif] = new("GIF", "VipsForeignLoadNsgif", Signature: [[.. "GIF8"u8]]),
     };
 
     static ImageThumbnailer()
     {
         // Every file is read once: libvips's operation cache would only hold memory.
         Cache.Max = 0;
+        // Hostile files reach only the parsers of the four formats we accept: every other loader libvips ships (SVG,
+        // TIFF, HEIF, PDF, Matlab, FITS, …) is blocked for the whole process, so neither a mislabelled file nor a format
+        // sniffed by a later call can get to it. Untrusted operations (libvips's own marking) stay blocked too.
+        NetVips.NetVips.BlockUntrusted = true;
+        Operation.Block("VipsForeignLoad", true);
+        foreach (var format in Formats.Values)
+        {
+            Operation.Block(format.Loader, false);
+        }
     }
 
-    public static bool CanProcess(string contentType) => Loaders.ContainsKey(contentType);
+    public static bool CanProcess(string contentType) => Formats.ContainsKey(contentType);
 
     public ImageResult Process(string path, string declaredContentType)
     {
-        if (!Loaders.TryGetValue(declaredContentType, out var expectedLoader))
+        if (!Formats.TryGetValue(declaredContentType, out var format))
         {
             throw new MediaRejectedException($"'{declaredContentType}' is not an image type the Worker reads.");
+        }
+
+        // The signature is checked by us before libvips opens the file, so a file of another format never reaches a
+        // parser, not even to read its header.
+        if (!format.Matches(path))
+        {
+            throw new MediaRejectedException($"The file is not a {format.Name} as declared.");
         }
 
         int width, height;
@@ -42,12 +59,6 @@ public sealed class ImageThumbnailer(MediaProcessingOptions options)
         {
             // Opening reads the header only; pixels are decoded later, by the thumbnail operations.
             using var header = Image.NewFromFile(path, access: Enums.Access.Sequential);
-            var loader = header.Contains("vips-loader") ? header.Get("vips-loader") as string : null;
-            if (!string.Equals(FormatOf(loader), FormatOf(expectedLoader), StringComparison.Ordinal))
-            {
-                throw new MediaRejectedException($"The file is not a {Describe(expectedLoader)} as declared, but {Describe(loader)}.");
-            }
-
             if ((long)header.Width * header.Height > options.MaxPixels)
             {
                 throw new MediaRejectedException(
@@ -61,6 +72,9 @@ public sealed class ImageThumbnailer(MediaProcessingOptions options)
             throw new MediaRejectedException("The file is not a readable image.", ex);
         }
 
+        // A job past its time is stopped, not abandoned: libvips checks the kill flag the token sets between the tiles
+        // it computes, so the decode really ends and its memory is freed.
+        using var deadline = new CancellationTokenSource(options.MaxProcessingTime);
         try
         {
             // The large thumbnail is decoded from the file (libvips shrinks JPEGs while decoding); the small one is made
@@ -68,10 +82,16 @@ public sealed class ImageThumbnailer(MediaProcessingOptions options)
             // instead of returning an image with grey where the data ended.
             using var large = Image.Thumbnail(path, MediaObjectKeys.LargeThumbnailSize, height: MediaObjectKeys.LargeThumbnailSize,
                 size: Enums.Size.Down, failOn: Enums.FailOn.Error);
+            large.SetProgress(NoProgress.Instance, deadline.Token);
             using var largeInMemory = large.CopyMemory();
             using var small = largeInMemory.ThumbnailImage(MediaObjectKeys.SmallThumbnailSize, height: MediaObjectKeys.SmallThumbnailSize,
                 size: Enums.Size.Down);
             return new ImageResult(width, height, Webp(small), Webp(largeInMemory));
+        }
+        catch (VipsException ex) when (deadline.IsCancellationRequested)
+        {
+            throw new MediaRejectedException(
+                $"Reading the image took longer than the limit of {MediaProcessingOptions.Describe(options.MaxProcessingTime)}; it was stopped.", ex);
         }
         catch (VipsException ex)
         {
@@ -85,16 +105,52 @@ public sealed class ImageThumbnailer(MediaProcessingOptions options)
     private static bool IsQuarterTurn(Image image) =>
         image.Contains("orientation") && image.Get("orientation") is int orientation && orientation is >= 5 and <= 8;
 
-    /// <summary>"jpegload_source" and "jpegload" are the same format.</summary>
-    private static string? FormatOf(string? loader) => loader?.Split('_')[0];
-
-    private static string Describe(string? loader) => FormatOf(loader) switch
+    /// <summary>
+    /// A format we accept. <paramref name="Signature"/> is the file's first bytes in segments, an empty segment standing
+    /// for four bytes that may be anything (WebP's RIFF size).
+    /// </summary>
+    private sealed record ImageFormat(string Name, string Loader, byte[][] Signature)
     {
-        "jpegload" => "JPEG",
-        "pngload" => "PNG",
-        "webpload" => "WebP",
-        "gifload" => "GIF",
-        null => "an unknown format",
-        var other => $"another format ({other.Replace("load", "", StringComparison.Ordinal)})",
-    };
+        public bool Matches(string path)
+        {
+            var length = Signature.Sum(segment => segment.Length == 0 ? 4 : segment.Length);
+            Span<byte> head = stackalloc byte[length];
+            using (var file = File.OpenRead(path))
+            {
+                if (file.ReadAtLeast(head, length, throwOnEndOfStream: false) < length)
+                {
+                    return false;
+                }
+            }
+
+            var offset = 0;
+            foreach (var segment in Signature)
+            {
+                if (segment.Length == 0)
+                {
+                    offset += 4;
+                    continue;
+                }
+
+                if (!head.Slice(offset, segment.Length).SequenceEqual(segment))
+                {
+                    return false;
+                }
+
+                offset += segment.Length;
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>libvips reports progress only to attach the kill switch; nobody watches the percentages.</summary>
+    private sealed class NoProgress : IProgress<int>
+    {
+        public static readonly NoProgress Instance = new();
+
+        public void Report(int value)
+        {
+        }
+    }
 }

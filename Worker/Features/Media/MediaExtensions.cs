@@ -22,6 +22,7 @@ public static class MediaExtensions
             .ValidateOnStart();
         builder.Services.AddRedisHybridCache();
         builder.Services.AddSingleton(sp => new ImageThumbnailer(sp.GetRequiredService<IOptions<MediaProcessingOptions>>().Value));
+        builder.Services.AddSingleton(sp => new PdfInspector(sp.GetRequiredService<IOptions<MediaProcessingOptions>>().Value));
         builder.Services.AddSingleton<MediaMetrics>();
         builder.Services.AddScoped<IMessageHandler, MediaUploadedHandler>();
         builder.Services.AddScoped<IMessageHandler, MediaDeletedHandler>();

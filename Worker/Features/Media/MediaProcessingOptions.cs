@@ -29,7 +29,29 @@ public sealed class MediaProcessingOptions
     [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00", ErrorMessage = "MediaDelivery:UrlWindow must be between 1 minute and 1 day.")]
     public TimeSpan UrlWindow { get; set; } = Platform.Media.UrlWindow.DefaultLength;
 
+    /// <summary>
+    /// How long one file may take to read (an image's thumbnails, a PDF's page count). A job past it is stopped and the
+    /// item fails, so a file built to be slow holds a Worker for at most this long.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:30:00", ErrorMessage = "MediaProcessing:MaxProcessingTime must be between 1 millisecond and 30 minutes.")]
+    public TimeSpan MaxProcessingTime { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// The managed memory the PDF reader may use (it runs in a child process with this GC heap limit): a PDF built to
+    /// exhaust memory fails its item, not the Worker.
+    /// </summary>
+    [Range(16L * 1024 * 1024, 4L * 1024 * 1024 * 1024, ErrorMessage = "MediaProcessing:MaxPdfMemoryBytes must be between 16 MiB and 4 GiB.")]
+    public long MaxPdfMemoryBytes { get; set; } = 256L * 1024 * 1024;
+
     /// <summary>WebP quality of the thumbnails.</summary>
     [Range(1, 100, ErrorMessage = "MediaProcessing:WebpQuality must be between 1 and 100.")]
     public int WebpQuality { get; set; } = 80;
+
+    /// <summary>A limit as people say it: "1 ms", "30 s", "2 min".</summary>
+    public static string Describe(TimeSpan limit) => limit switch
+    {
+        { TotalSeconds: < 1 } => $"{limit.TotalMilliseconds:0} ms",
+        { TotalMinutes: < 1 } => $"{limit.TotalSeconds:0.#} s",
+        _ => $"{limit.TotalMinutes:0.#} min",
+    };
 }

@@ -25,6 +25,7 @@ public sealed partial class MediaUploadedHandler(
     IOptions<S3BucketSettings> bucket,
     OwnerStamps stamps,
     ImageThumbnailer thumbnailer,
+    PdfInspector pdfInspector,
     IOptions<MediaProcessingOptions> options,
     MediaMetrics metrics,
     TimeProvider clock,
@@ -72,7 +73,7 @@ public sealed partial class MediaUploadedHandler(
             }
             else if (item.ContentType == MediaContentTypes.Pdf)
             {
-                var pages = PdfInspector.CountPages(file);
+                var pages = await pdfInspector.CountPagesAsync(file, cancellationToken);
                 await FinishAsync(item, MediaStatus.Ready, s => s.SetProperty(m => m.PageCount, pages), cancellationToken);
             }
             else
