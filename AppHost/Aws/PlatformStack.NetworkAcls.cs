@@ -4,6 +4,7 @@ using Amazon.CDK.AWS.ElastiCache;
 using Amazon.CDK.AWS.ElasticLoadBalancingV2;
 using Amazon.CDK.AWS.RDS;
 using Platform.AppHost.Aws.Translators;
+using static Platform.AppHost.Aws.PolicySuppressions;
 
 namespace Platform.AppHost.Aws;
 
@@ -114,7 +115,7 @@ public sealed partial class PlatformStack
 
         // Groups order the rules (an ACL applies the lowest-numbered match): explicit denies of another tier, allows of
         // the VPC's tiers, denies of a tier's server ports to the internet, allows of the internet.
-        void Add(Tier tier, TrafficDirection direction, Amazon.CDK.AWS.EC2.Action action, string cidr, int from, int to, int group)
+        void Entry(Tier tier, TrafficDirection direction, Amazon.CDK.AWS.EC2.Action action, string cidr, int from, int to, int group)
         {
             var entry = (direction, action, cidr, from, to, group);
             if (!entries[tier].Contains(entry))
@@ -132,8 +133,8 @@ public sealed partial class PlatformStack
             {
                 foreach (var cidr in Cidrs(flow.To))
                 {
-                    Add(flow.From, TrafficDirection.EGRESS, allow, cidr, flow.Port, flow.Port, flow.To == Tier.Internet ? 4 : 2);
-                    Add(flow.From, TrafficDirection.INGRESS, allow, cidr, ephemeralFrom, ephemeralTo, flow.To == Tier.Internet ? 4 : 2);
+                    Entry(flow.From, TrafficDirection.EGRESS, allow, cidr, flow.Port, flow.Port, flow.To == Tier.Internet ? 4 : 2);
+                    Entry(flow.From, TrafficDirection.INGRESS, allow, cidr, ephemeralFrom, ephemeralTo, flow.To == Tier.Internet ? 4 : 2);
                 }
             }
 
@@ -141,8 +142,8 @@ public sealed partial class PlatformStack
             {
                 foreach (var cidr in Cidrs(flow.From))
                 {
-                    Add(flow.To, TrafficDirection.INGRESS, allow, cidr, flow.Port, flow.Port, flow.From == Tier.Internet ? 4 : 2);
-                    Add(flow.To, TrafficDirection.EGRESS, allow, cidr, ephemeralFrom, ephemeralTo, flow.From == Tier.Internet ? 4 : 2);
+                    Entry(flow.To, TrafficDirection.INGRESS, allow, cidr, flow.Port, flow.Port, flow.From == Tier.Internet ? 4 : 2);
+                    Entry(flow.To, TrafficDirection.EGRESS, allow, cidr, ephemeralFrom, ephemeralTo, flow.From == Tier.Internet ? 4 : 2);
                 }
             }
         }
@@ -151,19 +152,34 @@ public sealed partial class PlatformStack
         // and the answers go back to the services' ephemeral ports.
         foreach (var cidr in Cidrs(Tier.App))
         {
-            Add(Tier.Public, TrafficDirection.INGRESS, allow, cidr, 443, 443, 2);
-            Add(Tier.Public, TrafficDirection.EGRESS, allow, cidr, EphemeralPorts.From, EphemeralPorts.To, 2);
+            Entry(Tier.Public, TrafficDirection.INGRESS, allow, cidr, 443, 443, 2);
+            Entry(Tier.Public, TrafficDirection.EGRESS, allow, cidr, EphemeralPorts.From, EphemeralPorts.To, 2);
         }
 
         // A container port is never reached from outside the VPC, even though the answers from the internet arrive on
         // the ephemeral range that contains it.
-        Add(Tier.App, TrafficDirection.INGRESS, deny, "0.0.0.0/0", ServiceConfiguration.ContainerPort, ServiceConfiguration.ContainerPort, 3);
+        Entry(Tier.App, TrafficDirection.INGRESS, deny, "0.0.0.0/0", ServiceConfiguration.ContainerPort, ServiceConfiguration.ContainerPort, 3);
 
         // Nothing in the public subnets (NAT gateways, an internet-facing load balancer) talks to the data tier: said
         // explicitly, ahead of any allow, so a wider allow added later cannot open it.
         foreach (var cidr in Cidrs(Tier.Public))
         {
-            Add(Tier.Data, TrafficDirection.INGRESS, deny, cidr, 0, 65535, 1);
+            Entry(Tier.Data, TrafficDirection.INGRESS, deny, cidr, 0, 65535, 1);
+        }
+
+        // The tasks' answers from outside the VPC come to Linux's ephemeral ports (32768-60999): the app tier's range
+        // from the internet leaves out RDP (Control Tower CT.EC2.PR.5) and the container port.
+        var internetAnswers = entries[Tier.App].FindIndex(e => e is { Direction: TrafficDirection.INGRESS, Cidr: "0.0.0.0/0", Group: 4 } && (e.From, e.To) == EphemeralPorts);
+        if (internetAnswers >= 0)
+        {
+            entries[Tier.App].RemoveAt(internetAnswers);
+            var excluded = new[] { 3389, ServiceConfiguration.ContainerPort }.Order().ToArray();
+            var from = EphemeralPorts.From;
+            foreach (var port in excluded.Append(EphemeralPorts.To + 1))
+            {
+                Entry(Tier.App, TrafficDirection.INGRESS, allow, "0.0.0.0/0", from, port - 1, 4);
+                from = port + 1;
+            }
         }
 
         foreach (var (tier, list) in entries)
@@ -175,7 +191,7 @@ public sealed partial class PlatformStack
                 {
                     number += 10;
                     var name = $"{(direction == TrafficDirection.INGRESS ? "In" : "Out")}{number}";
-                    acls[tier].AddEntry(name, new CommonNetworkAclEntryOptions
+                    var created = acls[tier].AddEntry(name, new CommonNetworkAclEntryOptions
                     {
                         RuleNumber = number,
                         Direction = direction,
@@ -183,8 +199,16 @@ public sealed partial class PlatformStack
                         Cidr = AclCidr.Ipv4(entry.Cidr),
                         Traffic = entry.From == 0 && entry.To == 65535 ? AclTraffic.AllTraffic() : entry.From == entry.To ? AclTraffic.TcpPort(entry.From) : AclTraffic.TcpPortRange(entry.From, entry.To),
                     });
+                    if (tier == Tier.Public && entry is { Direction: TrafficDirection.INGRESS, Cidr: "0.0.0.0/0" } && entry.From <= 3389 && 3389 <= entry.To && entry.Action == allow)
+                    {
+                        Add(created, new Suppression("CT.EC2.PR.5",
+                            "The answers to the NAT gateway's connections arrive on any of its source ports (1024-65535), RDP's included; nothing in the public subnets listens (NAT gateways, the load balancer on its listener port only)."));
+                    }
                 }
             }
+
+            Add(acls[tier], new Suppression("AwsSolutions-VPC3",
+                "The design has a network ACL per tier under the security groups; its rules come from one flow table (TierFlows) and eng/aws/checks/reachability.mjs checks them flow by flow."));
         }
     }
 }
