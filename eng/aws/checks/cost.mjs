@@ -53,7 +53,9 @@ export function checkCost(stack, prices = PRICES) {
   const instances = Object.fromEntries(stack.ofType("AWS::RDS::DBInstance"));
   for (const [id, db] of Object.entries(instances)) {
     const p = db.Properties;
-    const source = p.SourceDBInstanceIdentifier ? instances[Stack.target(p.SourceDBInstanceIdentifier)]?.Properties ?? {} : {};
+    // A replica is created with its source's storage (its identifier is usually an ARN joined from the source's Ref).
+    const sourceId = p.SourceDBInstanceIdentifier ? [...Stack.references(p.SourceDBInstanceIdentifier)].find((r) => r in instances) : undefined;
+    const source = sourceId ? instances[sourceId].Properties : {};
     const multiAz = value(p.MultiAZ) === true || value(p.MultiAZ) === "true";
     const factor = multiAz ? prices.rdsMultiAzFactor : 1;
     const klass = value(p.DBInstanceClass);
