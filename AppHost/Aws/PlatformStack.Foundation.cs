@@ -113,8 +113,16 @@ public sealed partial class PlatformStack
             },
         });
 
-        // Private paths to the AWS APIs the tasks call, so image pulls, logs, secrets and queue traffic stay off the NAT.
+        // S3 (image layers, media) through its gateway endpoint: free, and off the NAT gateway's per-GB charge.
         vpc.AddGatewayEndpoint("S3Endpoint", new GatewayVpcEndpointOptions { Service = GatewayVpcEndpointAwsService.S3 });
+        if (!Profile.InterfaceEndpoints)
+        {
+            // The NAT gateway serves the other AWS APIs (docs/aws.md, "Cost per stage").
+            return vpc;
+        }
+
+        // Private paths to the AWS APIs the tasks call, so image pulls, logs, secrets and queue traffic do not depend on
+        // the NAT gateways.
         foreach (var (name, service) in new[]
         {
             ("SqsEndpoint", InterfaceVpcEndpointAwsService.SQS),

@@ -67,6 +67,7 @@ public sealed partial class PlatformStack : Stack
         CreateLoadBalancer();
         CreateEdge();
         TranslateModel();
+        CreateNetworkAcls();
         FinishEdge();
         CreateDashboard();
         PublishOutputs();

@@ -17,6 +17,12 @@ public sealed record StageProfile
     /// <summary>One NAT gateway per zone (an AZ outage leaves the others their egress), or a single one.</summary>
     public required bool NatGatewayPerZone { get; init; }
 
+    /// <summary>
+    /// Interface endpoints (SQS, ECR, CloudWatch Logs, Secrets Manager) in every zone, so the tasks' AWS calls do not
+    /// depend on the NAT gateways; without them the NAT gateway carries those calls. S3's gateway endpoint is always there.
+    /// </summary>
+    public required bool InterfaceEndpoints { get; init; }
+
     // -------- protection and retention --------
     /// <summary>CloudFormation termination protection, RDS and load balancer deletion protection.</summary>
     public required bool DeletionProtection { get; init; }
@@ -95,6 +101,7 @@ public sealed record StageProfile
     {
         AvailabilityZones = 2,
         NatGatewayPerZone = false,
+        InterfaceEndpoints = false,
         DeletionProtection = false,
         RetainDataOnDelete = false,
         KeyPendingWindowDays = 7,
@@ -113,7 +120,8 @@ public sealed record StageProfile
         CacheNodeType = "cache.t4g.micro",
         CacheNodes = 1,
         CacheSnapshotDays = 0,
-        TaskCpu = 512,
+        // A quarter vCPU per task: dev carries functional checks, not load (it scales out to MaxTasks when it must).
+        TaskCpu = 256,
         TaskMemoryMiB = 1024,
         MinTasks = 1,
         MaxTasks = 2,
@@ -124,6 +132,7 @@ public sealed record StageProfile
     {
         AvailabilityZones = 3,
         NatGatewayPerZone = true,
+        InterfaceEndpoints = true,
         DeletionProtection = true,
         RetainDataOnDelete = true,
         KeyPendingWindowDays = 30,

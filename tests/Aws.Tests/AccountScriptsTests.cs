@@ -97,9 +97,69 @@ public sealed class AccountScriptsTests : IDisposable
         Assert.Empty(Calls);
     }
 
+    [Fact]
+    public async Task The_preflight_says_not_ready_when_a_check_crashes_even_over_a_passing_report_of_an_earlier_run()
+    {
+        // A copy of the repository's scripts where publishing works and the policy checks pass, but the deploy-readiness
+        // checks crash before they write a report; an earlier run left reports that would read as READY.
+        var root = Path.Combine(_stub, "repo");
+        foreach (var file in new[] { "eng/aws/preflight.sh" })
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(root, file))!);
+            File.Copy(Path.Combine(Synthesis.RepositoryRoot, file), Path.Combine(root, file));
+        }
+
+        CopyDirectory(Path.Combine(Synthesis.RepositoryRoot, "eng", "aws", "checks"), Path.Combine(root, "eng", "aws", "checks"));
+        Directory.CreateSymbolicLink(Path.Combine(root, "node_modules"), Path.Combine(Synthesis.RepositoryRoot, "node_modules"));
+        var publish = Path.Combine(root, "eng", "aws", "publish.sh");
+        File.WriteAllText(publish, "#!/usr/bin/env bash\nmkdir -p \"$1\" && echo '{}' > \"$1/manifest.json\"\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(publish, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        Directory.CreateDirectory(Path.Combine(root, "eng", "policy"));
+        File.WriteAllText(Path.Combine(root, "eng", "policy", "check.mjs"), """
+            import fs from "node:fs";
+            fs.writeFileSync(process.argv[3], JSON.stringify({ nag: { findings: [], suppressed: [] }, guard: { findings: [], suppressed: [] } }));
+            """);
+        File.WriteAllText(Path.Combine(root, "eng", "aws", "checks", "run.mjs"), "throw new Error('the checks crashed');\n");
+        var reports = Path.Combine(root, "artifacts", "aws");
+        Directory.CreateDirectory(reports);
+        File.WriteAllText(Path.Combine(reports, "preflight-dev.readiness.json"), """
+            {"stage":"dev","stack":"Platform-dev","resources":1,
+             "figures":{"schemaErrors":0,"rules":1,"ruleViolations":0,
+               "routing":{"routes":1,"requests":1,"unreachable":0,"shadowed":0,"exposed":0,"uncached":0},
+               "reachability":{"flows":1,"required":1,"forbidden":0,"failed":0},"cost":{"total":1,"budget":150,"priced":1}},
+             "details":{"rules":[],"reachability":[],"cost":{"stage":"dev","region":"us-east-1","recorded":"x","total":1,"budget":150,"groups":{},"lines":[],"violations":[],"priced":1}}}
+            """);
+
+        var (exit, output) = await RunAsync(Path.Combine(root, "eng", "aws", "preflight.sh"), "dev");
+
+        Assert.Equal(1, exit);
+        Assert.Contains("NOT READY", output, StringComparison.Ordinal);
+        Assert.Contains("deploy-readiness checks did not run", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("READY to deploy", output, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(reports, "preflight-dev.readiness.json")), "the earlier run's report must be gone");
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        foreach (var directory in Directory.GetDirectories(from, "*", SearchOption.AllDirectories))
+        {
+            Directory.CreateDirectory(directory.Replace(from, to, StringComparison.Ordinal));
+        }
+
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+        {
+            File.Copy(file, file.Replace(from, to, StringComparison.Ordinal));
+        }
+    }
+
     private async Task<(int Exit, string Output)> RunAsync(string script, params string[] arguments)
     {
-        var start = new ProcessStartInfo("bash", [Path.Combine(Synthesis.RepositoryRoot, "eng", "aws", script), .. arguments])
+        var start = new ProcessStartInfo("bash", [Path.IsPathRooted(script) ? script : Path.Combine(Synthesis.RepositoryRoot, "eng", "aws", script), .. arguments])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -1,9 +1,11 @@
 // The offline deploy-readiness checks of one synthesized stage, as tests:
 //   node eng/aws/checks/run.mjs --assembly artifacts/aws/dev [--recorded artifacts/recorded] [--require-recordings]
-//        [--ctrf results.ctrf] [--report report.json] [--families schema,rules,routing,iam]
+//        [--ctrf results.ctrf] [--report report.json] [--families schema,rules,routing,iam,reachability,cost]
 // Families: schema (every template against the CloudFormation resource specification), rules (semantic rules, one
 // test each), routing (the app's real routes through CloudFront and the load balancer), iam (the recorded AWS calls
-// replayed against the stack's policies, plus the grants nothing used). Writes a CTRF file (eng/test.sh counts it)
+// replayed against the stack's policies, plus the grants nothing used), reachability (each required and forbidden
+// network flow through routes, network ACLs and security groups, one test each), cost (the fixed monthly cost at list
+// prices against the stage's budget). Writes a CTRF file (eng/test.sh counts it)
 // and a JSON report (eng/aws/preflight.sh prints it); exits 1 when a test failed.
 import fs from "node:fs";
 import path from "node:path";
@@ -13,8 +15,10 @@ import { checkTemplate } from "./schema.mjs";
 import { checkRules } from "./rules.mjs";
 import { checkRouting } from "./routing.mjs";
 import { checkIam } from "./iam.mjs";
+import { checkReachability } from "./reachability.mjs";
+import { checkCost } from "./cost.mjs";
 
-export async function runChecks({ assembly: assemblyDir, recorded, requireRecordings = false, families = ["schema", "rules", "routing", "iam"] }) {
+export async function runChecks({ assembly: assemblyDir, recorded, requireRecordings = false, families = ["schema", "rules", "routing", "iam", "reachability", "cost"] }) {
   const started = Date.now();
   const assembly = loadAssembly(assemblyDir);
   const stack = applicationStack(assembly);
@@ -73,6 +77,20 @@ export async function runChecks({ assembly: assemblyDir, recorded, requireRecord
     report.details.iam = results;
   }
 
+  if (families.includes("reachability")) {
+    const { figures, tests: flows } = checkReachability(stack);
+    for (const flow of flows) test(`reachability: ${flow.name}`, flow.failures);
+    report.figures.reachability = figures;
+    report.details.reachability = flows.filter((f) => f.failures.length);
+  }
+
+  if (families.includes("cost")) {
+    const cost = checkCost(stack);
+    test(`cost: the fixed monthly cost at list prices is within the stage's budget${cost.budget === undefined ? " (none set: printed only)" : ""}`, cost.violations);
+    report.figures.cost = { total: cost.total, budget: cost.budget, priced: cost.priced };
+    report.details.cost = cost;
+  }
+
   const stopped = Date.now();
   const summary = {
     tests: tests.length,
@@ -113,7 +131,7 @@ function parseArguments(argv) {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const options = parseArguments(process.argv.slice(2));
   if (!options.assembly) {
-    console.error("usage: node eng/aws/checks/run.mjs --assembly DIR [--recorded DIR] [--require-recordings] [--ctrf FILE] [--report FILE] [--families schema,rules,routing,iam]");
+    console.error("usage: node eng/aws/checks/run.mjs --assembly DIR [--recorded DIR] [--require-recordings] [--ctrf FILE] [--report FILE] [--families schema,rules,routing,iam,reachability,cost]");
     process.exit(2);
   }
   const { tests, summary, report } = await runChecks(options);

@@ -3,8 +3,10 @@
 //     review finding, with the finding's own message; the current templates pass the same checks (eng/test.sh).
 //   - Faults planted in the current template (a typo'd property, an inverted lifecycle, a behavior shadowing a route,
 //     a bucket behavior without signed URLs, a removed grant, an alarm on a dimension set AWS does not publish, an alarm
-//     without actions, a collector that may create log groups) make their family fail, while the template without the
-//     fault passes that family.
+//     without actions, a collector that may create log groups, a data tier back on the default network ACL, a lost
+//     return path, oversized tasks) make their family fail, while the template without the fault passes that family.
+//   - The templates before the network ACLs (the same fixtures: every subnet on the VPC's allow-all default ACL) fail
+//     the reachability check's forbidden flows, and cost more than dev's budget.
 // Both use a snapshot of real recordings (fixtures/recorded, from an integration run) unless --recorded is given.
 //   node eng/aws/checks/selftest.mjs --assembly artifacts/aws/dev [--recorded artifacts/recorded] [--ctrf FILE]
 import path from "node:path";
@@ -15,6 +17,8 @@ import { checkTemplate } from "./schema.mjs";
 import { checkRules } from "./rules.mjs";
 import { checkRouting } from "./routing.mjs";
 import { checkIam } from "./iam.mjs";
+import { checkReachability } from "./reachability.mjs";
+import { checkCost } from "./cost.mjs";
 import { printTests, writeCtrf } from "./run.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -80,7 +84,16 @@ for (const [stage, stack] of Object.entries(before)) {
     expectSome(iam.results.denied, /^worker sqs:SendMessage on arn:aws:sqs:[^ ]+DeadLetters/, "iam"));
   await test(`before issue 10 (${stage}): finding 11: static assets are never cached at the edge → routing fails`, async () =>
     expectSome(routing.results.caching, /web \/css\/site\.css: behavior '\*' \(CachingDisabled\) caches nothing/, "caching"));
+  await test(`before the network ACLs (${stage}): forbidden flows are not blocked by network ACLs → reachability fails`, async () => {
+    const failures = checkReachability(stack).tests.filter((t) => t.failures.length).flatMap((t) => t.failures.map((f) => `${t.name}: ${f}`));
+    for (const flow of [/forbidden internet → database \w+ \(tcp 543\d\)/, /forbidden public subnets → cache \w+ \(tcp 6379\)/, /forbidden internet → api directly/, /forbidden data subnets → internet/]) {
+      expectSome(failures.filter((f) => flow.test(f)), /not blocked by network ACLs .*uses the VPC's default network ACL, which allows all/, String(flow));
+    }
+    expectSome(failures, /each tier \(public, app, data\) has a network ACL of its own: .*$/, "acl per tier");
+  });
 }
+await test("before the cost work (dev): the dev stage costs more than its budget → cost fails", async () =>
+  expectSome(checkCost(before.dev).violations, /Platform-dev costs \d+\.\d+ USD a month .* over its budget of 150 \(largest: interface endpoints/, "cost"));
 
 // ---- planted faults in the current templates ----
 if (args.assembly) {
@@ -133,6 +146,43 @@ if (args.assembly) {
       for (const behavior of config.CacheBehaviors ?? []) delete behavior.TrustedKeyGroups;
     });
     expectSome((await checkRouting(faulty, recordings)).results.private, /without requiring signed URLs/, "private");
+  });
+
+  const reachabilityFailures = (stack) => checkReachability(stack).tests.filter((t) => t.failures.length).flatMap((t) => t.failures.map((f) => `${t.name}: ${f}`));
+
+  await test(`planted (${clean.stage}): the data subnets back on the VPC's default network ACL fail the forbidden flows`, async () => {
+    const cleanFailures = reachabilityFailures(clean);
+    if (cleanFailures.length) throw new Error(`the template without the fault fails already:\n${cleanFailures.join("\n")}`);
+    const faulty = planted((t) => {
+      for (const [id, r] of Object.entries(t.Resources)) {
+        if (r.Type === "AWS::EC2::SubnetNetworkAclAssociation" && /data/i.test(r.Properties.SubnetId.Ref)) delete t.Resources[id];
+      }
+    });
+    const failures = reachabilityFailures(faulty);
+    expectSome(failures, /^forbidden internet → cache \w+ \(tcp 6379\): not blocked by network ACLs .*default network ACL/, "internet → cache");
+    expectSome(failures, /^forbidden public subnets → database \w+ \(tcp 543\d\): not blocked by network ACLs/, "public → database");
+  });
+
+  await test(`planted (${clean.stage}): an app ACL without the answers' ephemeral ports breaks the services' way out`, async () => {
+    const faulty = planted((t) => {
+      for (const [id, r] of Object.entries(t.Resources)) {
+        const p = r.Properties ?? {};
+        if (r.Type === "AWS::EC2::NetworkAclEntry" && /^App/.test(p.NetworkAclId.Ref) && !p.Egress && p.CidrBlock === "0.0.0.0/0" && p.RuleAction === "allow") delete t.Resources[id];
+      }
+    });
+    expectSome(reachabilityFailures(faulty), /^required api → AWS APIs \(NAT gateway → internet\) \(tcp 443\): blocked: AppNetworkAcl\w* ingress 54\.239\.28\.85 ports 32768-60999/, "return path");
+  });
+
+  await test(`planted (${clean.stage}): x86 tasks of 2 vCPU fail the cost budget`, async () => {
+    if (checkCost(clean).violations.length) throw new Error(`the template without the fault fails already:\n${checkCost(clean).violations.join("\n")}`);
+    const faulty = planted((t) => {
+      for (const r of Object.values(t.Resources).filter((x) => x.Type === "AWS::ECS::TaskDefinition")) {
+        r.Properties.Cpu = "2048";
+        r.Properties.Memory = "4096";
+        r.Properties.RuntimePlatform = { CpuArchitecture: "X86_64", OperatingSystemFamily: "LINUX" };
+      }
+    });
+    expectSome(checkCost(faulty).violations, /over its budget of 150 \(largest: Fargate/, "cost");
   });
 
   await test(`planted (${clean.stage}): an ECS secret named by a partial ARN fails the ECS agent's replay`, async () => {
