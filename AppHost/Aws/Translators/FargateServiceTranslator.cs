@@ -115,6 +115,12 @@ public sealed class FargateServiceTranslator(PlatformStack stack) : AwsResourceT
         environment["OTEL_EXPORTER_OTLP_PROTOCOL"] = "grpc";
         environment["OTEL_SERVICE_NAME"] = service.Name;
         environment["OTEL_RESOURCE_ATTRIBUTES"] = $"deployment.environment={Stack.Settings.StageName},service.namespace=platform";
+        // Behind CloudFront the load balancer may be reached by a name of its own: the public host name arrives as
+        // X-Forwarded-Host, which a service accepts only with this value (PlatformStack.Edge, ForwardedHostOptions).
+        if (IsPublic(service))
+        {
+            environment["ForwardedHeaders__PublicHost"] = Stack.PublicHost;
+        }
 
         var logs = Stack.CreateLogGroup($"{id}Logs");
         var taskRole = new Role(Stack, $"{id}TaskRole", new RoleProps
