@@ -80,7 +80,7 @@ public sealed class ProdStackTests(ProdStackFixture stack) : ReviewFindings(stac
         var (vpcOriginId, vpcOrigin) = Assert.Single(Json.Resources("AWS::CloudFront::VpcOrigin"));
         Assert.Equal("https-only", (string?)vpcOrigin["VpcOriginEndpointConfig"]!["OriginProtocolPolicy"]);
         Assert.Equal(["TLSv1.2"], vpcOrigin["VpcOriginEndpointConfig"]!["OriginSSLProtocols"]!.AsArray().Select(p => (string)p!));
-        var site = distribution["Origins"]!.AsArray().Single(o => (string?)o!["DomainName"] == "origin.media.example.com")!;
+        var site = distribution["Origins"]!.AsArray().Single(o => o!["DomainName"] is JsonValue name && name.GetValue<string>() == "origin.media.example.com")!;
         Assert.Equal(vpcOriginId, (string?)site["VpcOriginConfig"]!["VpcOriginId"]!["Fn::GetAtt"]![0]);
         Assert.Null(site["CustomOriginConfig"]);
     }
@@ -91,7 +91,7 @@ public sealed class ProdStackTests(ProdStackFixture stack) : ReviewFindings(stac
         var distribution = Json.Single("AWS::CloudFront::Distribution")["DistributionConfig"]!;
         // AllViewerExceptHostHeader: every viewer header but Host, which CloudFront sets to origin.media.example.com.
         Assert.Equal("b689b0a8-53d0-40ab-baf2-68738e2966ac", (string?)distribution["DefaultCacheBehavior"]!["OriginRequestPolicyId"]);
-        var site = distribution["Origins"]!.AsArray().Single(o => (string?)o!["DomainName"] == "origin.media.example.com")!;
+        var site = distribution["Origins"]!.AsArray().Single(o => o!["DomainName"] is JsonValue name && name.GetValue<string>() == "origin.media.example.com")!;
         var header = Assert.Single(site["OriginCustomHeaders"]!.AsArray())!;
         Assert.Equal("X-Forwarded-Host", (string?)header["HeaderName"]);
         Assert.Equal("media.example.com", (string?)header["HeaderValue"]);
