@@ -10,6 +10,7 @@ using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using Platform.ServiceDefaults.Diagnostics;
+using Platform.ServiceDefaults.Http;
 using Platform.ServiceDefaults.Telemetry;
 
 namespace Microsoft.Extensions.Hosting;
@@ -33,6 +34,7 @@ public static class ServiceDefaultsExtensions
         builder.AddDefaultHealthChecks();
         builder.AddServiceManifest();
         builder.Services.AddServiceDiscovery();
+        builder.Services.AddForwardedPublicHost();
         builder.Services.ConfigureHttpClientDefaults(http =>
         {
             // Retries only where repeating is safe: a retried POST could create a second upload or account.

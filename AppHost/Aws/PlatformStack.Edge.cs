@@ -52,43 +52,47 @@ public sealed partial class PlatformStack
 
     private void CreateLoadBalancer()
     {
+        var port = Settings.CertificateArn is null ? 80 : 443;
         LoadBalancerGroup = new SecurityGroup(this, "LoadBalancerSecurityGroup", new SecurityGroupProps
         {
             Vpc = Network,
-            Description = "The load balancer: only CloudFront's origin-facing addresses reach it, so the WAF cannot be bypassed.",
+            Description = $"The internal load balancer: no public address; only CloudFront's VPC origin reaches it, on port {port}.",
             AllowAllOutbound = false,
         });
-        // One rule only: CloudFront's prefix list counts as about 55 rules against the security group's quota of 60, so
-        // with a certificate only HTTPS is open (CloudFront never uses the HTTP listener, which just redirects).
-        var cloudFront = Peer.PrefixList(Settings.CloudFrontOriginPrefixListId);
-        if (Settings.CertificateArn is null)
-        {
-            LoadBalancerGroup.AddIngressRule(cloudFront, Port.Tcp(80), "HTTP from CloudFront");
-        }
-        else
-        {
-            LoadBalancerGroup.AddIngressRule(cloudFront, Port.Tcp(443), "HTTPS from CloudFront");
-        }
+        // Who may connect: the load balancer is internal, in the app subnets, so nothing on the internet can address it;
+        // CloudFront reaches it through the VPC origin (CreateEdge), whose network interfaces CloudFront places in those
+        // subnets for this account's VPC origin only. What the rule names is what AWS documents for a VPC origin's first
+        // deployment: CloudFront's origin-facing managed prefix list (CloudFront Developer Guide, "Restrict access with VPC
+        // origins"). The tighter source, the security group 'CloudFront-VPCOrigins-Service-SG', does not exist until
+        // CloudFront creates the VPC origin, and CloudFormation can only name a group by id: admitting it instead is a
+        // second, later change (docs/aws.md, "The edge: CloudFront, VPC origin, WAF"). One port only: the prefix list
+        // counts as about 55 rules against the security group's quota of 60.
+        LoadBalancerGroup.AddIngressRule(Peer.PrefixList(Settings.CloudFrontOriginPrefixListId), Port.Tcp(port),
+            port == 443 ? "HTTPS from CloudFront's VPC origin" : "HTTP from CloudFront's VPC origin, inside the VPC");
 
         LoadBalancer = new ApplicationLoadBalancer(this, "LoadBalancer", new ApplicationLoadBalancerProps
         {
             Vpc = Network,
-            InternetFacing = true,
-            VpcSubnets = new SubnetSelection { SubnetGroupName = "public" },
+            InternetFacing = false,
+            VpcSubnets = AppSubnets,
             SecurityGroup = LoadBalancerGroup,
             DropInvalidHeaderFields = true,
             DeletionProtection = Profile.DeletionProtection,
         });
         LoadBalancer.LogAccessLogs(LogsBucket, "alb");
-        Listener = CreateListeners();
+        Listener = CreateListener();
         if (!Profile.DeletionProtection)
         {
             Add(LoadBalancer, new Suppression("CT.ELASTICLOADBALANCING.PR.5", "dev is destroyable by design; prod has deletion protection."));
         }
     }
 
-    /// <summary>HTTPS with the certificate when one is given (and HTTP redirected to it); else HTTP only, behind CloudFront.</summary>
-    private ApplicationListener CreateListeners()
+    /// <summary>
+    /// The one listener CloudFront's VPC origin uses: HTTPS with the certificate when one is given; else HTTP, which
+    /// never leaves the VPC (CloudFront → VPC origin → load balancer is AWS's private path, not the internet). No HTTP
+    /// listener beside HTTPS: nothing could reach it (the security group admits one port), so it would redirect no one.
+    /// </summary>
+    private ApplicationListener CreateListener()
     {
         var defaultService = Model.Services.Where(s => FargateServiceTranslator.IsPublic(s.Resource) && FargateServiceTranslator.PublicPaths(s.Resource).Count == 0).ToList();
         if (defaultService.Count != 1)
@@ -97,14 +101,9 @@ public sealed partial class PlatformStack
                 $"The load balancer needs exactly one service with external HTTP endpoints and no public path for '/'; the model has {defaultService.Count}: {string.Join(", ", defaultService.Select(s => s.Name))}.");
         }
 
+        // The default action is the '/' service's, added with it.
         if (Settings.CertificateArn is { } certificate)
         {
-            LoadBalancer.AddListener("Http", new BaseApplicationListenerProps
-            {
-                Port = 80,
-                Open = false,
-                DefaultAction = ListenerAction.Redirect(new RedirectOptions { Protocol = "HTTPS", Port = "443", Permanent = true }),
-            });
             return LoadBalancer.AddListener("Https", new BaseApplicationListenerProps
             {
                 Port = 443,
@@ -115,10 +114,9 @@ public sealed partial class PlatformStack
             });
         }
 
-        // The default action is the '/' service's, added with it.
         var http = LoadBalancer.AddListener("Http", new BaseApplicationListenerProps { Port = 80, Open = false });
         Add(http, new Suppression("CT.ELASTICLOADBALANCING.PR.1",
-            "Without 'certificateArn' there is no HTTPS listener to redirect to: browsers get HTTPS from CloudFront, and only CloudFront's addresses reach this listener."));
+            "Without 'certificateArn' there is no HTTPS listener to redirect to: the load balancer is internal and only CloudFront's VPC origin reaches it, inside the VPC; browsers get HTTPS from CloudFront."));
         return http;
     }
 
@@ -129,25 +127,82 @@ public sealed partial class PlatformStack
     /// </summary>
     public string PublicOrigin => Settings.DomainName is { } domain ? $"https://{domain}" : "https://*.cloudfront.net";
 
+    /// <summary>The public host name: the domain, or the distribution's own name.</summary>
+    public string PublicHost => Settings.DomainName ?? Distribution.DistributionDomainName;
+
     /// <summary>The public URL: the domain, or the distribution's own name.</summary>
-    public string PublicUrl => $"https://{Settings.DomainName ?? Distribution.DistributionDomainName}";
+    public string PublicUrl => $"https://{PublicHost}";
+
+    /// <summary>The header that carries the public host name to the services when the origin gets a Host of its own.</summary>
+    public const string ForwardedHostHeader = "X-Forwarded-Host";
+
+    /// <summary>
+    /// What the site's behaviors send to the load balancer: every viewer header, cookie and query string. With HTTPS to
+    /// the origin, not the viewer's Host: CloudFront checks the origin's certificate against the Host it sends (CloudFront
+    /// Developer Guide, "Requirements for using SSL/TLS certificates with CloudFront"), and the certificate covers
+    /// origin.{domain}, not the domain; the public name arrives as X-Forwarded-Host. Over HTTP inside the VPC no
+    /// certificate is checked, and the viewer's Host (the distribution's own name) passes unchanged.
+    /// </summary>
+    private IOriginRequestPolicy SiteOriginRequestPolicy =>
+        Settings.CertificateArn is null ? OriginRequestPolicy.ALL_VIEWER : OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER;
+
+    /// <summary>
+    /// The load balancer as a CloudFront VPC origin (CloudFront Developer Guide, "Restrict access with VPC origins"):
+    /// CloudFront reaches the internal load balancer through network interfaces in the VPC, so no public load balancer
+    /// exists to bypass the WAF. Amazon.CDK.Lib 2.160 has no construct for it: the CloudFormation resource, as is.
+    /// </summary>
+    private CfnResource CreateVpcOrigin() => new(this, "SiteVpcOrigin", new CfnResourceProps
+    {
+        Type = "AWS::CloudFront::VpcOrigin",
+        Properties = new Dictionary<string, object>
+        {
+            ["VpcOriginEndpointConfig"] = new Dictionary<string, object>
+            {
+                ["Name"] = $"{StackName}-site",
+                ["Arn"] = LoadBalancer.LoadBalancerArn,
+                ["HTTPPort"] = 80,
+                ["HTTPSPort"] = 443,
+                ["OriginProtocolPolicy"] = Settings.CertificateArn is null ? "http-only" : "https-only",
+                ["OriginSSLProtocols"] = new[] { "TLSv1.2" },
+            },
+        },
+    });
+
+    /// <summary>
+    /// The site's origin becomes the VPC origin: the distribution's first origin (its default behavior's, bound first)
+    /// loses the public-origin settings and names the VPC origin instead (the CloudFormation property the 2.160 construct
+    /// does not render).
+    /// </summary>
+    private void UseVpcOrigin(CfnResource vpcOrigin)
+    {
+        var distribution = (CfnDistribution)Distribution.Node.DefaultChild!;
+        distribution.AddPropertyDeletionOverride("DistributionConfig.Origins.0.CustomOriginConfig");
+        distribution.AddPropertyOverride("DistributionConfig.Origins.0.VpcOriginConfig", new Dictionary<string, object>
+        {
+            ["VpcOriginId"] = vpcOrigin.GetAtt("Id"),
+            ["OriginReadTimeout"] = 30,
+            ["OriginKeepaliveTimeout"] = 5,
+        });
+    }
 
     /// <summary>CloudFront in front of everything, with the WAF; translators add behaviors of their own (<see cref="Distribution.AddBehavior(string, IOrigin, IAddBehaviorOptions?)"/>).</summary>
     private void CreateEdge()
     {
         var webAcl = CreateWebAcl();
 
-        IOrigin site;
-        if (Settings.CertificateArn is not null)
+        var vpcOrigin = CreateVpcOrigin();
+        // The name CloudFront connects to and sends as Host (and as TLS SNI): with a certificate origin.{domain}, which
+        // the load balancer's certificate covers; else the load balancer's own name, over HTTP inside the VPC.
+        var originName = Settings.CertificateArn is null
+            ? LoadBalancer.LoadBalancerDnsName
+            : $"origin.{Settings.DomainName ?? throw new InvalidOperationException("The CDK context value 'certificateArn' needs 'domainName' too: CloudFront reaches the load balancer as origin.{domainName}, the name its certificate covers.")}";
+        // The public host name travels as X-Forwarded-Host, set by CloudFront on every request to this origin (a custom
+        // origin header replaces a viewer's header of the same name, so no browser can choose it). Without a domain the
+        // public name is the distribution's own, which its origin cannot name (a cycle): Host is forwarded instead.
+        var site = new HttpOrigin(originName, new HttpOriginProps
         {
-            // HTTPS to the load balancer needs a name its certificate covers: origin.{domain}, an alias of the load balancer.
-            var originName = $"origin.{Settings.DomainName ?? throw new InvalidOperationException("The CDK context value 'certificateArn' needs 'domainName' too: CloudFront reaches the load balancer as origin.{domainName}.")}";
-            site = new HttpOrigin(originName, new HttpOriginProps { ProtocolPolicy = OriginProtocolPolicy.HTTPS_ONLY, OriginSslProtocols = [OriginSslPolicy.TLS_V1_2] });
-        }
-        else
-        {
-            site = new LoadBalancerV2Origin(LoadBalancer, new LoadBalancerV2OriginProps { ProtocolPolicy = OriginProtocolPolicy.HTTP_ONLY });
-        }
+            CustomHeaders = Settings.CertificateArn is null ? null : new Dictionary<string, string> { [ForwardedHostHeader] = PublicHost },
+        });
 
         SiteOrigin = site;
         EdgeResponseHeaders = new ResponseHeadersPolicy(this, "EdgeResponseHeaders", new ResponseHeadersPolicyProps
@@ -169,7 +224,7 @@ public sealed partial class PlatformStack
                 ViewerProtocolPolicy = ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
                 AllowedMethods = AllowedMethods.ALLOW_ALL,
                 CachePolicy = CachePolicy.CACHING_DISABLED,
-                OriginRequestPolicy = OriginRequestPolicy.ALL_VIEWER,
+                OriginRequestPolicy = SiteOriginRequestPolicy,
                 ResponseHeadersPolicy = EdgeResponseHeaders,
                 Compress = true,
             },
@@ -183,6 +238,7 @@ public sealed partial class PlatformStack
             DomainNames = Settings.DomainName is { } domain ? [domain] : null,
             Certificate = Settings.CloudFrontCertificateArn is { } arn ? Certificate.FromCertificateArn(this, "CdnCertificate", arn) : null,
         });
+        UseVpcOrigin(vpcOrigin);
         CreateDnsRecords();
     }
 
@@ -207,13 +263,9 @@ public sealed partial class PlatformStack
             nag.Add(new("CT.CLOUDFRONT.PR.9", defaultCertificate));
         }
 
-        if (Settings.CertificateArn is null)
-        {
-            const string httpOrigin = "Without 'certificateArn' CloudFront reaches the load balancer over HTTP inside AWS's network, and only CloudFront's addresses may (security group); with a certificate the origin is HTTPS only.";
-            nag.Add(new("AwsSolutions-CFR5", httpOrigin));
-            nag.Add(new("CT.CLOUDFRONT.PR.8", httpOrigin));
-        }
-
+        // No suppression for the origin's protocol (AwsSolutions-CFR5, CT.CLOUDFRONT.PR.8): those rules read a custom
+        // origin's settings, and the site's origin is a VPC origin (http-only in dev, inside the VPC; https-only with a
+        // certificate).
         Add(Distribution, [.. nag]);
         // The key policy lets CloudFront decrypt media for any distribution of this account (the distribution's id is
         // not known before the key exists); only this account's distributions, through OAC, and only GETs.
@@ -313,8 +365,10 @@ public sealed partial class PlatformStack
     }
 
     /// <summary>
-    /// With a hosted zone: the domain as an alias of CloudFront (A and AAAA), and origin.{domain} of the load balancer.
-    /// Simple routing for one region; a second region adds latency or failover records (README, "Multi-region").
+    /// With a hosted zone: the domain as an alias of CloudFront (A and AAAA), and origin.{domain} of the load balancer:
+    /// the name CloudFront sends to the VPC origin and the load balancer's certificate covers. It resolves to private
+    /// addresses, which nothing outside the VPC routes to. Simple routing for one region; a second region adds latency
+    /// or failover records (README, "Multi-region").
     /// </summary>
     private void CreateDnsRecords()
     {

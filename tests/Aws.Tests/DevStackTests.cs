@@ -57,15 +57,71 @@ public sealed class DevStackTests(DevStackFixture stack) : ReviewFindings(stack)
     }
 
     [Fact]
-    public void The_load_balancer_admits_only_cloudfront_and_logs_access()
+    public void The_load_balancer_is_internal_in_the_app_subnets_admits_only_cloudfront_and_logs_access()
     {
-        var ingress = Json.Resources("AWS::EC2::SecurityGroupIngress").Where(r => r.Id.StartsWith("LoadBalancerSecurityGroup", StringComparison.Ordinal)).ToList();
-        Assert.All(ingress, r => Assert.Equal("pl-3b927c52", (string?)r.Properties["SourcePrefixListId"]));
-        Assert.DoesNotContain(Json.Resources("AWS::EC2::SecurityGroup"), g => g.Properties.ToJsonString().Contains("0.0.0.0/0\",\"Description\":\"Allow from", StringComparison.Ordinal));
-        var attributes = Json.Single("AWS::ElasticLoadBalancingV2::LoadBalancer")["LoadBalancerAttributes"]!.AsArray();
+        var loadBalancer = Json.Single("AWS::ElasticLoadBalancingV2::LoadBalancer");
+        Assert.Equal("internal", (string?)loadBalancer["Scheme"]);
+        var subnets = loadBalancer["Subnets"]!.AsArray().Select(s => (string)s!["Ref"]!).ToList();
+        Assert.NotEmpty(subnets);
+        Assert.All(subnets, id => Assert.Equal("app", SubnetGroup(id)));
+
+        // The public subnets hold only the NAT gateways: nothing else of the stack sits in them.
+        var publicSubnets = Json.Resources("AWS::EC2::Subnet").Where(s => SubnetGroup(s.Id) == "public").Select(s => s.Id).ToHashSet();
+        var inPublic = Json["Resources"]!.AsObject()
+            .Where(r => (string?)r.Value!["Type"] is not ("AWS::EC2::NatGateway" or "AWS::EC2::SubnetRouteTableAssociation" or "AWS::EC2::SubnetNetworkAclAssociation" or "AWS::EC2::Route" or "AWS::EC2::EIP"))
+            .Where(r => publicSubnets.Any(id => r.Value!["Properties"]?.ToJsonString().Contains($"\"{id}\"", StringComparison.Ordinal) == true))
+            .Select(r => r.Key);
+        Assert.Empty(inPublic);
+
+        // One rule: the listener's port, from CloudFront (the VPC origin's traffic); no address range.
+        var ingress = Json.Resources("AWS::EC2::SecurityGroupIngress").Where(r => r.Id.StartsWith("LoadBalancerSecurityGroup", StringComparison.Ordinal)).Select(r => r.Properties).ToList();
+        var rule = Assert.Single(ingress);
+        Assert.Equal("pl-3b927c52", (string?)rule["SourcePrefixListId"]);
+        Assert.Equal(80, (int)rule["FromPort"]!);
+        Assert.Null(rule["CidrIp"]);
+        var group = Json.Named("AWS::EC2::SecurityGroup", "LoadBalancerSecurityGroup").Properties;
+        Assert.Null(group["SecurityGroupIngress"]);
+        Assert.Contains("internal", (string?)group["GroupDescription"], StringComparison.Ordinal);
+        Assert.Contains("VPC origin", (string?)group["GroupDescription"], StringComparison.Ordinal);
+        var attributes = loadBalancer["LoadBalancerAttributes"]!.AsArray();
         Assert.Contains(attributes, a => (string?)a!["Key"] == "access_logs.s3.enabled" && (string?)a["Value"] == "true");
         Assert.Contains(attributes, a => (string?)a!["Key"] == "routing.http.drop_invalid_header_fields.enabled" && (string?)a["Value"] == "true");
     }
+
+    [Fact]
+    public void Cloudfront_reaches_the_load_balancer_only_through_a_vpc_origin_over_http_inside_the_vpc()
+    {
+        var (vpcOriginId, vpcOrigin) = Assert.Single(Json.Resources("AWS::CloudFront::VpcOrigin"));
+        var endpoint = vpcOrigin["VpcOriginEndpointConfig"]!;
+        Assert.Equal(Json.Id("AWS::ElasticLoadBalancingV2::LoadBalancer", "LoadBalancer"), (string?)endpoint["Arn"]!["Ref"]);
+        Assert.Equal("http-only", (string?)endpoint["OriginProtocolPolicy"]);
+
+        var distribution = Json.Single("AWS::CloudFront::Distribution")["DistributionConfig"]!;
+        var site = distribution["Origins"]!.AsArray().Single(o => o!["VpcOriginConfig"] is not null)!;
+        Assert.Equal(vpcOriginId, (string?)site["VpcOriginConfig"]!["VpcOriginId"]!["Fn::GetAtt"]![0]);
+        Assert.Null(site["CustomOriginConfig"]);
+        Assert.Equal((string?)distribution["DefaultCacheBehavior"]!["TargetOriginId"], (string?)site["Id"]);
+        // No origin of the distribution is the load balancer by a public name.
+        Assert.DoesNotContain(distribution["Origins"]!.AsArray(), o => o!["CustomOriginConfig"] is not null);
+        // HTTP to the origin: no certificate to match, so the viewer's Host (the distribution's name) passes: AllViewer.
+        Assert.Equal("216adef6-5c7f-47e4-b989-5492eafa07d3", (string?)distribution["DefaultCacheBehavior"]!["OriginRequestPolicyId"]);
+    }
+
+    [Fact]
+    public void The_public_services_are_told_the_public_host_the_distributions_own_name()
+    {
+        foreach (var service in new[] { "Web", "Api" })
+        {
+            var host = Json.Container(service).Environment()["ForwardedHeaders__PublicHost"]!;
+            Assert.Equal(Json.Id("AWS::CloudFront::Distribution", "Cdn"), (string?)host["Fn::GetAtt"]![0]);
+            Assert.Equal("DomainName", (string?)host["Fn::GetAtt"]![1]);
+        }
+
+        Assert.False(Json.Container("Worker").Environment().ContainsKey("ForwardedHeaders__PublicHost"));
+    }
+
+    private string SubnetGroup(string subnetId) =>
+        Json.Named("AWS::EC2::Subnet", subnetId).Properties["Tags"]!.AsArray().Single(t => (string?)t!["Key"] == "aws-cdk:subnet-name")!["Value"]!.GetValue<string>();
 
     [Fact]
     public void Each_project_is_a_fargate_service_with_rolling_deploys_circuit_breaker_and_rollback()

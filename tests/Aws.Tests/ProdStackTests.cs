@@ -3,7 +3,7 @@ using Amazon.CDK.Assertions;
 
 namespace Platform.Aws.Tests;
 
-/// <summary>The prod stage: Multi-AZ, deletion protection, retention, HTTPS and DNS.</summary>
+/// <summary>The prod stage: Multi-AZ, deletion protection, retention, HTTPS to the VPC origin, the public host and DNS.</summary>
 public sealed class ProdStackTests(ProdStackFixture stack) : ReviewFindings(stack), IClassFixture<ProdStackFixture>
 {
     private Template Template => stack.Template;
@@ -52,22 +52,22 @@ public sealed class ProdStackTests(ProdStackFixture stack) : ReviewFindings(stac
     }
 
     [Fact]
-    public void Https_listener_with_the_certificate_and_http_redirected()
+    public void One_https_listener_with_the_certificate_reached_only_from_cloudfront()
     {
-        var listeners = Json.Resources("AWS::ElasticLoadBalancingV2::Listener").Select(l => l.Properties).ToList();
-        var https = Assert.Single(listeners, l => (int)l["Port"]! == 443);
-        Assert.Equal("HTTPS", (string?)https["Protocol"]);
-        Assert.Contains("certificate/11111111", https["Certificates"]!.ToJsonString(), StringComparison.Ordinal);
-        var http = Assert.Single(listeners, l => (int)l["Port"]! == 80);
+        var listener = Assert.Single(Json.Resources("AWS::ElasticLoadBalancingV2::Listener")).Properties;
+        Assert.Equal(443, (int)listener["Port"]!);
+        Assert.Equal("HTTPS", (string?)listener["Protocol"]);
+        Assert.Contains("certificate/11111111", listener["Certificates"]!.ToJsonString(), StringComparison.Ordinal);
+        Assert.Equal("internal", (string?)Json.Single("AWS::ElasticLoadBalancingV2::LoadBalancer")["Scheme"]);
         // CloudFront may reach HTTPS only: one prefix-list rule (about 55 entries of the group's quota of 60).
-        var ingress = Assert.Single(Json.Resources("AWS::EC2::SecurityGroupIngress"), r => r.Properties["SourcePrefixListId"] is not null).Properties;
+        var ingress = Assert.Single(Json.Resources("AWS::EC2::SecurityGroupIngress"), r => r.Id.StartsWith("LoadBalancerSecurityGroup", StringComparison.Ordinal)).Properties;
         Assert.Equal(443, (int)ingress["FromPort"]!);
-        Assert.Equal("redirect", (string?)http["DefaultActions"]![0]!["Type"]);
-        Assert.Equal("HTTPS", (string?)http["DefaultActions"]![0]!["RedirectConfig"]!["Protocol"]);
+        Assert.Equal(443, (int)ingress["ToPort"]!);
+        Assert.NotNull(ingress["SourcePrefixListId"]);
     }
 
     [Fact]
-    public void The_domain_is_an_alias_of_cloudfront_which_reaches_the_origin_over_https()
+    public void The_domain_is_an_alias_of_cloudfront_which_reaches_the_vpc_origin_over_https_by_the_name_its_certificate_covers()
     {
         var records = Json.Resources("AWS::Route53::RecordSet").Select(r => r.Properties).ToList();
         Assert.Contains(records, r => (string?)r["Name"] == "media.example.com." && (string?)r["Type"] == "A" && r["AliasTarget"]!.ToJsonString().Contains("Cdn", StringComparison.Ordinal));
@@ -76,7 +76,29 @@ public sealed class ProdStackTests(ProdStackFixture stack) : ReviewFindings(stac
         var distribution = Json.Single("AWS::CloudFront::Distribution")["DistributionConfig"]!;
         Assert.Equal(["media.example.com"], distribution["Aliases"]!.AsArray().Select(a => (string)a!));
         Assert.Equal("TLSv1.2_2021", (string?)distribution["ViewerCertificate"]!["MinimumProtocolVersion"]);
-        Assert.Contains(distribution["Origins"]!.AsArray(), o => (string?)o!["DomainName"] == "origin.media.example.com" && (string?)o["CustomOriginConfig"]!["OriginProtocolPolicy"] == "https-only");
+
+        var (vpcOriginId, vpcOrigin) = Assert.Single(Json.Resources("AWS::CloudFront::VpcOrigin"));
+        Assert.Equal("https-only", (string?)vpcOrigin["VpcOriginEndpointConfig"]!["OriginProtocolPolicy"]);
+        Assert.Equal(["TLSv1.2"], vpcOrigin["VpcOriginEndpointConfig"]!["OriginSSLProtocols"]!.AsArray().Select(p => (string)p!));
+        var site = distribution["Origins"]!.AsArray().Single(o => o!["DomainName"] is JsonValue name && name.GetValue<string>() == "origin.media.example.com")!;
+        Assert.Equal(vpcOriginId, (string?)site["VpcOriginConfig"]!["VpcOriginId"]!["Fn::GetAtt"]![0]);
+        Assert.Null(site["CustomOriginConfig"]);
+    }
+
+    [Fact]
+    public void The_origin_gets_its_own_name_as_host_and_the_services_the_public_one_from_cloudfront()
+    {
+        var distribution = Json.Single("AWS::CloudFront::Distribution")["DistributionConfig"]!;
+        // AllViewerExceptHostHeader: every viewer header but Host, which CloudFront sets to origin.media.example.com.
+        Assert.Equal("b689b0a8-53d0-40ab-baf2-68738e2966ac", (string?)distribution["DefaultCacheBehavior"]!["OriginRequestPolicyId"]);
+        var site = distribution["Origins"]!.AsArray().Single(o => o!["DomainName"] is JsonValue name && name.GetValue<string>() == "origin.media.example.com")!;
+        var header = Assert.Single(site["OriginCustomHeaders"]!.AsArray())!;
+        Assert.Equal("X-Forwarded-Host", (string?)header["HeaderName"]);
+        Assert.Equal("media.example.com", (string?)header["HeaderValue"]);
+        foreach (var service in new[] { "Web", "Api" })
+        {
+            Assert.Equal("media.example.com", (string?)Json.Container(service).Environment()["ForwardedHeaders__PublicHost"]);
+        }
     }
 
     [Fact]

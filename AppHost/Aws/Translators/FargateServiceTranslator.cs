@@ -124,6 +124,12 @@ public sealed class FargateServiceTranslator(PlatformStack stack) : AwsResourceT
         // kept is the collector's decision, made when a trace is complete and its errors and latency are known.
         // Logs go over OTLP; the console (stdout → awslogs) keeps warnings and errors, for when the collector is down.
         environment["Logging__Console__LogLevel__Default"] = "Warning";
+        // Behind CloudFront the load balancer may be reached by a name of its own: the public host name arrives as
+        // X-Forwarded-Host, which a service accepts only with this value (PlatformStack.Edge, ForwardedHostOptions).
+        if (IsPublic(service))
+        {
+            environment["ForwardedHeaders__PublicHost"] = Stack.PublicHost;
+        }
 
         var logs = Stack.CreateLogGroup($"{id}Logs");
         var telemetryLogs = Stack.CreateLogGroup($"{id}TelemetryLogs");

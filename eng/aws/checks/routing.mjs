@@ -6,7 +6,12 @@
 //   - private:  signed-in routes pass only through behaviors that cache nothing; a bucket is reachable only through a
 //               behavior that requires CloudFront signed URLs, and only for the objects the media contract delivers
 //               through the edge (thumbnails and previews), never an original;
-//   - caching:  static assets pass through a behavior that caches them, keyed by their version query string.
+//   - caching:  static assets pass through a behavior that caches them, keyed by their version query string;
+//   - host:     each page and API call arrives with a Host the origin's certificate covers (else CloudFront answers
+//               502: reach), and the service sees the public host name (the Host it builds absolute URLs and
+//               redirects from): the viewer's Host, or X-Forwarded-Host set by CloudFront and accepted by the service;
+//   - origin:   only this distribution reaches the load balancer: a VPC origin to an internal load balancer in private
+//               subnets whose security groups admit CloudFront and no address range; nothing else bypasses the WAF.
 import { ACCOUNT } from "./lib/assembly.mjs";
 import { Edge } from "./lib/edge.mjs";
 import { globTokens, isCatchAll, overlaps, routeTokenLists, samplePath } from "./lib/paths.mjs";
@@ -31,8 +36,8 @@ const methodsOf = (route) => route.methods ?? (route.displayName?.startsWith("/"
 export async function checkRouting(stack, recordings) {
   const edge = new Edge(stack);
   const publicServices = new Set(edge.services.filter((s) => s.targetGroups.length > 0).map((s) => s.name));
-  const figures = { routes: 0, requests: 0, unreachable: 0, shadowed: 0, exposed: 0, uncached: 0 };
-  const results = { reach: [], shadow: [], private: [], caching: [] };
+  const figures = { routes: 0, requests: 0, unreachable: 0, shadowed: 0, exposed: 0, uncached: 0, wrongHost: 0, originExposures: 0 };
+  const results = { reach: [], shadow: [], private: [], caching: [], host: [], origin: [] };
 
   const routes = [];
   const seen = new Set();
@@ -57,8 +62,23 @@ export async function checkRouting(stack, recordings) {
       if (outcome.kind !== "service" || outcome.service !== route.service) {
         figures.unreachable++;
         results.reach.push(`${route.service} ${method} ${route.pattern}: ${method} ${path} ends ${describe(outcome)} (${outcome.hops.join(" → ")})`);
+        continue;
+      }
+      // A static file's bytes do not depend on the host; every other answer may name it (a redirect's Location).
+      for (const viewerHost of edge.viewerHosts.filter(() => !route.staticAsset)) {
+        const seen = viewerHost === edge.viewerHosts[0] ? outcome : edge.resolve(method, path, { viewerHost });
+        if (seen.appHost !== viewerHost) {
+          figures.wrongHost++;
+          results.host.push(`${route.service} ${method} ${route.pattern}: a request for ${viewerHost} reaches ${route.service} as host '${seen.appHost}' (Host '${seen.host}'): its redirects and absolute URLs name a host browsers do not reach (${seen.hops.join(" → ")})`);
+        }
       }
     }
+  }
+
+  // origin: nothing but this distribution reaches the load balancer.
+  for (const problem of edge.originExposure()) {
+    figures.originExposures++;
+    results.origin.push(problem);
   }
   for (const route of routes.filter((r) => !publicServices.has(r.service))) {
     const outcome = edge.resolve("GET", samplePath(route.pattern));

@@ -64,6 +64,8 @@ export async function runChecks({ assembly: assemblyDir, recorded, requireRecord
     test("routing: no edge behavior or listener rule shadows a route", results.shadow);
     test("routing: nothing private resolves to a public origin or a cached behavior", results.private);
     test("routing: static assets are cached at the edge, keyed by their version", results.caching);
+    test("routing: each service sees the public host name, and the origin a Host its certificate covers", results.host);
+    test("routing: only this stack's CloudFront distribution reaches the load balancer (VPC origin, internal, no address range admitted)", results.origin);
     report.figures.routing = figures;
     report.details.routing = results;
   }

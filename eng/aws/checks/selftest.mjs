@@ -1,6 +1,9 @@
 // The checks, checked: each must fail on what it exists to catch.
 //   - The templates of the commit before issue 10 (fixtures/before-issue-10.*.template.json.gz) fail the check of each
 //     review finding, with the finding's own message; the current templates pass the same checks (eng/test.sh).
+//   - The templates with a public load balancer (fixtures/public-load-balancer.*.template.json.gz: CloudFront reached it
+//     as a custom origin through CloudFront's origin-facing prefix list, and prod sent the viewer's Host to an HTTPS
+//     origin whose certificate covers origin.{domain}) fail the routing checks for the origin and, in prod, for reach.
 //   - Faults planted in the current template (a typo'd property, an inverted lifecycle, a behavior shadowing a route,
 //     a bucket behavior without signed URLs, a removed grant, an alarm on a dimension set AWS does not publish, an alarm
 //     without actions, a collector that may create log groups, a data tier back on the default network ACL, a lost
@@ -95,6 +98,24 @@ for (const [stage, stack] of Object.entries(before)) {
 await test("before the cost work (dev): the dev stage costs more than its budget → cost fails", async () =>
   expectSome(checkCost(before.dev).violations, /Platform-dev costs \d+\.\d+ USD a month .* over its budget of 150 \(largest: interface endpoints/, "cost"));
 
+// ---- the templates with a public load balancer fail the edge's routing checks ----
+for (const stage of ["dev", "prod"]) {
+  const stack = applicationStack(loadAssembly(fixture(`public-load-balancer.Platform-${stage}.template.json.gz`)));
+  const routing = await checkRouting(stack, snapshot);
+  await test(`public load balancer (${stage}): any CloudFront distribution reaches the internet-facing load balancer → routing fails`, async () => {
+    expectSome(routing.results.origin, /CloudFront reaches load balancer \w+ as the public origin/, "origin");
+    expectSome(routing.results.origin, /load balancer \w+ is internet-facing: .*the prefix list pl-/, "origin");
+    expectSome(routing.results.origin, /load balancer \w+ is in public subnets/, "origin");
+    if (stage === "dev") expectSome(routing.results.origin, /in plain HTTP across the internet/, "origin");
+  });
+  if (stage === "prod") {
+    await test("public load balancer (prod): the viewer's Host goes to an HTTPS origin whose certificate covers origin.{domain} → 502 on every page", async () => {
+      expectSome(routing.results.reach, /^web GET \/: GET \/ ends refused: CloudFront sends Host 'media\.example\.com' over HTTPS to listener \w+, whose certificate covers origin\.media\.example\.com: CloudFront answers 502/, "reach");
+      expectSome(routing.results.reach, /^api POST \/api\/media\/: .*CloudFront answers 502/, "reach");
+    });
+  }
+}
+
 // ---- planted faults in the current templates ----
 if (args.assembly) {
   const assembly = loadAssembly(args.assembly);
@@ -183,6 +204,32 @@ if (args.assembly) {
       }
     });
     expectSome(checkCost(faulty).violations, /over its budget of 150 \(largest: Fargate/, "cost");
+  });
+
+  await test(`planted (${clean.stage}): an internet-facing load balancer with an address range admitted fails routing (origin)`, async () => {
+    const cleanRouting = await checkRouting(clean, recordings);
+    if (cleanRouting.results.origin.length) throw new Error(`the template without the fault fails already:\n${cleanRouting.results.origin.join("\n")}`);
+    const faulty = planted((t) => {
+      const [id, loadBalancer] = Object.entries(t.Resources).find(([, r]) => r.Type === "AWS::ElasticLoadBalancingV2::LoadBalancer");
+      loadBalancer.Properties.Scheme = "internet-facing";
+      const group = Stack.target(loadBalancer.Properties.SecurityGroups[0]);
+      t.Resources[`${id}Anywhere`] = { Type: "AWS::EC2::SecurityGroupIngress", Properties: { GroupId: { "Fn::GetAtt": [group, "GroupId"] }, IpProtocol: "tcp", FromPort: 443, ToPort: 443, CidrIp: "0.0.0.0/0" } };
+    });
+    const origin = (await checkRouting(faulty, recordings)).results.origin;
+    expectSome(origin, /is internet-facing/, "origin");
+    expectSome(origin, /admits 0\.0\.0\.0\/0 on ports 443-443/, "origin");
+  });
+
+  await test(`planted (${clean.stage}): a service that is not told the public host sees the origin's name (routing: host)`, async () => {
+    const cleanRouting = await checkRouting(clean, recordings);
+    if (cleanRouting.results.host.length || cleanRouting.results.reach.length) throw new Error(`the template without the fault fails already:\n${[...cleanRouting.results.host, ...cleanRouting.results.reach].join("\n")}`);
+    const faulty = planted((t) => {
+      // The origin gets its own name as Host (not the viewer's), and no X-Forwarded-Host the services accept.
+      const config = Object.values(t.Resources).find((r) => r.Type === "AWS::CloudFront::Distribution").Properties.DistributionConfig;
+      config.DefaultCacheBehavior.OriginRequestPolicyId = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
+      for (const origin of config.Origins) delete origin.OriginCustomHeaders;
+    });
+    expectSome((await checkRouting(faulty, recordings)).results.host, /^web GET \/: a request for \S+ reaches web as host '\S+elb\.amazonaws\.com'/, "host");
   });
 
   await test(`planted (${clean.stage}): an ECS secret named by a partial ARN fails the ECS agent's replay`, async () => {
