@@ -18,11 +18,12 @@ public sealed record RedisAccess(string UserName, IReadOnlyList<string> KeyPatte
 {
     /// <summary>
     /// What StackExchange.Redis (and Aspire's health check) send on every connection: the handshake, the keep-alive and
-    /// the health probe. It also subscribes to its configuration-change channel and reads its tie-breaker key; refused,
-    /// both are skipped and logged at debug level, so neither is granted (a user that could publish on that channel
-    /// could make every other client reconnect).
+    /// the health probe. It also asks for INFO and CONFIG, subscribes to its configuration-change channel, reads its
+    /// tie-breaker key and sends <c>CLIENT SETINFO</c> (which Redis 7.0 and ElastiCache 7.1 do not know, so it cannot
+    /// be named here): refused, each is skipped, so none is granted (a user that could publish on that channel could make
+    /// every other client reconnect).
     /// </summary>
-    public static readonly IReadOnlyList<string> ConnectionCommands = ["auth", "hello", "client|setname", "client|setinfo", "ping", "echo"];
+    public static readonly IReadOnlyList<string> ConnectionCommands = ["auth", "hello", "client|setname", "ping", "echo"];
 
     /// <summary>
     /// <c>IDistributedCache</c> on Redis (Microsoft.Extensions.Caching.StackExchangeRedis), which HybridCache, the owner
