@@ -72,7 +72,7 @@ public sealed class RedisIdentityStackTests(DevStackFixture stack) : IClassFixtu
             Assert.Equal("Aspire__StackExchange__Redis__redis__ConfigurationOptions__Password", key);
             // Straight from the user's own secret (its "password" field), not a secret assembled by dynamic references.
             Assert.Contains(":password::", valueFrom!.ToJsonString(), StringComparison.Ordinal);
-            Assert.Equal(service.ToLowerInvariant(), userOfSecret[SecretIn(valueFrom)]);
+            Assert.Equal(service.ToLowerInvariant(), userOfSecret[SecretIn(valueFrom!)]);
         }
     }
 

@@ -83,7 +83,7 @@ public sealed class RedisIdentityTests(PlatformAppFixture fixture)
         Assert.Equal(System.Net.HttpStatusCode.OK, (await web.Http.GetAsync("/gallery", Ct)).StatusCode);
         await using var administrator = await ConnectAsync(null);
 
-        var sessions = await SessionKeysAsync(administrator);
+        var sessions = SessionKeys(administrator);
         Assert.NotEmpty(sessions);
         foreach (var session in sessions)
         {
@@ -112,12 +112,12 @@ public sealed class RedisIdentityTests(PlatformAppFixture fixture)
         await using var administrator = await ConnectAsync(null);
         var server = administrator.GetServers().Single();
         var cachedItem = server.Keys(pattern: $"media:v1:*:item:{created.Id:N}").First();
-        var session = (await SessionKeysAsync(administrator)).First();
+        var session = SessionKeys(administrator).First();
         return (session, cachedItem);
     }
 
-    private static Task<List<RedisKey>> SessionKeysAsync(ConnectionMultiplexer administrator) =>
-        Task.FromResult(administrator.GetServers().Single().Keys(pattern: SessionPattern).ToList());
+    private static List<RedisKey> SessionKeys(ConnectionMultiplexer administrator) =>
+        administrator.GetServers().Single().Keys(pattern: SessionPattern).ToList();
 
     /// <summary>Connects as the service's Redis user (its own connection string), or as the administrator.</summary>
     private async Task<ConnectionMultiplexer> ConnectAsync(string? service)
