@@ -10,6 +10,7 @@ builder.AddPlatformDefaults();
 // is decided once, inside the Add… extensions in Hosting/.
 var postgres = builder.AddPlatformPostgres("postgres", databaseName: "platform");
 var postgresRead = postgres.AddReadOnlyConnection("postgres-read");
+// Each service logs in to Redis as a user of its own, with only its keys and commands (Hosting/Redis/PlatformRedisUsers.cs).
 var redis = builder.AddPlatformRedis("redis");
 // Thumbnails and previews: in AWS through CloudFront with signed URLs; locally presigned S3 URLs (README, "Media through CloudFront").
 var storage = builder.AddS3Bucket("storage", bucketName: "media")
@@ -26,16 +27,17 @@ var migrations = builder.AddSchemaMigration<Projects.Api>("migrations", postgres
 // Services. Each waits only for what it cannot start without, so they start together.
 // The access each reference names is what the service's IAM role may do in AWS (least privilege).
 var api = builder.AddProject<Projects.Api>("api")
-    .WithReference(postgres).WithReference(postgresRead).WithReference(redis)
+    .WithReference(postgres).WithReference(postgresRead).WithReference(redis.AddServiceUser(PlatformRedisUsers.Api))
     .WithReference(storage, BucketAccess.ReadWrite).WithReference(messaging, QueueAccess.Send)
     .WithEdgeUrlSigning(storage, configurationSection: "MediaDelivery")
+    .WithEncryptedDataProtectionKeys()
     .WithEnvironment("Media__MaxUploadBytes", maxUploadBytes)
     .WaitFor(postgres).WaitFor(postgresRead).WaitFor(redis).WaitFor(storage).WaitFor(messaging).WaitForSchema(migrations)
     .WithHttpHealthCheck("/health")
     .WithPublicPath("/api", "/openapi");
 
 builder.AddProject<Projects.Worker>("worker")
-    .WithReference(postgres).WithReference(redis)
+    .WithReference(postgres).WithReference(redis.AddServiceUser(PlatformRedisUsers.Worker))
     .WithReference(storage, BucketAccess.ReadWrite).WithReference(messaging, QueueAccess.Consume)
     .WithEnvironment("Media__MaxUploadBytes", maxUploadBytes)
     .WaitFor(postgres).WaitFor(redis).WaitFor(storage).WaitFor(messaging).WaitForSchema(migrations)
@@ -44,7 +46,8 @@ builder.AddProject<Projects.Worker>("worker")
 // Web calls the Api per request (service discovery knows its address up front): it does not wait for it.
 var web = builder.AddProject<Projects.Web>("web")
     .WithExternalHttpEndpoints()
-    .WithReference(api).WithReference(redis)
+    .WithReference(api).WithReference(redis.AddServiceUser(PlatformRedisUsers.Web))
+    .WithEncryptedDataProtectionKeys()
     .WaitFor(redis)
     .WithHttpHealthCheck("/health");
 

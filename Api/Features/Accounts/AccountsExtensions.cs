@@ -1,11 +1,7 @@
 using System.Security.Claims;
-using Microsoft.AspNetCore.DataProtection;
-using Microsoft.AspNetCore.DataProtection.KeyManagement;
-using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Platform.Api.Data;
-using StackExchange.Redis;
 
 namespace Platform.Api.Features.Accounts;
 
@@ -43,10 +39,9 @@ public static class AccountsExtensions
                 .RequireAuthenticatedUser());
 
         // Bearer tokens are protected with Data Protection keys. Every Api instance behind the load balancer must read
-        // the tokens the others issued, so the key ring lives in Redis rather than in each container's file system.
-        builder.Services.AddDataProtection().SetApplicationName("platform-api");
-        builder.Services.AddOptions<KeyManagementOptions>().Configure<IConnectionMultiplexer>((options, redis) =>
-            options.XmlRepository = new RedisXmlRepository(() => redis.GetDatabase(), DataProtectionKeysKey));
+        // the tokens the others issued, so the key ring lives in Redis rather than in each container's file system,
+        // each key encrypted (PlatformDataProtection).
+        builder.AddPlatformDataProtection("platform-api", DataProtectionKeysKey);
         return builder;
     }
 

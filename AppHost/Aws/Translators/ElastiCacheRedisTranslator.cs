@@ -8,9 +8,10 @@ using static Platform.AppHost.Aws.PolicySuppressions;
 namespace Platform.AppHost.Aws.Translators;
 
 /// <summary>
-/// <see cref="ElastiCacheRedisResource"/> → an ElastiCache replication group: TLS in transit, KMS at rest, an AUTH token
-/// generated into Secrets Manager, nodes and failover as the stage's profile says. Services that reference it may
-/// connect on 6379.
+/// <see cref="ElastiCacheRedisResource"/> → an ElastiCache replication group: TLS in transit, KMS at rest, role-based
+/// access control (a user group with one user per service, each with its own access string and a password generated into
+/// Secrets Manager; the <c>default</c> user off), nodes and failover as the stage's profile says. Services that reference
+/// it may connect on 6379.
 /// </summary>
 public sealed class ElastiCacheRedisTranslator(PlatformStack stack) : AwsResourceTranslator<ElastiCacheRedisResource>(stack)
 {
@@ -45,15 +46,7 @@ public sealed class ElastiCacheRedisTranslator(PlatformStack stack) : AwsResourc
             Description = $"{redis.Name}: the isolated data subnets.",
             SubnetIds = Stack.Network.SelectSubnets(Stack.DataSubnets).SubnetIds,
         });
-        var authToken = new Secret(Stack, $"{id}AuthToken", new SecretProps
-        {
-            Description = $"{redis.Name}: the Redis AUTH token.",
-            EncryptionKey = Stack.Key,
-            // Letters and digits only: ElastiCache refuses some punctuation, and the token goes into connection strings.
-            GenerateSecretString = new SecretStringGenerator { PasswordLength = 64, ExcludePunctuation = true, IncludeSpace = false },
-            RemovalPolicy = RemovalPolicy.DESTROY,
-        });
-        Add(authToken, new Suppression("AwsSolutions-SMG4", "ElastiCache AUTH tokens rotate with ModifyReplicationGroup (AuthTokenUpdateStrategy), not a Secrets Manager rotation Lambda; rotate by updating the secret and redeploying (README)."));
+        var userGroup = TranslateUsers(redis, id);
         var group = new CfnReplicationGroup(Stack, id, new CfnReplicationGroupProps
         {
             ReplicationGroupDescription = $"Platform {Stack.Settings.StageName} {redis.Name}: cache, sessions, Data Protection keys.",
@@ -67,7 +60,8 @@ public sealed class ElastiCacheRedisTranslator(PlatformStack stack) : AwsResourc
             TransitEncryptionEnabled = true,
             AtRestEncryptionEnabled = true,
             KmsKeyId = Stack.Key.KeyArn,
-            AuthToken = authToken.SecretValue.UnsafeUnwrap(),
+            // Role-based access control instead of one AUTH token: each service logs in as its own user.
+            UserGroupIds = [userGroup.Ref],
             CacheSubnetGroupName = subnets.Ref,
             SecurityGroupIds = [securityGroup.SecurityGroupId],
             Port = RedisPort,
@@ -77,7 +71,6 @@ public sealed class ElastiCacheRedisTranslator(PlatformStack stack) : AwsResourc
         group.AddDependency(subnets);
         var nag = new List<Suppression>
         {
-            new("CT.ELASTICACHE.PR.8", "Access is an AUTH token from Secrets Manager over TLS, one client identity for the platform's services; RBAC users and user groups would add identities nothing distinguishes."),
             new("AwsSolutions-AEC5", "The default port 6379: a non-default port is obscurity; the security group admits only the services that reference the cache."),
         };
         if (!Profile.MultiAz)
@@ -95,7 +88,68 @@ public sealed class ElastiCacheRedisTranslator(PlatformStack stack) : AwsResourc
         Add(group, [.. nag]);
         Stack.Configuration.RegisterOutput(redis.Host, new PlainTaskValue(group.AttrPrimaryEndPointAddress));
         Stack.Configuration.RegisterOutput(redis.Port, new PlainTaskValue(group.AttrPrimaryEndPointPort));
-        Stack.Configuration.RegisterOutput(redis.AuthToken, new SecretTaskValue(authToken, null));
         Stack.WatchCache(redis.Name, group, Profile.CacheNodes);
+    }
+
+    /// <summary>
+    /// One ElastiCache user per service user of the model, with the model's access string and a password generated into
+    /// Secrets Manager (the task receives it as an ECS secret, read when the task starts), plus the <c>default</c> user
+    /// every user group must contain, switched off. ElastiCache user ids are account-wide, so they carry the stage.
+    /// </summary>
+    private CfnUserGroup TranslateUsers(ElastiCacheRedisResource redis, string id)
+    {
+        var prefix = $"platform-{Stack.Settings.StageName}-{redis.Name}".ToLowerInvariant();
+        var defaultUser = NewUser(redis, id, prefix, "default", "off -@all",
+            "The group's required 'default' user, switched off: no task or person logs in as it. Its password is never given out.");
+        var users = new List<CfnUser> { defaultUser.User };
+        foreach (var service in redis.Users.OrderBy(u => u.Access.UserName, StringComparer.Ordinal))
+        {
+            var (user, password) = NewUser(redis, id, prefix, service.Access.UserName, service.Access.AccessString,
+                $"The Redis user '{service.Access.UserName}' ({service.Name}); its password reaches only that service's task.");
+            users.Add(user);
+            Stack.Configuration.RegisterOutput((AwsResourceOutput)service.Password, new SecretTaskValue(password, "password"));
+        }
+
+        return new CfnUserGroup(Stack, $"{id}Users", new CfnUserGroupProps
+        {
+            UserGroupId = prefix,
+            Engine = "redis",
+            UserIds = [.. users.Select(u => u.Ref)],
+        });
+    }
+
+    private (CfnUser User, Secret Password) NewUser(ElastiCacheRedisResource redis, string id, string prefix, string userName, string accessString, string description)
+    {
+        var construct = $"{id}{ServiceConfiguration.Sanitize(userName)}";
+        var password = new Secret(Stack, $"{construct}Password", new SecretProps
+        {
+            Description = $"{redis.Name}: {description}",
+            EncryptionKey = Stack.Key,
+            // Letters and digits only: ElastiCache refuses some punctuation in passwords (16–128 characters).
+            GenerateSecretString = new SecretStringGenerator
+            {
+                SecretStringTemplate = $$"""{"username":"{{userName}}"}""",
+                GenerateStringKey = "password",
+                PasswordLength = 64,
+                ExcludePunctuation = true,
+                IncludeSpace = false,
+            },
+            RemovalPolicy = RemovalPolicy.DESTROY,
+        });
+        Add(password, new Suppression("AwsSolutions-SMG4",
+            "ElastiCache user passwords rotate by giving the user a second password, then dropping the first (docs/aws.md, Redis users and rotation); no Secrets Manager rotation Lambda for ElastiCache users is deployed."));
+        var user = new CfnUser(Stack, $"{construct}User", new CfnUserProps
+        {
+            UserId = $"{prefix}-{userName}".ToLowerInvariant(),
+            UserName = userName,
+            Engine = "redis",
+            AccessString = accessString,
+            AuthenticationMode = new Dictionary<string, object>
+            {
+                ["Type"] = "password",
+                ["Passwords"] = new[] { password.SecretValueFromJson("password").UnsafeUnwrap() },
+            },
+        });
+        return (user, password);
     }
 }

@@ -3,8 +3,9 @@ using Aspire.Hosting.ApplicationModel;
 namespace Aspire.Hosting;
 
 /// <summary>
-/// The AWS form of <c>redis</c> in the published model: an ElastiCache for Redis replication group with an AUTH token from
-/// Secrets Manager and TLS in transit. The connection string has the StackExchange.Redis shape the local forms have.
+/// The AWS form of <c>redis</c> in the published model: an ElastiCache for Redis replication group with TLS in transit and
+/// role-based access control: each service logs in as its own ElastiCache user (<see cref="Users"/>, added by
+/// <see cref="RedisHosting.AddServiceUser"/>), and the group's <c>default</c> user is switched off.
 /// </summary>
 public sealed class ElastiCacheRedisResource : Resource, IResourceWithConnectionString
 {
@@ -12,7 +13,6 @@ public sealed class ElastiCacheRedisResource : Resource, IResourceWithConnection
     {
         Host = new(this, "Host");
         Port = new(this, "Port");
-        AuthToken = new(this, "AuthToken");
     }
 
     /// <summary>The primary endpoint's address (it follows a failover).</summary>
@@ -20,17 +20,19 @@ public sealed class ElastiCacheRedisResource : Resource, IResourceWithConnection
 
     public AwsResourceOutput Port { get; }
 
-    /// <summary>A secret value: the translation maps it to the AUTH token secret.</summary>
-    public AwsResourceOutput AuthToken { get; }
+    /// <summary>The services' users, each with its own access string and password.</summary>
+    public IList<RedisUserResource> Users { get; } = [];
 
+    /// <summary>
+    /// The server without credentials: whoever references the server itself rather than a user of it logs in as nobody
+    /// (the <c>default</c> user is off), so no task can end up with every key by mistake.
+    /// </summary>
     public ReferenceExpression ConnectionStringExpression =>
-        ReferenceExpression.Create($"{Host}:{Port},password={AuthToken},ssl=true,abortConnect=false");
+        ReferenceExpression.Create($"{Host}:{Port},ssl=true,abortConnect=false");
 
     IEnumerable<KeyValuePair<string, ReferenceExpression>> IResourceWithConnectionString.GetConnectionProperties()
     {
         yield return new("Host", ReferenceExpression.Create($"{Host}"));
         yield return new("Port", ReferenceExpression.Create($"{Port}"));
-        yield return new("Password", ReferenceExpression.Create($"{AuthToken}"));
-        yield return new("Uri", ReferenceExpression.Create($"rediss://:{AuthToken}@{Host}:{Port}"));
     }
 }

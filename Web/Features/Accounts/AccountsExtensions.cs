@@ -1,7 +1,4 @@
 using Microsoft.AspNetCore.Authentication.Cookies;
-using Microsoft.AspNetCore.DataProtection;
-using Microsoft.AspNetCore.DataProtection.KeyManagement;
-using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
 using Microsoft.Extensions.Options;
 using Platform.ServiceDefaults.Resilience;
 using Platform.Web.Infrastructure;
@@ -27,9 +24,7 @@ public static class AccountsExtensions
                 options.InstanceName = "";
             });
 
-        services.AddDataProtection().SetApplicationName("platform-web");
-        services.AddOptions<KeyManagementOptions>().Configure<IConnectionMultiplexer>((options, redis) =>
-            options.XmlRepository = new RedisXmlRepository(() => redis.GetDatabase(), "platform:web:data-protection-keys"));
+        builder.AddPlatformDataProtection("platform-web", "platform:web:data-protection-keys");
 
         // Sessions need Redis: a call that takes more than a second is given up on, a Redis that keeps failing is left
         // alone for two seconds at a time, and the person is told (see SessionStoreUnavailableMiddleware).

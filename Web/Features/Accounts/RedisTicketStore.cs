@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Caching.Distributed;
 using Platform.ServiceDefaults.Resilience;
 
@@ -15,9 +16,15 @@ namespace Platform.Web.Features.Accounts;
 /// with a 503 page saying so; creating one throws <see cref="DependencyUnavailableException"/> (sign-in shows a message
 /// on its form). Renewing or removing an entry is skipped: the cookie still works, and the entry expires on its own.
 /// </para>
+/// <para>
+/// A ticket holds the person's Api access and refresh tokens, so it is encrypted and authenticated with Web's Data
+/// Protection keys before it reaches Redis: whoever reads Redis (a snapshot, another service's credentials) sees no
+/// token, and an entry written by anyone but Web is not accepted (it reads as no session).
+/// </para>
 /// </summary>
 public sealed partial class RedisTicketStore(
     IDistributedCache cache,
+    IDataProtectionProvider dataProtection,
     [FromKeyedServices(RedisTicketStore.GuardKey)] DependencyGuard guard,
     IHttpContextAccessor http,
     TimeProvider clock,
@@ -26,6 +33,8 @@ public sealed partial class RedisTicketStore(
     public const string GuardKey = "redis-sessions";
 
     private const string KeyPrefix = "platform:web:session:";
+
+    private readonly IDataProtector _protector = dataProtection.CreateProtector("Platform.Web.Sessions.v1");
 
     /// <summary>How long an idle session lives; each request that renews the cookie renews the entry too.</summary>
     public static readonly TimeSpan IdleTimeout = TimeSpan.FromDays(14);
@@ -54,7 +63,7 @@ public sealed partial class RedisTicketStore(
         try
         {
             var bytes = await guard.RunAsync(ct => cache.GetAsync(KeyPrefix + key, ct), http.HttpContext?.RequestAborted ?? default);
-            return bytes is null ? null : TicketSerializer.Default.Deserialize(bytes);
+            return bytes is null ? null : Unprotect(bytes);
         }
         catch (DependencyUnavailableException)
         {
@@ -81,14 +90,31 @@ public sealed partial class RedisTicketStore(
         }
     }
 
+    /// <summary>The ticket, or null when the entry was not written by Web (or by a key Web no longer has).</summary>
+    private AuthenticationTicket? Unprotect(byte[] bytes)
+    {
+        try
+        {
+            return TicketSerializer.Default.Deserialize(_protector.Unprotect(bytes));
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            LogUnreadable(logger);
+            return null;
+        }
+    }
+
     private Task WriteAsync(string key, AuthenticationTicket ticket) =>
-        guard.RunAsync(ct => cache.SetAsync(KeyPrefix + key, TicketSerializer.Default.Serialize(ticket), new DistributedCacheEntryOptions
+        guard.RunAsync(ct => cache.SetAsync(KeyPrefix + key, _protector.Protect(TicketSerializer.Default.Serialize(ticket)), new DistributedCacheEntryOptions
         {
             AbsoluteExpiration = ticket.Properties.ExpiresUtc ?? clock.GetUtcNow().Add(IdleTimeout),
         }, ct), CancellationToken.None);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A session was not renewed: Redis is unavailable (the cookie keeps working)")]
     private static partial void LogNotRenewed(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A session entry could not be decrypted with Web's keys: treated as no session")]
+    private static partial void LogUnreadable(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A signed-out session was not removed: Redis is unavailable (the entry expires by itself)")]
     private static partial void LogNotRemoved(ILogger logger);
