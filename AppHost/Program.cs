@@ -8,7 +8,10 @@ builder.AddPlatformDefaults();
 
 // Data and messaging. Each resource is its AWS service; how it runs on this machine (containers or local processes)
 // is decided once, inside the Add… extensions in Hosting/.
+// 'postgres' is the schema owner's connection, for the migration only; each service signs in with a role of its own.
 var postgres = builder.AddPlatformPostgres("postgres", databaseName: "platform");
+var postgresApi = postgres.AddLogin("postgres-api", PostgresHosting.ApiRole);
+var postgresWorker = postgres.AddLogin("postgres-worker", PostgresHosting.WorkerRole);
 var postgresRead = postgres.AddReadOnlyConnection("postgres-read");
 // Each service logs in to Redis as a user of its own, with only its keys and commands (Hosting/Redis/PlatformRedisUsers.cs).
 var redis = builder.AddPlatformRedis("redis");
@@ -27,20 +30,21 @@ var migrations = builder.AddSchemaMigration<Projects.Api>("migrations", postgres
 // Services. Each waits only for what it cannot start without, so they start together.
 // The access each reference names is what the service's IAM role may do in AWS (least privilege).
 var api = builder.AddProject<Projects.Api>("api")
-    .WithReference(postgres).WithReference(postgresRead).WithReference(redis.AddServiceUser(PlatformRedisUsers.Api))
+    .WithDatabaseRole(postgresApi, "postgres").WithDatabaseRole(postgresRead, "postgres-read").WithReference(redis.AddServiceUser(PlatformRedisUsers.Api))
     .WithReference(storage, BucketAccess.ReadWrite).WithReference(messaging, QueueAccess.Send)
     .WithEdgeUrlSigning(storage, configurationSection: "MediaDelivery")
     .WithEncryptedDataProtectionKeys()
     .WithEnvironment("Media__MaxUploadBytes", maxUploadBytes)
-    .WaitFor(postgres).WaitFor(postgresRead).WaitFor(redis).WaitFor(storage).WaitFor(messaging).WaitForSchema(migrations)
+    .WaitFor(redis).WaitFor(storage).WaitFor(messaging).WaitForSchema(migrations)
+    .WithSchemaOwnerAtStart(postgres)
     .WithHttpHealthCheck("/health")
     .WithPublicPath("/api", "/openapi");
 
 builder.AddProject<Projects.Worker>("worker")
-    .WithReference(postgres).WithReference(redis.AddServiceUser(PlatformRedisUsers.Worker))
+    .WithDatabaseRole(postgresWorker, "postgres").WithReference(redis.AddServiceUser(PlatformRedisUsers.Worker))
     .WithReference(storage, BucketAccess.ReadWrite).WithReference(messaging, QueueAccess.Consume)
     .WithEnvironment("Media__MaxUploadBytes", maxUploadBytes)
-    .WaitFor(postgres).WaitFor(redis).WaitFor(storage).WaitFor(messaging).WaitForSchema(migrations)
+    .WaitFor(redis).WaitFor(storage).WaitFor(messaging).WaitForSchema(migrations)
     .WithHttpHealthCheck("/health");
 
 // Web calls the Api per request (service discovery knows its address up front): it does not wait for it.

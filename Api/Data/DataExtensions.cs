@@ -42,10 +42,34 @@ public static class DataExtensions
         }
 
         await using var scope = app.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<PlatformDbContext>();
+        // In AWS the Api's own role may not change the schema: it migrates as the schema's owner, whose connection and
+        // password (an ECS secret from the RDS-managed master secret) it receives for this alone.
+        await using var owned = OwnerContext(app.Configuration);
+        var db = owned ?? scope.ServiceProvider.GetRequiredService<PlatformDbContext>();
         // A migration may run longer than the commands of a request may.
         db.Database.SetCommandTimeout(TimeSpan.FromMinutes(5));
         await db.Database.MigrateAsync(app.Lifetime.ApplicationStopping);
+    }
+
+    /// <summary>The schema owner's connection string (without its password) and where its password is.</summary>
+    public const string OwnerConnectionName = "postgres-owner";
+
+    public const string OwnerPasswordKey = "Database:OwnerPassword";
+
+    private static PlatformDbContext? OwnerContext(IConfiguration configuration)
+    {
+        if (configuration.GetConnectionString(OwnerConnectionName) is not { Length: > 0 } connectionString)
+        {
+            return null;
+        }
+
+        var csb = new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { Pooling = false };
+        if (configuration[OwnerPasswordKey] is { Length: > 0 } password)
+        {
+            csb.Password = password;
+        }
+
+        return new PlatformDbContext(new DbContextOptionsBuilder<PlatformDbContext>().UseNpgsql(csb.ConnectionString).Options);
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Infrastructure;
@@ -19,6 +20,12 @@ public static class PostgresClientExtensions
 
     /// <summary>Seconds one command may run (Npgsql's default is 30). Migrations set their own, longer one.</summary>
     public const int CommandTimeoutSeconds = 10;
+
+    /// <summary>True where the service's database roles sign in with IAM tokens (AWS); the AppHost sets it.</summary>
+    public const string IamAuthenticationKey = "Database:IamAuthentication";
+
+    /// <summary>How often a new token is made: well inside its 15 minutes, so a new connection never gets an expired one.</summary>
+    private static readonly TimeSpan TokenRefresh = TimeSpan.FromMinutes(10);
 
     public static IHostApplicationBuilder AddPlatformNpgsqlDbContext<TContext>(
         this IHostApplicationBuilder builder, string connectionName, Action<DbContextOptionsBuilder>? configureDbContextOptions = null)
@@ -49,9 +56,23 @@ public static class PostgresClientExtensions
             }
         }, configureDbContextOptions);
 
+        var iamAuthentication = builder.Configuration.GetValue<bool>(IamAuthenticationKey);
         builder.Services.ConfigureDbContext<TContext>((sp, options) =>
-            new NpgsqlDbContextOptionsBuilder(options).ExecutionStrategy(dependencies =>
-                new GuardedExecutionStrategy(dependencies, sp.GetRequiredKeyedService<DependencyGuard>(guardKey))));
+        {
+            var npgsql = new NpgsqlDbContextOptionsBuilder(options).ExecutionStrategy(dependencies =>
+                new GuardedExecutionStrategy(dependencies, sp.GetRequiredKeyedService<DependencyGuard>(guardKey)));
+            if (iamAuthentication)
+            {
+                // Npgsql asks for a password when it opens a physical connection; the provider keeps a fresh token ready.
+                npgsql.ConfigureDataSource(dataSource => dataSource.UsePeriodicPasswordProvider(
+                    async (settings, ct) => Platform.Data.RdsIamAuthToken.Create(settings.Host!, settings.Port, settings.Username!,
+                        Amazon.Runtime.FallbackRegionFactory.GetRegionEndpoint()?.SystemName
+                            ?? throw new InvalidOperationException("No AWS region is configured (AWS_REGION) for IAM database authentication."),
+                        await Amazon.Runtime.Credentials.DefaultAWSCredentialsIdentityResolver.GetCredentials().GetCredentialsAsync(),
+                        DateTime.UtcNow),
+                    TokenRefresh, TimeSpan.FromSeconds(5)));
+            }
+        });
         return builder;
     }
 

@@ -199,22 +199,22 @@ public sealed class DevStackTests(DevStackFixture stack) : ReviewFindings(stack)
     }
 
     [Fact]
-    public void Connection_strings_reach_the_services_as_ecs_secrets_and_the_read_one_points_at_the_replica()
+    public void Connection_strings_reach_the_services_without_a_password_in_plain_sight_and_the_read_one_points_at_the_replica()
     {
         var api = Json.Container("Api");
         var secrets = api.Secrets();
-        Assert.Superset(new HashSet<string> { "ConnectionStrings__postgres", "ConnectionStrings__postgres-read", "Aspire__StackExchange__Redis__redis__ConfigurationOptions__Password" }, secrets.Keys.ToHashSet());
+        Assert.Contains("Aspire__StackExchange__Redis__redis__ConfigurationOptions__Password", secrets.Keys);
         // Redis's connection string names the host and the user; its password is a secret of its own (RedisIdentityStackTests).
-        Assert.DoesNotContain(api.Environment().Keys, k => k.StartsWith("ConnectionStrings__", StringComparison.Ordinal) && k != "ConnectionStrings__redis");
+        // The database's connection strings name a role that signs in with IAM tokens: nothing secret in them.
+        Assert.DoesNotContain(secrets.Keys, k => k.StartsWith("ConnectionStrings__", StringComparison.Ordinal));
         Assert.DoesNotContain(api.Environment().Values, v => v!.ToJsonString().Contains("assword", StringComparison.Ordinal));
 
-        var readSecret = Json["Resources"]![(string)secrets["ConnectionStrings__postgres-read"]!["Ref"]!]!["Properties"]!["SecretString"]!.ToJsonString();
+        // The database's roles sign in with IAM tokens: their connection strings hold no secret (DatabaseCredentialTests).
+        var read = api.Environment()["ConnectionStrings__postgres-read"]!.ToJsonString();
         var replicaId = Json.Resources("AWS::RDS::DBInstance").Single(i => i.Properties["SourceDBInstanceIdentifier"] is not null).Id;
-        Assert.Contains(replicaId, readSecret, StringComparison.Ordinal);
-        Assert.Contains("default_transaction_read_only=on", readSecret, StringComparison.Ordinal);
-        Assert.Contains("{{resolve:secretsmanager:", readSecret, StringComparison.Ordinal);
-        var primarySecret = Json["Resources"]![(string)secrets["ConnectionStrings__postgres"]!["Ref"]!]!["Properties"]!["SecretString"]!.ToJsonString();
-        Assert.DoesNotContain(replicaId, primarySecret, StringComparison.Ordinal);
+        Assert.Contains(replicaId, read, StringComparison.Ordinal);
+        Assert.Contains("default_transaction_read_only=on", read, StringComparison.Ordinal);
+        Assert.DoesNotContain(replicaId, api.Environment()["ConnectionStrings__postgres"]!.ToJsonString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -399,6 +399,7 @@ public sealed class DevStackTests(DevStackFixture stack) : ReviewFindings(stack)
             (web, alb, 8080), (api, alb, 8080), // the load balancer to the public services
             (api, web, 8080),                   // web calls api (Service Connect)
             (db, api, 5433), (db, worker, 5433), // the services that reference postgres
+            (db, Group("PostgresServerRotationSecurityGroup"), 5433), // the master password's rotation function
             (redis, api, 6379), (redis, web, 6379), (redis, worker, 6379), // the worker invalidates the Api's cache
         };
         Assert.Equal(expected, rules.Where(r => r.Source != r.Target).Where(r => !r.Target.StartsWith("Network", StringComparison.Ordinal)).ToHashSet());

@@ -1,8 +1,11 @@
 using Amazon.CDK;
 using Amazon.CDK.AWS.CloudWatch;
 using Amazon.CDK.AWS.EC2;
+using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.RDS;
+using Amazon.CDK.AWS.SecretsManager;
 using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
 using static Platform.AppHost.Aws.PolicySuppressions;
 
 namespace Platform.AppHost.Aws.Translators;
@@ -13,6 +16,17 @@ namespace Platform.AppHost.Aws.Translators;
 /// and a read replica when the model has a read-only connection to it. Services that reference it may connect on
 /// <see cref="DatabasePort"/>; the outputs are the connection string's parts.
 /// </summary>
+/// <remarks>
+/// Credentials. The master user owns the schema and is used by the schema migration only (the Api migrates at start as
+/// the owner; SchemaMigrationHosting.WithSchemaOwnerAtStart). Its password is generated into Secrets Manager and rotated
+/// every <see cref="MasterRotationDays"/> days by Secrets Manager's hosted single-user rotation; it reaches the Api as
+/// an ECS task secret (read when a task starts), never through a <c>{{resolve:secretsmanager}}</c> reference that
+/// CloudFormation would resolve once and never again. The services sign in as roles of their own
+/// (<c>platform_api</c>, <c>platform_worker</c>, <c>platform_reader</c>) with IAM database authentication: a token
+/// signed with the task role's credentials, valid 15 minutes, made fresh for new connections. IAM authentication over
+/// per-service secrets because nothing is stored that could leak or need rotating, and each task role's
+/// <c>rds-db:connect</c> names exactly its own roles on exactly this instance (and the replica).
+/// </remarks>
 public sealed class RdsPostgresTranslator(PlatformStack stack) : AwsResourceTranslator<RdsPostgresResource>(stack)
 {
     /// <summary>Not PostgreSQL's well-known 5432: scanners for it find nothing (Control Tower CT.RDS.PR.20, cdk-nag RDS11).</summary>
@@ -26,7 +40,11 @@ public sealed class RdsPostgresTranslator(PlatformStack stack) : AwsResourceTran
     /// </summary>
     public const string PostgresMajorVersion = "17";
 
+    /// <summary>How often Secrets Manager rotates the master password.</summary>
+    public const int MasterRotationDays = 30;
+
     private readonly Dictionary<RdsPostgresResource, SecurityGroup> _securityGroups = [];
+    private readonly Dictionary<RdsPostgresResource, (DatabaseInstance Primary, DatabaseInstanceReadReplica? Replica)> _instances = [];
 
     public override void Translate(IReadOnlyList<RdsPostgresResource> resources)
     {
@@ -37,6 +55,26 @@ public sealed class RdsPostgresTranslator(PlatformStack stack) : AwsResourceTran
     }
 
     public override AwsIngress? IngressFor(RdsPostgresResource resource) => new(_securityGroups[resource], DatabasePort);
+
+    /// <summary>
+    /// <c>rds-db:connect</c> for exactly the roles the service's connections name (its references to the database's
+    /// role connections), on the instance each connection goes to: the replica for a read-only one.
+    /// </summary>
+    public override void Grant(RdsPostgresResource resource, ProjectResource service, IRole taskRole)
+    {
+        var (primary, replica) = _instances[resource];
+        var logins = service.Annotations.OfType<ResourceRelationshipAnnotation>()
+            .Select(r => r.Resource).OfType<PostgresDatabase>()
+            .Where(d => d.Role is not null && d.Server == resource)
+            .Distinct();
+        foreach (var login in logins)
+        {
+            IDatabaseInstance target = login.ReadOnly
+                ? replica ?? throw new InvalidOperationException($"'{login.Name}' is read-only but '{resource.Name}' has no replica.")
+                : primary;
+            target.GrantConnect(taskRole, login.Role!);
+        }
+    }
 
     private void TranslateServer(RdsPostgresResource server)
     {
@@ -92,7 +130,6 @@ public sealed class RdsPostgresTranslator(PlatformStack stack) : AwsResourceTran
         var nag = new List<Suppression>
         {
             new("AwsSolutions-IAM4", "The enhanced-monitoring role uses AWS's AmazonRDSEnhancedMonitoringRole managed policy, which only writes RDS OS metrics to CloudWatch Logs."),
-            new("AwsSolutions-SMG4", "The generated master secret is not rotated by a Lambda: the services' connection-string secrets are assembled from it at deployment; rotate by updating the secret and redeploying (README)."),
         };
         if (!Profile.MultiAz)
         {
@@ -107,6 +144,26 @@ public sealed class RdsPostgresTranslator(PlatformStack stack) : AwsResourceTran
         }
 
         Add(instance, [.. nag]);
+
+        // The hosted rotation Lambda runs in the app subnets (the Secrets Manager endpoint is there) and may reach the
+        // database, nothing else may in.
+        var rotationGroup = new SecurityGroup(Stack, $"{id}RotationSecurityGroup", new SecurityGroupProps
+        {
+            Vpc = Stack.Network,
+            Description = $"{server.Name}: the master password's rotation function.",
+            AllowAllOutbound = true,
+        });
+        securityGroup.AddIngressRule(rotationGroup, Amazon.CDK.AWS.EC2.Port.Tcp(DatabasePort), "The master password's rotation function.");
+        instance.Secret!.AddRotationSchedule("Rotation", new RotationScheduleOptions
+        {
+            HostedRotation = HostedRotation.PostgreSqlSingleUser(new SingleUserHostedRotationOptions
+            {
+                Vpc = Stack.Network,
+                VpcSubnets = Stack.AppSubnets,
+                SecurityGroups = [rotationGroup],
+            }),
+            AutomaticallyAfter = Duration.Days(MasterRotationDays),
+        });
         Stack.Configuration.RegisterOutput(server.Host, new PlainTaskValue(instance.DbInstanceEndpointAddress));
         Stack.Configuration.RegisterOutput(server.Port, new PlainTaskValue(instance.DbInstanceEndpointPort));
         Stack.Configuration.RegisterOutput(server.Username, new PlainTaskValue(username));
@@ -121,6 +178,7 @@ public sealed class RdsPostgresTranslator(PlatformStack stack) : AwsResourceTran
 
         if (!readOnly)
         {
+            _instances[server] = (instance, null);
             return;
         }
 
@@ -150,5 +208,6 @@ public sealed class RdsPostgresTranslator(PlatformStack stack) : AwsResourceTran
             new("AwsSolutions-RDS13", "Backups are taken on the primary; a replica is rebuilt from it."));
         Stack.Configuration.RegisterOutput(server.ReplicaHost, new PlainTaskValue(replica.DbInstanceEndpointAddress));
         Stack.WatchReplica(server.Name, replica, Profile.DatabaseFreeStorageAlarmGiB * 1024 * 1024 * 1024);
+        _instances[server] = (instance, replica);
     }
 }

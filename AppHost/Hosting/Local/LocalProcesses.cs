@@ -60,18 +60,40 @@ internal static class LocalProcesses
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var secret = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
         var temporary = $"{path}.{Environment.ProcessId}.tmp";
-        File.WriteAllText(temporary, secret);
-        RestrictToOwner(temporary);
+        WriteSecretFile(temporary, secret);
         File.Move(temporary, path, overwrite: true);
         return secret;
     }
+
+    /// <summary>
+    /// Writes a file that holds a secret (a password, a configuration with one), readable and writable by its owner only
+    /// from the moment it exists: the mode is given to open(2) with O_CREAT, so there is no moment, however short, in which
+    /// another local user could open it (as there is between a write and a later chmod). A file left by an earlier run is
+    /// replaced, not rewritten, for the same reason: its old mode is never trusted.
+    /// </summary>
+    public static void WriteSecretFile(string path, string content)
+    {
+        File.Delete(path);
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = OwnerOnly;
+        }
+
+        using var stream = new FileStream(path, options);
+        using var writer = new StreamWriter(stream);
+        writer.Write(content);
+    }
+
+    /// <summary>Mode 600.</summary>
+    public const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     /// <summary>Makes a file readable and writable by its owner only (mode 600).</summary>
     public static void RestrictToOwner(string path)
     {
         if (!OperatingSystem.IsWindows())
         {
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            File.SetUnixFileMode(path, OwnerOnly);
         }
     }
 

@@ -110,7 +110,8 @@ internal static class PostgresProcessHosting
         var dataDirectory = $"{finalDirectory}.initdb-{Guid.NewGuid():N}";
         Directory.CreateDirectory(dataDirectory);
         var passwordFile = Path.Combine(Path.GetTempPath(), $"platform-initdb-{Guid.NewGuid():N}");
-        await File.WriteAllTextAsync(passwordFile, password, ct);
+        // 600 from the start: the temporary folder is shared by every local user.
+        LocalProcesses.WriteSecretFile(passwordFile, password);
         try
         {
             var initdb = new List<string>
@@ -120,7 +121,6 @@ internal static class PostgresProcessHosting
             };
             if (asPostgresUser)
             {
-                LocalProcesses.RestrictToOwner(passwordFile);
                 await LocalProcesses.RunToCompletionAsync("chown", ["-R", $"{SuperUser}:{SuperUser}", dataDirectory, passwordFile], ct);
                 initdb.InsertRange(0, [$"--reuid={SuperUser}", $"--regid={SuperUser}", "--init-groups"]);
                 await LocalProcesses.RunToCompletionAsync("setpriv", initdb, ct);

@@ -51,6 +51,34 @@ public static class SchemaMigrationHosting
             .WithIconName("DatabaseArrowUp");
     }
 
+    /// <summary>The connection string the owner of the schema migrates with at start (AWS), without its password.</summary>
+    public const string OwnerConnectionName = "postgres-owner";
+
+    /// <summary>The schema owner's password at start (AWS): the RDS master secret's field, an ECS secret read at task start.</summary>
+    public const string OwnerPasswordVariable = "Database__OwnerPassword";
+
+    /// <summary>
+    /// Where there is no migration step (AWS), the service migrates at start as the schema's owner: it receives the
+    /// owner's connection (<see cref="OwnerConnectionName"/>) apart from its own role's, and the password as an ECS
+    /// secret of its own (<see cref="OwnerPasswordVariable"/>, the RDS-managed master secret's <c>password</c> field), so a
+    /// rotated password reaches every task that starts after the rotation. Its requests run as its own role. In run mode
+    /// the migration step does this and nothing is added.
+    /// </summary>
+    public static IResourceBuilder<T> WithSchemaOwnerAtStart<T>(this IResourceBuilder<T> service, IResourceBuilder<PostgresDatabase> owner)
+        where T : IResourceWithEnvironment
+    {
+        if (owner.Resource.Server is not RdsPostgresResource rds)
+        {
+            return service;
+        }
+
+        var connection = ReferenceExpression.Create(
+            $"Host={rds.Host};Port={rds.Port};Username={rds.Username};SSL Mode=Require;Database={owner.Resource.DatabaseName}");
+        return service
+            .WithEnvironment($"ConnectionStrings__{OwnerConnectionName}", connection)
+            .WithEnvironment(context => context.EnvironmentVariables[OwnerPasswordVariable] = rds.Password);
+    }
+
     /// <summary>
     /// The service starts once the schema is migrated, and does not migrate again itself. Without a migration step
     /// (publish mode) nothing changes: the Api migrates at start.
