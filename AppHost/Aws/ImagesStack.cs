@@ -96,6 +96,8 @@ public sealed class ImagesStack : Stack
                 ["ImageTagMutabilityExclusionFilterType"] = "WILDCARD",
                 ["ImageTagMutabilityExclusionFilterValue"] = tag,
             }).ToArray());
+            PolicySuppressions.Add(repository, new PolicySuppressions.Suppression("CT.ECR.PR.3",
+                "Every tag is immutable except the four stage tags (dev-/prod-current, dev-/prod-deploying), which must move to name what each stage runs; the stages deploy by digest, never by tag."));
             new CfnOutput(this, $"{id}RepositoryUri", new CfnOutputProps { Value = repository.RepositoryUri, Description = $"The {service.Name} image repository." });
         }
     }

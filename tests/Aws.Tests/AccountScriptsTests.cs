@@ -70,9 +70,9 @@ public sealed class AccountScriptsTests : IDisposable
 
         Assert.True(exit == 0, error);
         var pushes = Calls.Where(c => c.StartsWith("dotnet publish ", StringComparison.Ordinal)).ToList();
-        Assert.Equal(2, pushes.Count);
-        Assert.DoesNotContain(pushes, c => c.Contains("Api/Api.csproj", StringComparison.Ordinal));
-        Assert.Contains(pushes, c => c.Contains("-p:ContainerRepository=platform/web -p:ContainerImageTags=sha-0123456789abcdef", StringComparison.Ordinal));
+        var push = Assert.Single(pushes);
+        Assert.StartsWith("dotnet publish Web/Web.csproj ", push, StringComparison.Ordinal);
+        Assert.Contains("-t:PublishContainer -p:ContainerRegistry=123456789012.dkr.ecr.us-east-1.amazonaws.com -p:ContainerRepository=platform/web -p:ContainerImageTags=sha-0123456789abcdef", push, StringComparison.Ordinal);
         var digests = JsonNode.Parse(output)!.AsArray();
         Assert.Equal(["ApiImageDigest", "WebImageDigest"], digests.Select(d => (string)d!["digestParameter"]!));
         Assert.Equal(ExistingDigest, (string?)digests[0]!["digest"]);
