@@ -69,11 +69,27 @@ public sealed class GitHubOidcStackTests(DevStackFixture stack) : IClassFixture<
         // The IAM service prefix of each CloudFormation namespace the stacks use.
         var prefixes = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            ["ApplicationAutoScaling"] = "application-autoscaling", ["CertificateManager"] = "acm", ["CloudFront"] = "cloudfront",
-            ["CloudTrail"] = "cloudtrail", ["CloudWatch"] = "cloudwatch", ["EC2"] = "ec2", ["ECR"] = "ecr", ["ECS"] = "ecs",
-            ["ElastiCache"] = "elasticache", ["ElasticLoadBalancingV2"] = "elasticloadbalancing", ["KMS"] = "kms", ["Logs"] = "logs",
-            ["RDS"] = "rds", ["Route53"] = "route53", ["S3"] = "s3", ["SecretsManager"] = "secretsmanager",
-            ["ServiceDiscovery"] = "servicediscovery", ["SNS"] = "sns", ["SQS"] = "sqs", ["SSM"] = "ssm", ["WAFv2"] = "wafv2",
+            ["ApplicationAutoScaling"] = "application-autoscaling",
+            ["CertificateManager"] = "acm",
+            ["CloudFront"] = "cloudfront",
+            ["CloudTrail"] = "cloudtrail",
+            ["CloudWatch"] = "cloudwatch",
+            ["EC2"] = "ec2",
+            ["ECR"] = "ecr",
+            ["ECS"] = "ecs",
+            ["ElastiCache"] = "elasticache",
+            ["ElasticLoadBalancingV2"] = "elasticloadbalancing",
+            ["KMS"] = "kms",
+            ["Logs"] = "logs",
+            ["RDS"] = "rds",
+            ["Route53"] = "route53",
+            ["S3"] = "s3",
+            ["SecretsManager"] = "secretsmanager",
+            ["ServiceDiscovery"] = "servicediscovery",
+            ["SNS"] = "sns",
+            ["SQS"] = "sqs",
+            ["SSM"] = "ssm",
+            ["WAFv2"] = "wafv2",
         };
         var types = stack.App.StackNames.SelectMany(name => stack.App.Json(name)["Resources"]!.AsObject().Select(r => (string)r.Value!["Type"]!))
             .Where(t => t.StartsWith("AWS::", StringComparison.Ordinal)).ToHashSet(StringComparer.Ordinal);
