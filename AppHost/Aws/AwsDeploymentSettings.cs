@@ -45,6 +45,13 @@ public sealed partial record AwsDeploymentSettings
     /// <summary>The GitHub repository (<c>owner/name</c>) whose workflows may assume the deploy role.</summary>
     public required string GitHubRepository { get; init; }
 
+    /// <summary>
+    /// The account's existing IAM OIDC provider for token.actions.githubusercontent.com (<c>aws iam
+    /// list-open-id-connect-providers</c>). IAM allows one provider per URL and account, so an account that already trusts
+    /// GitHub must import it; without it, <c>PlatformGitHubOidc</c> creates the provider.
+    /// </summary>
+    public string? GitHubOidcProviderArn { get; init; }
+
     public bool IsProduction => Stage == DeploymentStage.Prod;
 
     public string StageName => Stage.ToString().ToLowerInvariant();
@@ -90,6 +97,8 @@ public sealed partial record AwsDeploymentSettings
             CloudFrontOriginPrefixListId = Checked("cloudFrontOriginPrefixListId", Required("cloudFrontOriginPrefixListId"), PrefixListPattern(), "a prefix list id (pl-…)"),
             AlarmEmail = Optional("alarmEmail", EmailPattern(), "an e-mail address"),
             GitHubRepository = Checked("githubRepository", Required("githubRepository"), RepositoryPattern(), "owner/name"),
+            GitHubOidcProviderArn = Optional("githubOidcProviderArn", GitHubOidcProviderArnPattern(),
+                "the ARN of an IAM OIDC provider for GitHub Actions (arn:aws:iam::<account>:oidc-provider/token.actions.githubusercontent.com; aws iam list-open-id-connect-providers)"),
         };
 
         if (settings.Region != "us-east-1")
@@ -141,4 +150,7 @@ public sealed partial record AwsDeploymentSettings
 
     [GeneratedRegex(@"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
     private static partial Regex RepositoryPattern();
+
+    [GeneratedRegex(@"^arn:aws(-[a-z]+)*:iam::\d{12}:oidc-provider/token\.actions\.githubusercontent\.com$")]
+    private static partial Regex GitHubOidcProviderArnPattern();
 }

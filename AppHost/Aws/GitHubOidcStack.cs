@@ -6,47 +6,72 @@ using static Platform.AppHost.Aws.PolicySuppressions;
 namespace Platform.AppHost.Aws;
 
 /// <summary>
-/// <c>PlatformGitHubOidc</c>, deployed once per account by hand (README, "Bootstrap"): GitHub's OIDC provider and the role
-/// the deploy workflow assumes. The role may push images to the platform's repositories and assume the CDK bootstrap
-/// roles (which do the deployment); nothing else. Only workflows of <c>githubRepository</c> on main, or in a GitHub
-/// environment named after a stage, can assume it.
+/// <c>PlatformGitHubOidc</c>, deployed once per account by hand (README, "One-time setup"): GitHub's OIDC provider (or
+/// the account's existing one, <see cref="AwsDeploymentSettings.GitHubOidcProviderArn"/>) and one deploy role per stage.
+/// Each role trusts exactly one GitHub environment of <c>githubRepository</c> (<c>dev</c> or <c>prod</c>), so only a job
+/// that passed that environment's protection rules gets its credentials. The dev role builds and pushes images; the prod
+/// role cannot upload a layer: it only adds its stage tags to images dev already runs (build once, promote by digest).
+/// Both assume the CDK bootstrap roles, which do the deployment.
 /// </summary>
 public sealed class GitHubOidcStack : Stack
 {
     public const string Id = "PlatformGitHubOidc";
-    public const string RoleName = "platform-github-deploy";
+
+    public const string TokenHost = "token.actions.githubusercontent.com";
+
+    /// <summary>The deploy role of a stage: <c>platform-github-deploy-dev</c>, <c>platform-github-deploy-prod</c>.</summary>
+    public static string RoleName(DeploymentStage stage) => $"platform-github-deploy-{stage.ToString().ToLowerInvariant()}";
 
     public GitHubOidcStack(Construct scope, AwsDeploymentSettings settings)
         : base(scope, Id, new StackProps
         {
             Env = new Amazon.CDK.Environment { Region = settings.Region },
-            Description = "Platform: GitHub Actions OIDC provider and deploy role.",
+            Description = "Platform: GitHub Actions OIDC provider and the deploy role of each stage.",
         })
+    {
+        var providerArn = settings.GitHubOidcProviderArn ?? CreateProvider();
+        foreach (var stage in Enum.GetValues<DeploymentStage>())
+        {
+            var role = CreateRole(stage, providerArn, settings.GitHubRepository);
+            new CfnOutput(this, $"{stage}DeployRoleArn", new CfnOutputProps
+            {
+                Value = role.RoleArn,
+                Description = $"AWS_DEPLOY_ROLE_ARN of the GitHub environment '{stage.ToString().ToLowerInvariant()}'.",
+            });
+        }
+    }
+
+    private string CreateProvider()
     {
         // The L1 provider, not the L2 OpenIdConnectProvider: that one is a Lambda-backed custom resource, i.e. an asset
         // that would make synthesis produce code to upload.
         var provider = new CfnOIDCProvider(this, "GitHub", new CfnOIDCProviderProps
         {
-            Url = "https://token.actions.githubusercontent.com",
+            Url = $"https://{TokenHost}",
             ClientIdList = ["sts.amazonaws.com"],
             ThumbprintList = ["6938fd4d98bab03faadb97b34396831e3780aea1", "1c58a3a8518e8759bf075b76b750d4f2df264fcd"],
         });
-        var role = new Role(this, "DeployRole", new RoleProps
+        return provider.AttrArn;
+    }
+
+    private Role CreateRole(DeploymentStage stage, string providerArn, string repository)
+    {
+        var name = stage.ToString().ToLowerInvariant();
+        var role = new Role(this, $"{stage}DeployRole", new RoleProps
         {
-            RoleName = RoleName,
-            Description = "Assumed by the deploy workflow: pushes service images, then deploys through the CDK bootstrap roles.",
+            RoleName = RoleName(stage),
+            Description = stage == DeploymentStage.Dev
+                ? "Assumed by the deploy workflow's dev jobs: builds and pushes service images, deploys Platform-dev through the CDK bootstrap roles."
+                : "Assumed by the deploy workflow's prod job: tags the images dev runs, deploys Platform-prod through the CDK bootstrap roles.",
             MaxSessionDuration = Duration.Hours(1),
-            AssumedBy = new FederatedPrincipal(provider.AttrArn, new Dictionary<string, object>
+            // StringEquals, not StringLike: the subject is exactly this repository's GitHub environment, which the job
+            // reaches only through the environment's protection rules (required reviewers, the main branch).
+            AssumedBy = new FederatedPrincipal(providerArn, new Dictionary<string, object>
             {
-                ["StringEquals"] = new Dictionary<string, object> { ["token.actions.githubusercontent.com:aud"] = "sts.amazonaws.com" },
-                ["StringLike"] = new Dictionary<string, object>
+                ["StringEquals"] = new Dictionary<string, object>
                 {
-                    ["token.actions.githubusercontent.com:sub"] = new[]
-                    {
-                        $"repo:{settings.GitHubRepository}:ref:refs/heads/main",
-                        $"repo:{settings.GitHubRepository}:environment:dev",
-                        $"repo:{settings.GitHubRepository}:environment:prod",
-                    },
+                    [$"{TokenHost}:aud"] = "sts.amazonaws.com",
+                    [$"{TokenHost}:sub"] = $"repo:{repository}:environment:{name}",
                 },
             }, "sts:AssumeRoleWithWebIdentity"),
         });
@@ -62,14 +87,14 @@ public sealed class GitHubOidcStack : Stack
             Actions = ["ecr:GetAuthorizationToken"],
             Resources = ["*"],
         }));
+        // Tagging an image is PutImage with the manifest of an image already in the repository (BatchGetImage reads it);
+        // only the dev role may upload layers, i.e. bring new image content.
+        string[] tagImages = ["ecr:DescribeImages", "ecr:BatchGetImage", "ecr:PutImage"];
+        string[] uploadLayers = ["ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload"];
         role.AddToPolicy(new PolicyStatement(new PolicyStatementProps
         {
-            Sid = "PushServiceImages",
-            Actions =
-            [
-                "ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload",
-                "ecr:PutImage", "ecr:BatchGetImage", "ecr:DescribeImages",
-            ],
+            Sid = stage == DeploymentStage.Dev ? "PushAndTagServiceImages" : "TagServiceImages",
+            Actions = stage == DeploymentStage.Dev ? [.. uploadLayers, .. tagImages] : tagImages,
             Resources = [$"arn:{Amazon.CDK.Aws.PARTITION}:ecr:{Region}:{Amazon.CDK.Aws.ACCOUNT_ID}:repository/{ImagesStack.RepositoryName("*")}"],
         }));
         role.AddToPolicy(new PolicyStatement(new PolicyStatementProps
@@ -80,6 +105,6 @@ public sealed class GitHubOidcStack : Stack
         }));
         Add(role, new Suppression("AwsSolutions-IAM5",
             "Resource patterns only, no action wildcards: the CDK bootstrap roles (cdk-hnb659fds-*), the platform/* repositories, the Platform-* stacks; ecr:GetAuthorizationToken has no resource-level permission."));
-        new CfnOutput(this, "DeployRoleArn", new CfnOutputProps { Value = role.RoleArn, Description = "AWS_DEPLOY_ROLE_ARN for the deploy workflow." });
+        return role;
     }
 }

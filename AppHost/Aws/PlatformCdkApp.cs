@@ -68,6 +68,7 @@ public static class PlatformCdkApp
             {
                 ["service"] = service.Name,
                 ["repository"] = ImagesStack.RepositoryName(service.Name),
+                ["digestParameter"] = ImagesStack.DigestParameterName(service.Name),
                 ["project"] = Path.GetRelativePath(RepositoryRootOf(projectPath), projectPath).Replace('\\', '/'),
             };
         });

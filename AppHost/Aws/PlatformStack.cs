@@ -56,13 +56,6 @@ public sealed partial class PlatformStack : Stack
         CreateAuditTrail();
         AlarmTopic = CreateAlarmTopic();
 
-        ImageTag = new CfnParameter(this, "ImageTag", new CfnParameterProps
-        {
-            Type = "String",
-            Description = "The tag of the service images in ECR (the commit SHA the deploy workflow built).",
-            AllowedPattern = "^[A-Za-z0-9._-]{1,128}$",
-        });
-
         Configuration = new ServiceConfiguration(this, Key, Region);
         CreateLoadBalancer();
         CreateEdge();
@@ -87,7 +80,16 @@ public sealed partial class PlatformStack : Stack
 
     public Topic AlarmTopic { get; }
 
-    public CfnParameter ImageTag { get; }
+    /// <summary>
+    /// The parameter with the digest of <paramref name="service"/>'s image: a digest, not a tag, so every stage runs the
+    /// very bytes the deploy workflow built once and dev ran (README, "Deploy to AWS").
+    /// </summary>
+    public CfnParameter ImageDigest(string service) => new(this, ImagesStack.DigestParameterName(service), new CfnParameterProps
+    {
+        Type = "String",
+        Description = $"The digest of the {service} image in ECR (sha256:…), as the deploy workflow built and pushed it.",
+        AllowedPattern = "^sha256:[a-f0-9]{64}$",
+    });
 
     public ServiceConfiguration Configuration { get; }
 

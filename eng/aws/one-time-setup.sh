@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # The one-time set-up of an AWS account for Platform-<stage>, with administrator credentials (README, "One-time setup"),
-# after `npx cdk bootstrap` and before the first `cdk deploy`:
+# before the first `cdk deploy`:
+#   0. The CloudFormation execution policy PlatformCloudFormationExecution (eng/aws/cloudformation-execution-policy.json:
+#      the services the stacks use, IAM only for the stacks' own roles), and `cdk bootstrap` with it instead of the
+#      default AdministratorAccess: CloudFormation deploys every Platform stack with the bootstrap's execution role.
 #   1. The ECS service-linked role (AWSServiceRoleForECS). An account where ECS never ran lacks it, and the first deploy
 #      can fail with "Unable to assume the service linked role".
 #   2. The RSA key pair CloudFront signed URLs are made with (thumbnails and previews): the private key as the Secrets
@@ -21,6 +24,20 @@ stack="Platform-$stage"
 secret="$stack/edge-signing/private-key"
 parameter="/$stack/edge-signing/public-key"
 secret_arn_parameter="/$stack/edge-signing/private-key-arn"
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+account="$(aws sts get-caller-identity --query Account --output text)"
+policy_arn="arn:aws:iam::$account:policy/PlatformCloudFormationExecution"
+if aws iam get-policy --policy-arn "$policy_arn" >/dev/null 2>&1; then
+  echo "CloudFormation execution policy: exists ($policy_arn; after editing the JSON: aws iam create-policy-version --set-as-default)"
+else
+  aws iam create-policy --policy-name PlatformCloudFormationExecution \
+    --description "What CloudFormation may do when it deploys the Platform stacks (cdk bootstrap --cloudformation-execution-policies)" \
+    --policy-document "file://$root/eng/aws/cloudformation-execution-policy.json" >/dev/null
+  echo "CloudFormation execution policy: created ($policy_arn)"
+fi
+# Idempotent: a bootstrapped account is updated in place (to this execution policy, if it had another).
+(cd "$root" && npx --no-install cdk bootstrap "aws://$account/$region" --cloudformation-execution-policies "$policy_arn" --no-notices)
 
 if aws iam get-role --role-name AWSServiceRoleForECS >/dev/null 2>&1; then
   echo "ECS service-linked role: exists"

@@ -3,8 +3,9 @@
 //      (@action-validator/core, which bundles SchemaStore's schema: no network);
 //   2. every action is pinned to a version, and every repository script a step calls exists;
 //   3. each workflow does what the platform relies on: ci runs eng/test.sh on pushes and pull requests; deploy runs on
-//      main and by hand with a stage, assumes a role through OIDC, builds images with `dotnet publish -t:PublishContainer`
-//      (no Dockerfile, no docker), deploys with the commit SHA as image tag, and smoke-checks /health.
+//      main and by hand with a stage, assumes each stage's role through OIDC inside that stage's GitHub environment,
+//      builds each commit's images once (never pushing a tag ECR has), deploys dev with their digests and prod with the
+//      digests dev deployed, tags what each stage runs, and smoke-checks /health.
 // Usage: node eng/ci/validate-workflows.mjs
 import fs from "node:fs";
 import path from "node:path";
@@ -50,26 +51,69 @@ if (ci) {
 }
 
 const deploy = workflows["deploy.yml"];
+const stageWorkflow = workflows["deploy-stage.yml"];
 require_("deploy.yml", deploy, "missing");
-if (deploy) {
-  const text = runs(deploy);
+require_("deploy-stage.yml", stageWorkflow, "missing (deploy.yml deploys each stage through it)");
+if (deploy && stageWorkflow) {
+  const all = [deploy, stageWorkflow];
+  const allSteps = all.flatMap(steps);
+  const text = all.map(runs).join("\n");
+  const jobs = deploy.jobs ?? {};
   require_("deploy.yml", deploy.on?.push?.branches?.includes("main"), "must run on pushes to main");
   const stage = deploy.on?.workflow_dispatch?.inputs?.stage;
   require_("deploy.yml", stage && JSON.stringify(stage.options) === JSON.stringify(["dev", "prod"]), "manual runs need a 'stage' input with dev and prod");
-  require_("deploy.yml", deploy.permissions?.["id-token"] === "write", "needs 'id-token: write' for OIDC");
-  const credentials = steps(deploy).find(s => s.uses?.startsWith("aws-actions/configure-aws-credentials@"));
-  require_("deploy.yml", credentials?.with?.["role-to-assume"], "must assume a role with aws-actions/configure-aws-credentials");
-  require_("deploy.yml", !steps(deploy).some(s => s.with?.["aws-access-key-id"] || s.with?.["aws-secret-access-key"]), "must not use stored access keys");
-  require_("deploy.yml", /dotnet publish[^\n]*-t:PublishContainer/.test(text), "must build images with dotnet publish -t:PublishContainer");
+  for (const [file, workflow] of [["deploy.yml", deploy], ["deploy-stage.yml", stageWorkflow]]) {
+    require_(file, workflow.permissions?.["id-token"] === "write", "needs 'id-token: write' for OIDC");
+  }
+  require_("deploy.yml", !allSteps.some(s => s.with?.["aws-access-key-id"] || s.with?.["aws-secret-access-key"]), "must not use stored access keys");
+  require_("deploy.yml", /dotnet publish[^\n]*-t:PublishContainer/.test(fs.readFileSync(path.join(root, "eng/aws/release-images.sh"), "utf8")), "images must be built with dotnet publish -t:PublishContainer (eng/aws/release-images.sh)");
   require_("deploy.yml", !/\bdocker (build|push)\b|Dockerfile/.test(text), "must not use docker build/push or a Dockerfile");
-  require_("deploy.yml", deploy.env?.IMAGE_TAG === "${{ github.sha }}", "the image tag must be the commit SHA");
-  require_("deploy.yml", /ContainerImageTags="\$IMAGE_TAG"/.test(text), "images must be tagged with $IMAGE_TAG");
   require_("deploy.yml", /eng\/aws\/publish\.sh/.test(text), "must publish the app model (eng/aws/publish.sh)");
-  require_("deploy.yml", /cdk deploy[^\n]*PlatformImages/.test(text), "must deploy the image repositories before pushing");
-  require_("deploy.yml", /cdk deploy[\s\S]*ImageTag=\$IMAGE_TAG/.test(text), "must deploy the application stack with ImageTag=$IMAGE_TAG");
   require_("deploy.yml", /curl[^\n]*\/health/.test(text), "must smoke-check /health through the public URL");
-  const order = ["PlatformImages", "PublishContainer", "ImageTag=$IMAGE_TAG", "/health"].map(marker => text.indexOf(marker));
-  require_("deploy.yml", order.every((index, i) => index >= 0 && (i === 0 || index > order[i - 1])), "steps must run in order: repositories, images, application stack, smoke check");
+
+  // Every job that gets AWS credentials runs in a GitHub environment: the deploy roles trust environments only.
+  for (const [file, workflow] of [["deploy.yml", deploy], ["deploy-stage.yml", stageWorkflow]]) {
+    for (const [name, job] of Object.entries(workflow.jobs ?? {})) {
+      if ((job.steps ?? []).some(s => s.uses?.startsWith("aws-actions/configure-aws-credentials@"))) {
+        require_(file, job.environment, `job '${name}' assumes a deploy role outside a GitHub environment (the roles trust only environment:dev / environment:prod)`);
+      }
+    }
+  }
+
+  // Build once: one job builds, in the dev environment, through release-images.sh push, which skips a tag ECR has.
+  const builders = Object.entries(jobs).filter(([, job]) => (job.steps ?? []).some(s => /release-images\.sh push\b/.test(s.run ?? "")));
+  require_("deploy.yml", builders.length === 1, "exactly one job must build and push the images (eng/aws/release-images.sh push)");
+  require_("deploy.yml", !/-t:PublishContainer/.test(text), "the workflow must never push a tag that may already exist: build only through eng/aws/release-images.sh push, which skips a tag ECR has");
+  require_("deploy.yml", /^sha-\$\{\{ github\.sha \}\}$/.test(deploy.env?.IMAGE_TAG ?? ""), "the build tag must be sha-<commit> (the lifecycle policy keeps the last builds by that prefix)");
+  const [builderName, builder] = builders[0] ?? [];
+  if (builder) {
+    require_("deploy.yml", builder.environment === "dev", "the images job must run in the dev environment (only the dev role may push)");
+    const builderRuns = (builder.steps ?? []).map(s => s.run ?? "").join("\n");
+    require_("deploy.yml", builderRuns.indexOf("PlatformImages") >= 0 && builderRuns.indexOf("PlatformImages") < builderRuns.indexOf("release-images.sh push"), "the image repositories must be deployed before the push");
+    require_("deploy.yml", /digests/.test(builder.outputs?.digests ?? ""), "the images job must output the digests it pushed");
+  }
+
+  // Promote by digest: dev deploys what the images job pushed, prod what dev deployed, through deploy-stage.yml.
+  const stageJob = name => jobs[name]?.uses === "./.github/workflows/deploy-stage.yml" ? jobs[name] : undefined;
+  const dev = stageJob("dev"), prod = stageJob("prod");
+  require_("deploy.yml", dev?.with?.stage === "dev" && dev?.needs === builderName && dev?.with?.digests === `\${{ needs.${builderName}.outputs.digests }}`, "job 'dev' must deploy deploy-stage.yml with the digests the images job pushed");
+  require_("deploy.yml", prod?.with?.stage === "prod" && [prod?.needs].flat().includes("dev") && prod?.with?.digests === "${{ needs.dev.outputs.digests }}", "job 'prod' must deploy deploy-stage.yml after dev, with the digests dev deployed (needs.dev.outputs.digests)");
+  require_("deploy.yml", /inputs\.stage == 'prod'/.test(prod?.if ?? ""), "prod must deploy only when asked for by hand (stage=prod)");
+  require_("deploy.yml", !/ImageTag=|:\$IMAGE_TAG\b/.test(text), "the application stack must be deployed by digest, never by tag");
+
+  const stageJobs = Object.values(stageWorkflow.jobs ?? {});
+  require_("deploy-stage.yml", stageJobs.length === 1 && stageJobs[0].environment === "${{ inputs.stage }}", "the stage job must run in the environment named after the stage");
+  require_("deploy-stage.yml", /jobs\.\w+\.outputs\.digests/.test(stageWorkflow.on?.workflow_call?.outputs?.digests?.value ?? ""), "must output the digests it deployed");
+  const stageText = runs(stageWorkflow);
+  const order = [
+    'release-images.sh tag "artifacts/aws/digests-$STAGE.json" "$STAGE-deploying"',
+    'release-images.sh parameters',
+    "cdk deploy",
+    'release-images.sh tag "artifacts/aws/digests-$STAGE.json" "$STAGE-current"',
+    "/health",
+  ].map(marker => stageText.indexOf(marker));
+  require_("deploy-stage.yml", order.every((index, i) => index >= 0 && (i === 0 || index > order[i - 1])),
+    "steps must run in order: tag <stage>-deploying, deploy with the digests' parameters, tag <stage>-current, smoke check (the lifecycle policy spares the images of these tags)");
 }
 
 console.log(`workflows: ${Object.keys(workflows).length} checked (${Object.keys(workflows).join(", ")}), ${problems.length} problems`);

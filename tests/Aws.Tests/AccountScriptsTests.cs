@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
+using System.Text.Json.Nodes;
 
 namespace Platform.Aws.Tests;
 
@@ -14,12 +15,17 @@ public sealed class AccountScriptsTests : IDisposable
 
     public AccountScriptsTests()
     {
-        var aws = Path.Combine(_stub, "aws");
-        File.WriteAllText(aws, StubAws);
-        if (!OperatingSystem.IsWindows())
+        foreach (var (name, script) in new[] { ("aws", StubAws), ("npx", StubNpx), ("dotnet", StubDotnet) })
         {
-            File.SetUnixFileMode(aws, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var path = Path.Combine(_stub, name);
+            File.WriteAllText(path, script);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
         }
+
+        Directory.CreateDirectory(Path.Combine(_stub, "ecr"));
     }
 
     public void Dispose() => Directory.Delete(_stub, recursive: true);
@@ -34,6 +40,97 @@ public sealed class AccountScriptsTests : IDisposable
         Assert.Equal(0, exit);
         Assert.Contains("iam create-service-linked-role --aws-service-name ecs.amazonaws.com", Calls);
         Assert.Contains("ECS service-linked role: created", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_one_time_setup_bootstraps_cdk_with_the_repository_s_execution_policy_not_administrator_access()
+    {
+        var (exit, output) = await RunAsync("one-time-setup.sh", "dev");
+
+        Assert.True(exit == 0, output);
+        var calls = Calls.ToList();
+        var created = calls.FindIndex(c => c.StartsWith("iam create-policy --policy-name PlatformCloudFormationExecution ", StringComparison.Ordinal)
+            && c.EndsWith($"--policy-document file://{Path.Combine(Synthesis.RepositoryRoot, "eng", "aws", "cloudformation-execution-policy.json")}", StringComparison.Ordinal));
+        var bootstrap = calls.FindIndex(c => c == "npx --no-install cdk bootstrap aws://123456789012/us-east-1 --cloudformation-execution-policies arn:aws:iam::123456789012:policy/PlatformCloudFormationExecution --no-notices");
+        Assert.True(created >= 0 && bootstrap > created, "the policy must exist before cdk bootstrap names it");
+        Assert.DoesNotContain(calls, c => c.Contains("AdministratorAccess", StringComparison.Ordinal));
+
+        File.Delete(Path.Combine(_stub, "calls.log"));
+        Assert.Equal(0, (await RunAsync("one-time-setup.sh", "dev")).Exit);
+        Assert.DoesNotContain(Calls, c => c.StartsWith("iam create-policy", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Releasing_builds_and_pushes_only_the_images_whose_tag_ecr_lacks_and_reports_every_digest()
+    {
+        // The api image of this commit is in ECR already (a re-run, or a commit dev built before).
+        File.WriteAllText(Path.Combine(_stub, "ecr", "platform_api.sha-0123456789abcdef"), ExistingDigest);
+
+        var (exit, output, error) = await RunScriptAsync("release-images.sh", "push", WriteAssembly(), "123456789012.dkr.ecr.us-east-1.amazonaws.com", "sha-0123456789abcdef");
+
+        Assert.True(exit == 0, error);
+        var pushes = Calls.Where(c => c.StartsWith("dotnet publish ", StringComparison.Ordinal)).ToList();
+        var push = Assert.Single(pushes);
+        Assert.StartsWith("dotnet publish Web/Web.csproj ", push, StringComparison.Ordinal);
+        Assert.Contains("-t:PublishContainer -p:ContainerRegistry=123456789012.dkr.ecr.us-east-1.amazonaws.com -p:ContainerRepository=platform/web -p:ContainerImageTags=sha-0123456789abcdef", push, StringComparison.Ordinal);
+        var digests = JsonNode.Parse(output)!.AsArray();
+        Assert.Equal(["ApiImageDigest", "WebImageDigest"], digests.Select(d => (string)d!["digestParameter"]!));
+        Assert.Equal(ExistingDigest, (string?)digests[0]!["digest"]);
+        Assert.Matches("^sha256:[0-9a-f]{64}$", (string?)digests[1]!["digest"]);
+
+        // Running it again pushes nothing and reports the same digests.
+        File.Delete(Path.Combine(_stub, "calls.log"));
+        var again = await RunScriptAsync("release-images.sh", "push", WriteAssembly(), "123456789012.dkr.ecr.us-east-1.amazonaws.com", "sha-0123456789abcdef");
+        Assert.Equal(0, again.Exit);
+        Assert.DoesNotContain(Calls, c => c.StartsWith("dotnet ", StringComparison.Ordinal));
+        Assert.Equal(digests.ToJsonString(), JsonNode.Parse(again.Output)!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task A_stage_tag_moves_to_the_deployed_digest_and_a_rerun_changes_nothing()
+    {
+        File.WriteAllText(Path.Combine(_stub, "ecr", "platform_api.prod-current"), "sha256:" + new string('1', 64));
+        var digests = Path.Combine(_stub, "digests.json");
+        File.WriteAllText(digests, $$"""[{"service": "api", "repository": "platform/api", "digestParameter": "ApiImageDigest", "digest": "{{ExistingDigest}}"}]""");
+
+        var (exit, output) = await RunAsync("release-images.sh", "tag", digests, "prod-current");
+
+        Assert.True(exit == 0, output);
+        Assert.Contains(Calls, c => c.StartsWith($"ecr put-image --repository-name platform/api --image-tag prod-current --image-digest {ExistingDigest} ", StringComparison.Ordinal));
+        Assert.Equal(ExistingDigest, File.ReadAllText(Path.Combine(_stub, "ecr", "platform_api.prod-current")));
+
+        File.Delete(Path.Combine(_stub, "calls.log"));
+        Assert.Equal(0, (await RunAsync("release-images.sh", "tag", digests, "prod-current")).Exit);
+        Assert.DoesNotContain(Calls, c => c.StartsWith("ecr put-image", StringComparison.Ordinal));
+
+        Assert.Equal(2, (await RunAsync("release-images.sh", "tag", digests, "sha-0123456789abcdef")).Exit);
+    }
+
+    [Fact]
+    public async Task The_stack_is_deployed_with_one_digest_parameter_per_service()
+    {
+        var digests = Path.Combine(_stub, "digests.json");
+        File.WriteAllText(digests, $$"""[{"service": "api", "repository": "platform/api", "digestParameter": "ApiImageDigest", "digest": "{{ExistingDigest}}"}]""");
+
+        var (exit, output) = await RunAsync("release-images.sh", "parameters", digests, "Platform-prod");
+
+        Assert.Equal(0, exit);
+        Assert.Equal($"--parameters\nPlatform-prod:ApiImageDigest={ExistingDigest}\n", output);
+    }
+
+    private const string ExistingDigest = "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+
+    /// <summary>A cloud assembly's image list (what the AppHost's publish writes beside the templates).</summary>
+    private string WriteAssembly()
+    {
+        var assembly = Directory.CreateDirectory(Path.Combine(_stub, "assembly")).FullName;
+        File.WriteAllText(Path.Combine(assembly, "images.json"), """
+            [
+              {"service": "api", "repository": "platform/api", "digestParameter": "ApiImageDigest", "project": "Api/Api.csproj"},
+              {"service": "web", "repository": "platform/web", "digestParameter": "WebImageDigest", "project": "Web/Web.csproj"}
+            ]
+            """);
+        return assembly;
     }
 
     [Fact]
@@ -159,6 +256,12 @@ public sealed class AccountScriptsTests : IDisposable
 
     private async Task<(int Exit, string Output)> RunAsync(string script, params string[] arguments)
     {
+        var (exit, output, error) = await RunScriptAsync(script, arguments);
+        return (exit, output + error);
+    }
+
+    private async Task<(int Exit, string Output, string Error)> RunScriptAsync(string script, params string[] arguments)
+    {
         var start = new ProcessStartInfo("bash", [Path.IsPathRooted(script) ? script : Path.Combine(Synthesis.RepositoryRoot, "eng", "aws", script), .. arguments])
         {
             RedirectStandardOutput = true,
@@ -173,7 +276,7 @@ public sealed class AccountScriptsTests : IDisposable
         var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
         var error = process.StandardError.ReadToEndAsync(timeout.Token);
         await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await output + await error);
+        return (process.ExitCode, await output, await error);
     }
 
     // The account's side: a role and a parameter exist once created; a bucket holds one object version and one delete
@@ -182,7 +285,16 @@ public sealed class AccountScriptsTests : IDisposable
         #!/usr/bin/env bash
         echo "$*" >> "$STUB_DIR/calls.log"
         files() { for a in "$@"; do case "$a" in file://*) echo "${a#file://}";; esac; done; }
+        ecr() { echo "$STUB_DIR/ecr/${1//\//_}.$2"; }
         case "$1 $2" in
+          "sts get-caller-identity") echo 123456789012 ;;
+          "iam get-policy") [ -f "$STUB_DIR/policy" ] || { echo "NoSuchEntity" >&2; exit 254; } ;;
+          "iam create-policy") touch "$STUB_DIR/policy"; echo '{}' ;;
+          "ecr describe-images")
+            f="$(ecr "$4" "${6#imageTag=}")"; [ -f "$f" ] || { echo "ImageNotFoundException" >&2; exit 254; }; cat "$f"; echo ;;
+          "ecr batch-get-image")
+            if [[ "$*" == *MediaType* ]]; then echo application/vnd.oci.image.manifest.v1+json; else echo '{"schemaVersion": 2}'; fi ;;
+          "ecr put-image") printf '%s' "$8" > "$(ecr "$4" "$6")" ;;
           "iam get-role") [ -f "$STUB_DIR/role" ] || { echo "NoSuchEntity" >&2; exit 254; } ;;
           "iam create-service-linked-role") touch "$STUB_DIR/role"; echo '{}' ;;
           "ssm get-parameter") [ -f "$STUB_DIR/public.pem" ] || { echo "ParameterNotFound" >&2; exit 254; } ;;
@@ -202,5 +314,20 @@ public sealed class AccountScriptsTests : IDisposable
           "s3api delete-bucket") ;;
           *) echo "unexpected aws $*" >&2; exit 99 ;;
         esac
+        """;
+
+    private const string StubNpx = """
+        #!/usr/bin/env bash
+        echo "npx $*" >> "$STUB_DIR/calls.log"
+        """;
+
+    // `dotnet publish -t:PublishContainer` pushing REPOSITORY:TAG: ECR then has the tag, with a digest of the project.
+    private const string StubDotnet = """
+        #!/usr/bin/env bash
+        echo "dotnet $*" >> "$STUB_DIR/calls.log"
+        for a in "$@"; do
+          case "$a" in -p:ContainerRepository=*) repository="${a#*=}" ;; -p:ContainerImageTags=*) tag="${a#*=}" ;; esac
+        done
+        printf 'sha256:%s' "$(printf '%s' "$2" | sha256sum | cut -c1-64)" > "$STUB_DIR/ecr/${repository//\//_}.$tag"
         """;
 }

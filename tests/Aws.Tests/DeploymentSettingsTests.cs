@@ -44,11 +44,23 @@ public sealed class DeploymentSettingsTests
     [InlineData("githubRepository", "platform", "'githubRepository' is 'platform', which is not owner/name")]
     [InlineData("certificateArn", "arn:aws:iam::123456789012:role/x", "'certificateArn'")]
     [InlineData("alarmEmail", "nobody", "'alarmEmail' is 'nobody'")]
+    [InlineData("githubOidcProviderArn", "arn:aws:iam::123456789012:oidc-provider/accounts.google.com", "'githubOidcProviderArn' is 'arn:aws:iam::123456789012:oidc-provider/accounts.google.com', which is not the ARN of an IAM OIDC provider for GitHub Actions")]
+    [InlineData("githubOidcProviderArn", "token.actions.githubusercontent.com", "aws iam list-open-id-connect-providers")]
+    [InlineData("githubOidcProviderArn", "arn:aws:iam::1234:oidc-provider/token.actions.githubusercontent.com", "'githubOidcProviderArn'")]
     public void A_wrong_value_is_refused_naming_the_key(string key, string? value, string message)
     {
         var error = Assert.Throws<InvalidOperationException>(() => Settings((key, value)));
 
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_existing_github_oidc_provider_is_taken_by_its_arn()
+    {
+        Assert.Null(Settings().GitHubOidcProviderArn);
+        Assert.Equal(
+            "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com",
+            Settings(("githubOidcProviderArn", " arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com ")).GitHubOidcProviderArn);
     }
 
     [Fact]

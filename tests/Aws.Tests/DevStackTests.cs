@@ -159,14 +159,14 @@ public sealed class DevStackTests(DevStackFixture stack) : ReviewFindings(stack)
     }
 
     [Fact]
-    public void Images_come_from_ecr_by_the_image_tag_parameter_so_synthesis_needs_no_docker()
+    public void Images_come_from_ecr_by_each_service_s_digest_parameter_so_synthesis_needs_no_docker()
     {
-        Assert.NotNull(Json["Parameters"]!["ImageTag"]);
         foreach (var service in new[] { "Api", "Worker", "Web" })
         {
+            Assert.Equal("^sha256:[a-f0-9]{64}$", (string?)Json["Parameters"]![$"{service}ImageDigest"]!["AllowedPattern"]);
             var image = Json.Container(service)["Image"]!.ToJsonString();
-            Assert.Contains($"/platform/{service.ToLowerInvariant()}:", image, StringComparison.Ordinal);
-            Assert.Contains("{\"Ref\":\"ImageTag\"}", image, StringComparison.Ordinal);
+            Assert.Contains($"/platform/{service.ToLowerInvariant()}@", image, StringComparison.Ordinal);
+            Assert.Contains($"{{\"Ref\":\"{service}ImageDigest\"}}", image, StringComparison.Ordinal);
         }
 
         Assert.DoesNotContain(Json["Resources"]!.AsObject(), r => (string?)r.Value!["Type"] == "AWS::Lambda::Function");

@@ -19,7 +19,7 @@ namespace Platform.AppHost.Aws.Translators;
 
 /// <summary>
 /// <see cref="ProjectResource"/> → an ECS Fargate service: task role, log group, the image <c>platform/{service}</c> at
-/// the <c>ImageTag</c> parameter, the ADOT collector beside it, Service Connect, autoscaling, and — for a service with
+/// the digest in its <c>&lt;Service&gt;ImageDigest</c> parameter, the ADOT collector beside it, Service Connect, autoscaling, and — for a service with
 /// external endpoints or a public path — a target group behind the load balancer. Its configuration is the model's,
 /// mapped by <see cref="ServiceConfiguration"/>; each reference adds the referenced translator's ingress and grant.
 /// </summary>
@@ -152,9 +152,12 @@ public sealed class FargateServiceTranslator(PlatformStack stack) : AwsResourceT
         // sockets live there).
         task.AddVolume(new Amazon.CDK.AWS.ECS.Volume { Name = "app-tmp" });
         task.AddVolume(new Amazon.CDK.AWS.ECS.Volume { Name = "collector-tmp" });
+        // What FromEcrRepository would grant: FromRegistry pulls with no grant of its own.
+        repository.GrantPull(task.ObtainExecutionRole());
         var app = task.AddContainer("app", new ContainerDefinitionOptions
         {
-            Image = ContainerImage.FromEcrRepository(repository, Stack.ImageTag.ValueAsString),
+            // repo@sha256:…: a parameter is a token at synthesis, which FromEcrRepository would render as repo:tag.
+            Image = ContainerImage.FromRegistry(repository.RepositoryUriForDigest(Stack.ImageDigest(service.Name).ValueAsString)),
             Essential = true,
             // The .NET images' non-root 'app' user (dotnet publish -t:PublishContainer uses it by default).
             User = "1654",
