@@ -87,7 +87,7 @@ public sealed class UploadCompletion(IUploadRecords records, IUploadedObjects ob
         {
             await objects.DeleteAsync([uploadKey], ct);
             return UploadCompletionResult.Conflict("The uploaded file does not match.",
-                $"The file was uploaded as '{storedType}', but '{item.ContentType}' was declared; the upload was removed. {again}");
+                $"The file was uploaded as '{storedType}', but '{item.ContentType}' was declared.");
         }
 
         if (!await objects.PromoteAsync(uploadKey, item.ObjectKey, stored.ETag, ct))
