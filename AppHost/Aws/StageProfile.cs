@@ -49,16 +49,6 @@ public sealed record StageProfile
 
     public required int AuditTrailDays { get; init; }
 
-    /// <summary>Days a replaced or deleted media object's old version is kept (undelete window).</summary>
-    public required int NoncurrentMediaDays { get; init; }
-
-    /// <summary>
-    /// Days after which an old version moves to Glacier Flexible Retrieval, or null to keep it where it is. S3 refuses a
-    /// lifecycle whose expiration does not come after its transitions, and Glacier bills at least 90 days, so archiving
-    /// pays only when old versions are kept well beyond 90 days (the rule lifecycle-order checks both).
-    /// </summary>
-    public required int? NoncurrentMediaArchiveDays { get; init; }
-
     // -------- database --------
     /// <summary>The RDS instance class of the primary and the replica, as <c>family.size</c>.</summary>
     public required string DatabaseInstanceType { get; init; }
@@ -108,8 +98,6 @@ public sealed record StageProfile
         LogRetentionDays = 7,
         AccessLogDays = 30,
         AuditTrailDays = 90,
-        NoncurrentMediaDays = 30,
-        NoncurrentMediaArchiveDays = null,
         DatabaseInstanceType = "t4g.micro",
         MultiAz = false,
         DatabaseStorageGiB = 20,
@@ -139,8 +127,6 @@ public sealed record StageProfile
         LogRetentionDays = 365,
         AccessLogDays = 365,
         AuditTrailDays = 2555,
-        NoncurrentMediaDays = 365,
-        NoncurrentMediaArchiveDays = 30,
         DatabaseInstanceType = "m7g.large",
         MultiAz = true,
         DatabaseStorageGiB = 100,

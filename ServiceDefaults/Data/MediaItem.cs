@@ -42,6 +42,12 @@ public sealed class MediaItem
     /// <summary>How many parts the client must send; 0 for a single-PUT upload.</summary>
     public int MultipartPartCount => MultipartPartSize is { } partSize ? MediaLimits.PartCount(Size, partSize) : 0;
 
+    /// <summary>
+    /// When the item's upload URLs stop working; null once it is no longer pending. A pending item is removed with its
+    /// bytes some time after this (<c>Media:PendingUploadGrace</c>): complete must come before then.
+    /// </summary>
+    public DateTimeOffset? UploadExpiresAt { get; set; }
+
     public MediaStatus Status { get; set; }
 
     public int? Width { get; set; }
@@ -89,6 +95,7 @@ public sealed class MediaItemConfiguration : IEntityTypeConfiguration<MediaItem>
         // S3 documents no length for upload ids (they are opaque; AWS's are about 100-200 characters).
         builder.Property(m => m.MultipartUploadId).HasColumnName("multipart_upload_id").HasMaxLength(1024);
         builder.Property(m => m.MultipartPartSize).HasColumnName("multipart_part_size");
+        builder.Property(m => m.UploadExpiresAt).HasColumnName("upload_expires_at");
         builder.Property(m => m.Status).HasColumnName("status").HasMaxLength(16)
             .HasConversion(s => s.ToText(), s => MediaStatusText.Parse(s));
         builder.Property(m => m.Width).HasColumnName("width");
@@ -104,5 +111,8 @@ public sealed class MediaItemConfiguration : IEntityTypeConfiguration<MediaItem>
 
         // A user's items, newest first: the list query reads this index in order.
         builder.HasIndex(m => new { m.OwnerId, m.CreatedAt, m.Id }).IsDescending(false, true, true);
+
+        // The expired pending uploads, oldest first, without reading the rest of the table.
+        builder.HasIndex(m => m.UploadExpiresAt).HasFilter("status = 'pending'");
     }
 }

@@ -11,6 +11,9 @@ public sealed class Ping
 {
     public Guid Id { get; set; }
 
+    /// <summary>The user who sent it: the only one who may read it. Null for pings sent before owners were recorded.</summary>
+    public Guid? OwnerId { get; set; }
+
     public DateTimeOffset SentAt { get; set; }
 
     public DateTimeOffset? ReceivedAt { get; set; }
@@ -28,6 +31,7 @@ public sealed class PingConfiguration : IEntityTypeConfiguration<Ping>
         builder.ToTable("pings");
         builder.HasKey(p => p.Id);
         builder.Property(p => p.Id).HasColumnName("id");
+        builder.Property(p => p.OwnerId).HasColumnName("owner_id");
         builder.Property(p => p.SentAt).HasColumnName("sent_at");
         builder.Property(p => p.ReceivedAt).HasColumnName("received_at");
         builder.Property(p => p.SentTraceId).HasColumnName("sent_trace_id").HasMaxLength(32);

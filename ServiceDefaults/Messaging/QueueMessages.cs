@@ -123,11 +123,25 @@ public static class MediaObjectKeys
 
     public static string Thumbnail(Guid ownerId, Guid mediaId, int size) => Prefix(ownerId, mediaId) + $"thumb-{size}.webp";
 
-    /// <summary>Every object an item can have: the original and both thumbnails.</summary>
+    /// <summary>Where every upload key starts: the bucket's lifecycle expires what is left under it.</summary>
+    public const string UploadPrefix = "uploads/";
+
+    /// <summary>
+    /// Where the client's upload URL points (a single PUT or the parts of a multipart upload). Completing the upload
+    /// copies the verified bytes to <see cref="Original"/>, which no upload URL can reach.
+    /// </summary>
+    public static string Upload(Guid ownerId, Guid mediaId) => $"{UploadPrefix}{ownerId:N}/{mediaId:N}";
+
+    /// <summary>Every object an item can have: the original, both thumbnails and what an upload left behind.</summary>
     public static IReadOnlyList<string> All(Guid ownerId, Guid mediaId) =>
     [
         Original(ownerId, mediaId),
         Thumbnail(ownerId, mediaId, SmallThumbnailSize),
         Thumbnail(ownerId, mediaId, LargeThumbnailSize),
+        Upload(ownerId, mediaId),
     ];
+
+    /// <summary>Whether <paramref name="key"/> is one of the item's own objects (under its prefix, or its upload key).</summary>
+    public static bool BelongsTo(string key, Guid ownerId, Guid mediaId) =>
+        key.StartsWith(Prefix(ownerId, mediaId), StringComparison.Ordinal) || key == Upload(ownerId, mediaId);
 }

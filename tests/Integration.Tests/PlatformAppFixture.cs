@@ -53,6 +53,15 @@ public sealed class PlatformAppFixture : IAsyncLifetime
         builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(p => p.Name == "worker"))
             .WithEnvironment("QueueConsumer__VisibilityTimeout", "00:00:10");
 
+        // Uploads expire 90 s after they were handed out (no grace) and are swept every 2 s, and a user may declare 1 GiB:
+        // the upload-abuse tests see an abandoned upload removed and the quota refuse in bounded time. Longer than any
+        // other test keeps an upload pending (the storage outage test: about a minute at worst).
+        builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(p => p.Name == "api"))
+            .WithEnvironment("Media__UploadUrlLifetime", "00:01:30")
+            .WithEnvironment("Media__PendingUploadGrace", "00:00:00")
+            .WithEnvironment("Media__PendingCleanupInterval", "00:00:02")
+            .WithEnvironment("Media__QuotaBytes", (1L << 30).ToString(System.Globalization.CultureInfo.InvariantCulture));
+
         ServiceRecording.Enable(builder);
         _app = await builder.BuildAsync(cts.Token);
         await _app.StartAsync(cts.Token);

@@ -151,37 +151,7 @@ namespace Platform.Api.Data.Migrations
                     b.ToTable("AspNetUsers", (string)null);
                 });
 
-            modelBuilder.Entity("Platform.Api.Features.Diagnostics.Ping", b =>
-                {
-                    b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("uuid")
-                        .HasColumnName("id");
-
-                    b.Property<DateTimeOffset?>("ReceivedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("received_at");
-
-                    b.Property<string>("ReceivedTraceId")
-                        .HasMaxLength(32)
-                        .HasColumnType("character varying(32)")
-                        .HasColumnName("received_trace_id");
-
-                    b.Property<DateTimeOffset>("SentAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("sent_at");
-
-                    b.Property<string>("SentTraceId")
-                        .HasMaxLength(32)
-                        .HasColumnType("character varying(32)")
-                        .HasColumnName("sent_trace_id");
-
-                    b.HasKey("Id");
-
-                    b.ToTable("pings", (string)null);
-                });
-
-            modelBuilder.Entity("Platform.Api.Features.Media.MediaItem", b =>
+            modelBuilder.Entity("Platform.Data.MediaItem", b =>
                 {
                     b.Property<Guid>("Id")
                         .HasColumnType("uuid")
@@ -263,6 +233,10 @@ namespace Platform.Api.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
 
+                    b.Property<DateTimeOffset?>("UploadExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("upload_expires_at");
+
                     b.Property<DateTimeOffset?>("UploadedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("uploaded_at");
@@ -273,10 +247,47 @@ namespace Platform.Api.Data.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("UploadExpiresAt")
+                        .HasFilter("status = 'pending'");
+
                     b.HasIndex("OwnerId", "CreatedAt", "Id")
                         .IsDescending(false, true, true);
 
                     b.ToTable("media_items", (string)null);
+                });
+
+            modelBuilder.Entity("Platform.Data.Ping", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<Guid?>("OwnerId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("owner_id");
+
+                    b.Property<DateTimeOffset?>("ReceivedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("received_at");
+
+                    b.Property<string>("ReceivedTraceId")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("received_trace_id");
+
+                    b.Property<DateTimeOffset>("SentAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("sent_at");
+
+                    b.Property<string>("SentTraceId")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("sent_trace_id");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("pings", (string)null);
                 });
 
             modelBuilder.Entity("Platform.Messaging.Outbox.OutboxMessage", b =>
@@ -367,7 +378,7 @@ namespace Platform.Api.Data.Migrations
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Platform.Api.Features.Media.MediaItem", b =>
+            modelBuilder.Entity("Platform.Data.MediaItem", b =>
                 {
                     b.HasOne("Platform.Api.Features.Accounts.PlatformUser", null)
                         .WithMany()

@@ -14,7 +14,8 @@ namespace Platform.Api.Features.Diagnostics;
 
 /// <summary>
 /// <c>/api/diagnostics/pings</c>: send a message through the queue and see when the Worker received it. The smoke test
-/// of the asynchronous path, locally and after a deployment, for any signed-in user.
+/// of the asynchronous path, locally and after a deployment, for any signed-in user. A ping is its sender's: anyone
+/// else's id answers 404, exactly like an id that does not exist.
 /// </summary>
 public static class DiagnosticsEndpoints
 {
@@ -47,19 +48,28 @@ public static class DiagnosticsEndpoints
     public sealed record PingResponse(Guid Id, DateTimeOffset SentAt, DateTimeOffset? ReceivedAt, string? SentTraceId, string? ReceivedTraceId);
 
     private static async Task<Accepted<PingResponse>> SendPingAsync(
-        PlatformDbContext db, Outbox<PlatformDbContext> outbox, TimeProvider clock, CancellationToken ct)
+        ClaimsPrincipal user, PlatformDbContext db, Outbox<PlatformDbContext> outbox, TimeProvider clock, CancellationToken ct)
     {
-        var ping = new Ping { Id = Guid.CreateVersion7(), SentAt = clock.GetUtcNow(), SentTraceId = Activity.Current?.TraceId.ToHexString() };
+        var ping = new Ping
+        {
+            Id = Guid.CreateVersion7(),
+            OwnerId = user.UserId(),
+            SentAt = clock.GetUtcNow(),
+            SentTraceId = Activity.Current?.TraceId.ToHexString(),
+        };
         db.Pings.Add(ping);
         outbox.Enqueue(MessageTypes.Ping, new PingMessage(ping.Id, ping.SentAt));
         await db.SaveChangesAsync(ct);
         return TypedResults.Accepted($"/api/diagnostics/pings/{ping.Id}", ToResponse(ping));
     }
 
-    private static async Task<Results<Ok<PingResponse>, NotFound>> GetPingAsync(Guid id, PlatformReadDbContext db, CancellationToken ct) =>
-        await db.Pings.SingleOrDefaultAsync(p => p.Id == id, ct) is { } ping
+    private static async Task<Results<Ok<PingResponse>, NotFound>> GetPingAsync(Guid id, ClaimsPrincipal user, PlatformReadDbContext db, CancellationToken ct)
+    {
+        var ownerId = user.UserId();
+        return await db.Pings.AsNoTracking().SingleOrDefaultAsync(p => p.Id == id && p.OwnerId == ownerId, ct) is { } ping
             ? TypedResults.Ok(ToResponse(ping))
             : TypedResults.NotFound();
+    }
 
     private static PingResponse ToResponse(Ping p) => new(p.Id, p.SentAt, p.ReceivedAt, p.SentTraceId, p.ReceivedTraceId);
 }

@@ -27,6 +27,7 @@ public static class MediaEndpoints
 
         media.MapPost("/", CreateAsync).WithName("CreateMedia")
             .RequireRateLimiting(MediaExtensions.WritePolicy)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
@@ -101,31 +102,65 @@ public static class MediaEndpoints
 
         var settings = options.Value;
         var item = store.New(user.UserId(), fileName, contentType, request.Size!.Value);
+        // The client's URLs point at the upload key; complete copies the checked bytes to the item's original.
+        var uploadKey = MediaObjectKeys.Upload(item.OwnerId, item.Id);
         if (item.Size > settings.MultipartThresholdBytes)
         {
-            // Started before the row is saved, so the row is written once, complete. Should the save fail, the open upload
-            // holds no bytes and the bucket's lifecycle rule for incomplete multipart uploads removes it.
-            item.MultipartUploadId = await storage.StartMultipartUploadAsync(item.ObjectKey, contentType, ct);
+            // Started before the row is saved, so the row is written once, complete. Should the save fail or a quota
+            // refuse it, the open upload holds no bytes: it is aborted, and the bucket's lifecycle rule for incomplete
+            // multipart uploads removes it should that fail too.
+            item.MultipartUploadId = await storage.StartMultipartUploadAsync(uploadKey, contentType, ct);
             item.MultipartPartSize = settings.MultipartPartSizeBytes;
         }
 
-        await store.AddAsync(item, ct);
-        var expiresAt = clock.GetUtcNow() + settings.UploadUrlLifetime;
+        if (await store.AddWithinQuotaAsync(item, ct) is { } exceeded)
+        {
+            if (item.MultipartUploadId is { } opened)
+            {
+                await storage.AbortMultipartUploadAsync(uploadKey, opened, ct);
+            }
+
+            return QuotaFull(exceeded, item.Size);
+        }
+
+        var expiresAt = item.UploadExpiresAt!.Value;
         var location = $"/api/media/{item.Id}";
         if (item.MultipartUploadId is not { } uploadId)
         {
-            var uploadUrl = await storage.PresignUploadAsync(item.ObjectKey, contentType, expiresAt);
+            var uploadUrl = await storage.PresignUploadAsync(uploadKey, contentType, item.Size, expiresAt);
             return TypedResults.Created(location, new CreateMediaResponse(item.Id, uploadUrl, expiresAt));
         }
 
+        var partSize = item.MultipartPartSize!.Value;
         var parts = new List<UploadPartUrl>(item.MultipartPartCount);
         for (var partNumber = 1; partNumber <= item.MultipartPartCount; partNumber++)
         {
-            parts.Add(new UploadPartUrl(partNumber, await storage.PresignUploadPartAsync(item.ObjectKey, uploadId, partNumber, expiresAt)));
+            // Every part holds partSize bytes but the last, which holds the rest: each URL is signed for its own size.
+            var size = Math.Min(partSize, item.Size - ((partNumber - 1) * partSize));
+            parts.Add(new UploadPartUrl(partNumber, await storage.PresignUploadPartAsync(uploadKey, uploadId, partNumber, size, expiresAt)));
         }
 
-        return TypedResults.Created(location, new CreateMediaResponse(item.Id, null, expiresAt, item.MultipartPartSize, parts));
+        return TypedResults.Created(location, new CreateMediaResponse(item.Id, null, expiresAt, partSize, parts));
     }
+
+    /// <summary>
+    /// 409 Conflict, not 413: the request itself is fine (the file is within the per-file limit), it conflicts with the
+    /// state of the owner's library, and the owner can resolve that — delete items, or let pending uploads expire — and
+    /// send the same request again (RFC 9110 15.5.10). The problem names the quota, its limit and what is in use.
+    /// </summary>
+    private static ProblemHttpResult QuotaFull(QuotaExceeded exceeded, long size) =>
+        TypedResults.Problem(
+            statusCode: StatusCodes.Status409Conflict,
+            title: $"Your storage quota of {exceeded.Unit} is full.",
+            detail: exceeded.Unit == "bytes"
+                ? $"Quota {exceeded.Setting}: your items (pending uploads included) take {exceeded.Used} of {exceeded.Limit} bytes; this file of {size} bytes does not fit. Delete items to make room."
+                : $"Quota {exceeded.Setting}: you have {exceeded.Used} of {exceeded.Limit} items (pending uploads included). Delete items to make room.",
+            extensions: new Dictionary<string, object?>
+            {
+                ["quota"] = exceeded.Setting,
+                ["limit"] = exceeded.Limit,
+                ["used"] = exceeded.Used,
+            });
 
     private static async Task<Results<Accepted<MediaItemResponse>, NotFound, ValidationProblem, ProblemHttpResult>> CompleteAsync(
         Guid id, CompleteMediaRequest? request, ClaimsPrincipal user, UploadCompletion completion, MediaStore store,
@@ -202,7 +237,7 @@ public static class MediaEndpoints
             // either finds no upload or made the object before the removal below.
             try
             {
-                await storage.AbortMultipartUploadAsync(MediaObjectKeys.Original(ownerId, id), uploadId, ct);
+                await storage.AbortMultipartUploadAsync(MediaObjectKeys.Upload(ownerId, id), uploadId, ct);
             }
             catch (Exception ex) when (ex is Amazon.Runtime.AmazonServiceException or DependencyUnavailableException)
             {

@@ -41,6 +41,7 @@ public static class MediaExtensions
         builder.Services.AddSingleton<MediaResponseCache>();
         builder.Services.AddSingleton<MediaUrls>();
         builder.Services.AddSingleton<MediaResponses>();
+        builder.Services.AddHostedService<PendingUploadSweeper>();
 
         builder.Services.AddRateLimiter(options =>
         {

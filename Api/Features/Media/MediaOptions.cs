@@ -39,6 +39,33 @@ public sealed class MediaOptions : IValidatableObject
     public TimeSpan UploadUrlLifetime { get; set; } = TimeSpan.FromMinutes(15);
 
     /// <summary>
+    /// How long after its upload URLs expire a never-completed item is kept: complete still works until then (a PUT
+    /// started just before the URL expired may finish after it). Then the item, its upload and any open multipart
+    /// upload are removed (<see cref="PendingUploadSweeper"/>), and it no longer counts against the owner's quota.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "7.00:00:00", ErrorMessage = "Media:PendingUploadGrace must be between 0 and 7 days.")]
+    public TimeSpan PendingUploadGrace { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>How often each Api instance looks for expired pending uploads.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00", ErrorMessage = "Media:PendingCleanupInterval must be between 1 second and 1 hour.")]
+    public TimeSpan PendingCleanupInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The most expired uploads one sweep removes (it sweeps again at once while it finds a full batch).</summary>
+    [Range(1, 1000, ErrorMessage = "Media:PendingCleanupBatchSize must be between 1 and 1000.")]
+    public int PendingCleanupBatchSize { get; set; } = 100;
+
+    /// <summary>
+    /// The most bytes one user's items may declare together (default 10 GiB), pending uploads included: they count
+    /// from the moment their URL is handed out until they are completed and then deleted, or until they expire.
+    /// </summary>
+    [Range(1, long.MaxValue, ErrorMessage = "Media:QuotaBytes must be a positive number of bytes.")]
+    public long QuotaBytes { get; set; } = 10L * 1024 * 1024 * 1024;
+
+    /// <summary>The most items one user may have (default 10,000), pending uploads included.</summary>
+    [Range(1, 10_000_000, ErrorMessage = "Media:QuotaItems must be between 1 and 10000000.")]
+    public int QuotaItems { get; set; } = 10_000;
+
+    /// <summary>
     /// How many bytes of rendered responses and signed URLs the Api keeps in memory (see <c>MediaResponseCache</c>):
     /// about 30 KB per cached page of 20 items.
     /// </summary>
@@ -58,6 +85,13 @@ public sealed class MediaOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        if (QuotaBytes > 0 && QuotaBytes < MaxUploadBytes)
+        {
+            yield return new ValidationResult(
+                $"Media:QuotaBytes ({QuotaBytes}) is below Media:MaxUploadBytes ({MaxUploadBytes}): the largest file allowed would never fit.",
+                [nameof(QuotaBytes)]);
+        }
+
         if (MultipartPartSizeBytes > 0 && MediaLimits.PartCount(MaxUploadBytes, MultipartPartSizeBytes) > MaxParts)
         {
             yield return new ValidationResult(

@@ -27,9 +27,14 @@ public sealed class MediaStorage(IAmazonS3 s3, IOptions<S3BucketSettings> bucket
 
     private string BucketName => bucket.Value.BucketName;
 
-    /// <summary>A PUT URL for <paramref name="key"/>, signed for <paramref name="contentType"/>: S3 refuses another type.</summary>
-    public Task<string> PresignUploadAsync(string key, string contentType, DateTimeOffset expiresAt) =>
-        s3.GetPreSignedURLAsync(new GetPreSignedUrlRequest
+    /// <summary>
+    /// A PUT URL for <paramref name="key"/>, signed for <paramref name="contentType"/> and exactly <paramref name="size"/>
+    /// bytes: the SDK puts <c>content-length</c> among the signed headers (<c>X-Amz-SignedHeaders</c>), so S3 refuses a
+    /// body of any other length (403 SignatureDoesNotMatch) and the URL can never store more than was declared.
+    /// </summary>
+    public Task<string> PresignUploadAsync(string key, string contentType, long size, DateTimeOffset expiresAt)
+    {
+        var request = new GetPreSignedUrlRequest
         {
             BucketName = BucketName,
             Key = key,
@@ -37,7 +42,10 @@ public sealed class MediaStorage(IAmazonS3 s3, IOptions<S3BucketSettings> bucket
             ContentType = contentType,
             Expires = expiresAt.UtcDateTime,
             Protocol = _protocol,
-        });
+        };
+        request.Headers.ContentLength = size;
+        return s3.GetPreSignedURLAsync(request);
+    }
 
     /// <summary>
     /// Opens a multipart upload for <paramref name="key"/>; the object gets <paramref name="contentType"/> when it is
@@ -56,11 +64,14 @@ public sealed class MediaStorage(IAmazonS3 s3, IOptions<S3BucketSettings> bucket
     }
 
     /// <summary>
-    /// A PUT URL for one part of an open multipart upload. Unsigned for any content type: a part is a slice of the file,
-    /// which a browser sends without one; the object's type was fixed when the upload started.
+    /// A PUT URL for one part of an open multipart upload, signed for exactly <paramref name="partSize"/> bytes (the Api
+    /// decides every part's size), so no part can hold more than its slice of the declared file. Unsigned for any content
+    /// type: a part is a slice of the file, which a browser sends without one; the object's type was fixed when the
+    /// upload started.
     /// </summary>
-    public Task<string> PresignUploadPartAsync(string key, string uploadId, int partNumber, DateTimeOffset expiresAt) =>
-        s3.GetPreSignedURLAsync(new GetPreSignedUrlRequest
+    public Task<string> PresignUploadPartAsync(string key, string uploadId, int partNumber, long partSize, DateTimeOffset expiresAt)
+    {
+        var request = new GetPreSignedUrlRequest
         {
             BucketName = BucketName,
             Key = key,
@@ -69,7 +80,10 @@ public sealed class MediaStorage(IAmazonS3 s3, IOptions<S3BucketSettings> bucket
             PartNumber = partNumber,
             Expires = expiresAt.UtcDateTime,
             Protocol = _protocol,
-        });
+        };
+        request.Headers.ContentLength = partSize;
+        return s3.GetPreSignedURLAsync(request);
+    }
 
     /// <summary>
     /// Joins the parts into the object. S3's refusals that a client caused (a part missing, an ETag that does not match,
@@ -143,7 +157,7 @@ public sealed class MediaStorage(IAmazonS3 s3, IOptions<S3BucketSettings> bucket
             try
             {
                 var response = await s3.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = BucketName, Key = key }, ct);
-                return new StoredObject(response.Headers.ContentLength, response.Headers.ContentType);
+                return new StoredObject(response.Headers.ContentLength, response.Headers.ContentType, response.ETag);
             }
             catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound)
             {
@@ -151,12 +165,38 @@ public sealed class MediaStorage(IAmazonS3 s3, IOptions<S3BucketSettings> bucket
             }
         }, cancellationToken);
 
+    /// <summary>
+    /// Copies the verified upload to where the item's original lives, only if the upload is still the version that was
+    /// checked (<c>x-amz-copy-source-if-match</c>: a PUT in between makes S3 refuse the copy instead of copying unchecked
+    /// bytes). False when the upload changed or is gone. One CopyObject takes up to 5 GiB, the largest upload allowed.
+    /// </summary>
+    public async Task<bool> PromoteAsync(string uploadKey, string originalKey, string? eTag, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await guard.RunAsync(ct => s3.CopyObjectAsync(new CopyObjectRequest
+            {
+                SourceBucket = BucketName,
+                SourceKey = uploadKey,
+                DestinationBucket = BucketName,
+                DestinationKey = originalKey,
+                ETagToMatch = eTag,
+                MetadataDirective = S3MetadataDirective.COPY,
+            }, ct), cancellationToken, CompleteMultipartTimeout);
+            return true;
+        }
+        catch (AmazonS3Exception ex) when (ex.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Removes the objects; a key with no object is fine (S3's DELETE is idempotent).</summary>
     public Task DeleteAsync(IEnumerable<string> keys, CancellationToken cancellationToken) =>
         guard.RunAsync(ct => Task.WhenAll(keys.Select(key => s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = BucketName, Key = key }, ct))), cancellationToken);
 }
 
-public sealed record StoredObject(long Size, string? ContentType);
+public sealed record StoredObject(long Size, string? ContentType, string? ETag = null);
 
 /// <summary>One part as the client uploaded it: its number and the ETag S3 answered the part's PUT with.</summary>
 public sealed record UploadedPart(int PartNumber, string ETag);

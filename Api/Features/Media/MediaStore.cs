@@ -45,17 +45,105 @@ public sealed class MediaStore(
             ContentType = contentType,
             Size = size,
             ObjectKey = MediaObjectKeys.Original(ownerId, id),
+            UploadExpiresAt = now + options.Value.UploadUrlLifetime,
             Status = MediaStatus.Pending,
             CreatedAt = now,
             UpdatedAt = now,
         };
     }
 
-    public async Task AddAsync(MediaItem item, CancellationToken ct)
+    /// <summary>
+    /// Saves the new item unless it would take its owner beyond a quota (<c>Media:QuotaItems</c>, <c>Media:QuotaBytes</c>);
+    /// then nothing is saved and the quota is returned. Every item counts — pending ones too, until they expire — because
+    /// a pending item's URL may still store its bytes. One owner's creates take turns on a transaction-scoped advisory
+    /// lock, so two at once can never both fit into the last free space.
+    /// </summary>
+    public async Task<QuotaExceeded?> AddWithinQuotaAsync(MediaItem item, CancellationToken ct)
     {
-        primary.MediaItems.Add(item);
-        await primary.SaveChangesAsync(ct);
+        var settings = options.Value;
+        var expiredBefore = clock.GetUtcNow() - settings.PendingUploadGrace;
+        await using (var transaction = await primary.Database.BeginTransactionAsync(ct))
+        {
+            var (lockClass, lockObject) = QuotaLock(item.OwnerId);
+            await primary.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({lockClass}, {lockObject})", ct);
+            var usage = await primary.MediaItems
+                .Where(m => m.OwnerId == item.OwnerId)
+                .Where(m => m.Status != MediaStatus.Pending || m.UploadExpiresAt == null || m.UploadExpiresAt >= expiredBefore)
+                .GroupBy(m => m.OwnerId)
+                .Select(g => new { Items = g.Count(), Bytes = g.Sum(m => m.Size) })
+                .FirstOrDefaultAsync(ct);
+            var (items, bytes) = (usage?.Items ?? 0, usage?.Bytes ?? 0);
+            if (items + 1 > settings.QuotaItems)
+            {
+                return new QuotaExceeded("Media:QuotaItems", "items", settings.QuotaItems, items);
+            }
+
+            if (bytes + item.Size > settings.QuotaBytes)
+            {
+                return new QuotaExceeded("Media:QuotaBytes", "bytes", settings.QuotaBytes, bytes);
+            }
+
+            primary.MediaItems.Add(item);
+            await primary.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+        }
+
         await stamps.InvalidateAsync(item.OwnerId);
+        return null;
+    }
+
+    /// <summary>The advisory lock of an owner's quota: a class of its own ("MQta"), the owner's id folded to 32 bits.</summary>
+    private static (int Class, int Object) QuotaLock(Guid ownerId)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        ownerId.TryWriteBytes(bytes);
+        var folded = BitConverter.ToInt32(bytes[..4]) ^ BitConverter.ToInt32(bytes[4..8]) ^ BitConverter.ToInt32(bytes[8..12]) ^ BitConverter.ToInt32(bytes[12..]);
+        return (0x4D517461, folded);
+    }
+
+    /// <summary>
+    /// Removes up to <paramref name="batchSize"/> pending items whose upload expired before <paramref name="expiredBefore"/>
+    /// and, in the same transaction, asks the Worker to remove their objects (<c>media.deleted</c>), exactly as a delete by
+    /// the owner does. <c>FOR UPDATE SKIP LOCKED</c>: several Api instances sweeping at once take different rows, and a
+    /// row a completion is updating right now is left for the next sweep (the completion's conditional update decides).
+    /// </summary>
+    public async Task<IReadOnlyList<ExpiredUpload>> DeleteExpiredUploadsAsync(DateTimeOffset expiredBefore, int batchSize, CancellationToken ct)
+    {
+        List<ExpiredUpload> expired;
+        await using (var transaction = await primary.Database.BeginTransactionAsync(ct))
+        {
+            expired = await primary.Database.SqlQuery<ExpiredUpload>($"""
+                DELETE FROM media_items
+                WHERE id IN (
+                    SELECT id FROM media_items
+                    WHERE status = 'pending' AND upload_expires_at < {expiredBefore}
+                    ORDER BY upload_expires_at
+                    LIMIT {batchSize}
+                    FOR UPDATE SKIP LOCKED)
+                  AND status = 'pending'
+                RETURNING id AS "Id", owner_id AS "OwnerId", multipart_upload_id AS "MultipartUploadId"
+                """).ToListAsync(ct);
+            if (expired.Count == 0)
+            {
+                return expired;
+            }
+
+            foreach (var upload in expired)
+            {
+                outbox.Enqueue(MessageTypes.MediaDeleted,
+                    new MediaDeletedMessage(upload.Id, upload.OwnerId, MediaObjectKeys.All(upload.OwnerId, upload.Id)));
+            }
+
+            await primary.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+        }
+
+        foreach (var owner in expired.Select(e => e.OwnerId).Distinct())
+        {
+            await stamps.InvalidateAsync(owner);
+        }
+
+        return expired;
     }
 
     /// <summary>The owner's item, read from the primary (for decisions that lead to a write).</summary>
@@ -81,6 +169,7 @@ public sealed class MediaStore(
                     .SetProperty(m => m.UploadedAt, now)
                     .SetProperty(m => m.UpdatedAt, now)
                     .SetProperty(m => m.MultipartUploadId, (string?)null)
+                    .SetProperty(m => m.UploadExpiresAt, (DateTimeOffset?)null)
                     .SetProperty(m => m.CompleteTraceId, traceId), ct);
             if (changed == 0)
             {
@@ -202,6 +291,19 @@ public sealed class MediaStore(
 /// reached, and then nothing may be cached.
 /// </summary>
 public sealed record MediaReadSource(OwnerStamp? Stamp, PlatformDbContext Db);
+
+/// <summary>Which quota a new item would exceed: its setting, its unit, the limit and what the owner already uses.</summary>
+public sealed record QuotaExceeded(string Setting, string Unit, long Limit, long Used);
+
+/// <summary>A pending item the sweep removed: whose it was, and the multipart upload to abort, if one was open.</summary>
+public sealed class ExpiredUpload
+{
+    public Guid Id { get; set; }
+
+    public Guid OwnerId { get; set; }
+
+    public string? MultipartUploadId { get; set; }
+}
 
 /// <summary>A deleted item's leftovers in S3 beyond its objects: the multipart upload still open, if any.</summary>
 public sealed record DeletedMedia(string? MultipartUploadId);

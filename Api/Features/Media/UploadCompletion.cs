@@ -1,14 +1,17 @@
 using Platform.Data;
 using Platform.Media;
+using Platform.Messaging;
 
 namespace Platform.Api.Features.Media;
 
 /// <summary>
-/// <c>POST /api/media/{id}/complete</c> as a workflow: join a multipart upload's parts, check the object S3 holds against
-/// what was declared, then mark the item uploaded (which, in the same transaction, queues the Worker's message). The
-/// endpoint only turns the result into HTTP. Repeating it is harmless: an item no longer pending is simply reported.
+/// <c>POST /api/media/{id}/complete</c> as a workflow: join a multipart upload's parts, check the upload S3 holds against
+/// what was declared, copy it to the item's original (a key no upload URL reaches, so a later PUT can never replace a
+/// verified original), then mark the item uploaded (which, in the same transaction, queues the Worker's message). An
+/// upload that does not match is removed. The endpoint only turns the result into HTTP. Repeating it is harmless: an
+/// item no longer pending is simply reported.
 /// </summary>
-public sealed class UploadCompletion(IUploadRecords records, IUploadedObjects objects)
+public sealed class UploadCompletion(IUploadRecords records, IUploadedObjects objects, ILogger<UploadCompletion> logger)
 {
     public async Task<UploadCompletionResult> CompleteAsync(
         Guid ownerId, Guid id, IReadOnlyList<CompletedPartRequest?>? parts, CancellationToken ct)
@@ -24,6 +27,7 @@ public sealed class UploadCompletion(IUploadRecords records, IUploadedObjects ob
             return UploadCompletionResult.Completed;
         }
 
+        var uploadKey = MediaObjectKeys.Upload(ownerId, id);
         var multipart = item.MultipartPartSize is not null;
         if (item.MultipartUploadId is { } uploadId)
         {
@@ -33,7 +37,7 @@ public sealed class UploadCompletion(IUploadRecords records, IUploadedObjects ob
                 return UploadCompletionResult.Invalid("The list of uploaded parts is missing or invalid.", validated.Errors);
             }
 
-            switch (await objects.CompleteMultipartUploadAsync(item.ObjectKey, uploadId, validated.Parts, ct))
+            switch (await objects.CompleteMultipartUploadAsync(uploadKey, uploadId, validated.Parts, ct))
             {
                 case MultipartCompletion.PartsNotFound:
                     return UploadCompletionResult.Conflict("The uploaded parts do not match.",
@@ -54,41 +58,84 @@ public sealed class UploadCompletion(IUploadRecords records, IUploadedObjects ob
                 new Dictionary<string, string[]> { ["parts"] = ["This file is uploaded in one PUT, not in parts: complete it without a part list."] });
         }
 
-        var stored = await objects.HeadAsync(item.ObjectKey, ct);
+        var stored = await objects.HeadAsync(uploadKey, ct);
         if (stored is null)
         {
+            // An earlier complete may have copied the verified upload and failed before recording it: only a checked
+            // upload is ever copied there, so the original finishes the job.
+            if (await objects.HeadAsync(item.ObjectKey, ct) is { } promoted && promoted.Size == item.Size)
+            {
+                return await MarkUploadedAsync(ownerId, id, uploadKey, item.ObjectKey, ct);
+            }
+
             return multipart
                 ? UploadCompletionResult.Conflict("The upload no longer exists.", "The multipart upload of this file was aborted or has expired. Delete this item and upload the file again.")
                 : UploadCompletionResult.Conflict("The file has not been uploaded.", "Nothing was uploaded to the upload URL yet: PUT the file's bytes there first, then complete.");
         }
 
-        // Once parts are joined the upload is gone and cannot be redone under this item; a single PUT can.
+        // What does not match is removed at once: storage keeps no bytes that were not declared. Once parts are joined
+        // the upload is gone and cannot be redone under this item; a single PUT can, while its URL is valid.
         var again = multipart ? "Delete this item and upload the file again." : "Upload the declared file again.";
         if (stored.Size != item.Size)
         {
-            return UploadCompletionResult.Conflict("The uploaded file does not match.", $"{stored.Size} bytes were uploaded, but {item.Size} were declared. {again}");
+            await objects.DeleteAsync([uploadKey], ct);
+            return UploadCompletionResult.Conflict("The uploaded file does not match.",
+                $"{stored.Size} bytes were uploaded, but {item.Size} were declared; the upload was removed. {again}");
         }
 
         if (stored.ContentType is { Length: > 0 } storedType && !string.Equals(storedType, item.ContentType, StringComparison.OrdinalIgnoreCase))
         {
-            return UploadCompletionResult.Conflict("The uploaded file does not match.", $"The file was uploaded as '{storedType}', but '{item.ContentType}' was declared.");
+            await objects.DeleteAsync([uploadKey], ct);
+            return UploadCompletionResult.Conflict("The uploaded file does not match.",
+                $"The file was uploaded as '{storedType}', but '{item.ContentType}' was declared.");
         }
 
+        if (!await objects.PromoteAsync(uploadKey, item.ObjectKey, stored.ETag, ct))
+        {
+            return UploadCompletionResult.Conflict("The upload changed while it was being completed.",
+                "Another PUT to the upload URL arrived during the check: complete again.");
+        }
+
+        return await MarkUploadedAsync(ownerId, id, uploadKey, item.ObjectKey, ct);
+    }
+
+    private async Task<UploadCompletionResult> MarkUploadedAsync(Guid ownerId, Guid id, string uploadKey, string originalKey, CancellationToken ct)
+    {
         // The status and the Worker's message are committed together (the outbox): nothing depends on the client
         // calling again, and a repeat finds the item uploaded and changes nothing.
         if (await records.MarkUploadedAsync(ownerId, id, ct))
         {
+            // The upload's copy is no longer needed; should removing it fail, the bucket's lifecycle rule for the upload
+            // prefix removes it (and whatever a later PUT to the URL stores there never reaches the original).
+            await RemoveQuietlyAsync([uploadKey], id, ct);
             return UploadCompletionResult.Completed;
         }
 
         // Nothing changed: the item was no longer pending when the update ran. A concurrent completion that got there
-        // first is a success for this client too (its message is queued); a delete in between means there is no item.
-        return await records.FindForUpdateAsync(ownerId, id, ct) switch
+        // first is a success for this client too (its message is queued); a delete in between (by the owner, or because
+        // the upload expired) means there is no item, and the original just copied must not outlive it.
+        switch (await records.FindForUpdateAsync(ownerId, id, ct))
         {
-            null => UploadCompletionResult.NotFound,
-            { Status: not MediaStatus.Pending } => UploadCompletionResult.Completed,
-            _ => UploadCompletionResult.Conflict("The upload could not be recorded.", "The item did not change; complete it again."),
-        };
+            case null:
+                await RemoveQuietlyAsync([originalKey, uploadKey], id, ct);
+                return UploadCompletionResult.NotFound;
+            case { Status: not MediaStatus.Pending }:
+                return UploadCompletionResult.Completed;
+            default:
+                return UploadCompletionResult.Conflict("The upload could not be recorded.", "The item did not change; complete it again.");
+        }
+    }
+
+    private async Task RemoveQuietlyAsync(IReadOnlyList<string> keys, Guid id, CancellationToken ct)
+    {
+        try
+        {
+            await objects.DeleteAsync(keys, ct);
+        }
+        catch (Exception ex) when (ex is Amazon.Runtime.AmazonServiceException or Platform.ServiceDefaults.Resilience.DependencyUnavailableException)
+        {
+            logger.LogWarning(ex, "Removing the upload objects of media {MediaId} failed; the bucket's lifecycle rule removes them", id);
+        }
     }
 }
 
@@ -108,6 +155,11 @@ public interface IUploadedObjects
     Task<MultipartCompletion> CompleteMultipartUploadAsync(string key, string uploadId, IEnumerable<UploadedPart> parts, CancellationToken cancellationToken);
 
     Task<StoredObject?> HeadAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>Copies the checked upload to the original's key if it is still the version with <paramref name="eTag"/>.</summary>
+    Task<bool> PromoteAsync(string uploadKey, string originalKey, string? eTag, CancellationToken cancellationToken);
+
+    Task DeleteAsync(IEnumerable<string> keys, CancellationToken cancellationToken);
 }
 
 public enum UploadCompletionOutcome

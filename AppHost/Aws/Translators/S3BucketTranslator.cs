@@ -18,6 +18,12 @@ namespace Platform.AppHost.Aws.Translators;
 /// </summary>
 public sealed class S3BucketTranslator(PlatformStack stack) : AwsResourceTranslator<S3BucketResource>(stack)
 {
+    /// <summary>Days a deleted or replaced object's bytes are kept as a noncurrent version (the undelete window), in every stage.</summary>
+    public const int DeletedMediaRetentionDays = 30;
+
+    /// <summary>Where upload URLs write (the Api's <c>MediaObjectKeys.UploadPrefix</c>).</summary>
+    public const string UploadPrefix = "uploads/";
+
     private readonly Dictionary<S3BucketResource, Bucket> _buckets = [];
 
     public Bucket BucketOf(S3BucketResource resource) => _buckets[resource];
@@ -60,11 +66,23 @@ public sealed class S3BucketTranslator(PlatformStack stack) : AwsResourceTransla
                     // Glacier Instant Retrieval: cheaper storage for old media that the gallery can still show at once
                     // (Flexible Retrieval would make old images unreadable until restored).
                     Transitions = [new Transition { StorageClass = StorageClass.GLACIER_INSTANT_RETRIEVAL, TransitionAfter = Duration.Days(90) }],
-                    NoncurrentVersionTransitions = Profile.NoncurrentMediaArchiveDays is { } archive
-                        ? [new NoncurrentVersionTransition { StorageClass = StorageClass.GLACIER, TransitionAfter = Duration.Days(archive) }]
-                        : null,
-                    NoncurrentVersionExpiration = Duration.Days(Profile.NoncurrentMediaDays),
+                    // A deleted or replaced object's bytes survive as a noncurrent version for exactly this long, in
+                    // every stage (docs/security.md, "Uploads: bounded, staged, cleaned"); then S3 removes them.
+                    NoncurrentVersionExpiration = Duration.Days(DeletedMediaRetentionDays),
+                    // Once the last version is gone, the delete marker left in its place goes too.
+                    ExpiredObjectDeleteMarker = true,
                     AbortIncompleteMultipartUploadAfter = Duration.Days(7),
+                },
+                new LifecycleRule
+                {
+                    Id = "ExpireUploads",
+                    // Upload URLs write only under this prefix, and complete copies what it verified out of it: whatever
+                    // is still here after a day (an upload never completed that the Api's sweep missed, a PUT after
+                    // complete) is garbage, and so is an open multipart upload. The shorter expiry wins over the rule above.
+                    Prefix = UploadPrefix,
+                    Expiration = Duration.Days(1),
+                    NoncurrentVersionExpiration = Duration.Days(1),
+                    AbortIncompleteMultipartUploadAfter = Duration.Days(1),
                 },
             ],
             // Browsers upload and download with presigned URLs from the site's origin (S3 CORS, as the emulators do locally).

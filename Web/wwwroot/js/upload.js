@@ -47,7 +47,8 @@
   }
 
   function storageRefusal(status) {
-    if (status === 403) return "Storage refused the upload; the upload link may have expired. Please try again.";
+    // 403: the link expired, or the body is not the size the link was signed for (the file changed since it was chosen).
+    if (status === 403) return "Storage refused the upload; the upload link may have expired or the file changed. Please try again.";
     if (status === 413) return "Storage refused the file as too large.";
     return `Storage could not take the file (status ${status}). Please try again.`;
   }

@@ -19,9 +19,8 @@ public sealed class MediaDeletedHandler(IAmazonS3 s3, IOptions<S3BucketSettings>
     {
         var body = QueueMessages.Deserialize<MediaDeletedMessage>(message)
             ?? throw new InvalidMessageException("The media.deleted message has no body.");
-        var prefix = MediaObjectKeys.Prefix(body.OwnerId, body.MediaId);
         await Task.WhenAll(body.ObjectKeys
-            .Where(key => key.StartsWith(prefix, StringComparison.Ordinal)) // only the item's own objects, whatever the body says
+            .Where(key => MediaObjectKeys.BelongsTo(key, body.OwnerId, body.MediaId)) // only the item's own objects, whatever the body says
             .Select(key => s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = bucket.Value.BucketName, Key = key }, cancellationToken)));
     }
 }

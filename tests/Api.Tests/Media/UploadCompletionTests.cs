@@ -19,7 +19,8 @@ public sealed class UploadCompletionTests
     private readonly FakeObjects _objects = new();
     private readonly UploadCompletion _completion;
 
-    public UploadCompletionTests() => _completion = new UploadCompletion(_records, _objects);
+    public UploadCompletionTests() =>
+        _completion = new UploadCompletion(_records, _objects, Microsoft.Extensions.Logging.Abstractions.NullLogger<UploadCompletion>.Instance);
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -36,7 +37,7 @@ public sealed class UploadCompletionTests
     public async Task Another_users_item_is_not_found_and_stays_pending()
     {
         var item = _records.Add(Single(size: 10));
-        _objects.Put(item.ObjectKey, 10, item.ContentType);
+        _objects.Put(UploadKey(item), 10, item.ContentType);
 
         var result = await _completion.CompleteAsync(Guid.NewGuid(), item.Id, null, Ct);
 
@@ -49,7 +50,7 @@ public sealed class UploadCompletionTests
     public async Task A_single_put_with_the_declared_size_and_type_is_marked_uploaded()
     {
         var item = _records.Add(Single(size: 10));
-        _objects.Put(item.ObjectKey, 10, "IMAGE/PNG");
+        _objects.Put(UploadKey(item), 10, "IMAGE/PNG");
 
         var result = await _completion.CompleteAsync(Owner, item.Id, null, Ct);
 
@@ -73,7 +74,7 @@ public sealed class UploadCompletionTests
 
     [Theory]
     [InlineData(null, null, "The file has not been uploaded.", "PUT the file's bytes there first")]
-    [InlineData(11L, "image/png", "The uploaded file does not match.", "11 bytes were uploaded, but 10 were declared. Upload the declared file again.")]
+    [InlineData(11L, "image/png", "The uploaded file does not match.", "11 bytes were uploaded, but 10 were declared; the upload was removed. Upload the declared file again.")]
     [InlineData(10L, "application/pdf", "The uploaded file does not match.", "uploaded as 'application/pdf', but 'image/png' was declared")]
     public async Task Storage_not_holding_what_was_declared_is_a_conflict_that_says_what_to_do(
         long? storedSize, string? storedType, string title, string advice)
@@ -81,7 +82,7 @@ public sealed class UploadCompletionTests
         var item = _records.Add(Single(size: 10));
         if (storedSize is { } size)
         {
-            _objects.Put(item.ObjectKey, size, storedType!);
+            _objects.Put(UploadKey(item), size, storedType!);
         }
 
         var result = await _completion.CompleteAsync(Owner, item.Id, null, Ct);
@@ -94,7 +95,7 @@ public sealed class UploadCompletionTests
     public async Task A_part_list_for_a_single_put_is_invalid()
     {
         var item = _records.Add(Single(size: 10));
-        _objects.Put(item.ObjectKey, 10, item.ContentType);
+        _objects.Put(UploadKey(item), 10, item.ContentType);
 
         var result = await _completion.CompleteAsync(Owner, item.Id, [new(1, "a")], Ct);
 
@@ -107,7 +108,7 @@ public sealed class UploadCompletionTests
     public async Task A_multipart_upload_with_every_part_is_joined_checked_and_marked_uploaded()
     {
         var item = _records.Add(Multipart(size: PartSize + 1));
-        _objects.JoinsInto(item.ObjectKey, PartSize + 1, item.ContentType);
+        _objects.JoinsInto(UploadKey(item), PartSize + 1, item.ContentType);
 
         var result = await _completion.CompleteAsync(Owner, item.Id, [new(2, "b"), new(1, "a")], Ct);
 
@@ -148,7 +149,7 @@ public sealed class UploadCompletionTests
     {
         var item = _records.Add(Multipart(size: PartSize + 1));
         _objects.Joining = MultipartCompletion.NoSuchUpload;
-        _objects.Put(item.ObjectKey, PartSize + 1, item.ContentType);
+        _objects.Put(UploadKey(item), PartSize + 1, item.ContentType);
 
         var result = await _completion.CompleteAsync(Owner, item.Id, [new(1, "a"), new(2, "b")], Ct);
 
@@ -182,7 +183,7 @@ public sealed class UploadCompletionTests
     public async Task A_concurrent_completion_that_got_there_first_is_a_success_for_this_request_too()
     {
         var item = _records.Add(Single(size: 10));
-        _objects.Put(item.ObjectKey, 10, item.ContentType);
+        _objects.Put(UploadKey(item), 10, item.ContentType);
         _records.BeforeMark = () => item.Status = MediaStatus.Uploaded; // the other request commits first
 
         var result = await _completion.CompleteAsync(Owner, item.Id, null, Ct);
@@ -195,7 +196,7 @@ public sealed class UploadCompletionTests
     public async Task An_item_deleted_while_it_was_being_completed_is_not_found()
     {
         var item = _records.Add(Single(size: 10));
-        _objects.Put(item.ObjectKey, 10, item.ContentType);
+        _objects.Put(UploadKey(item), 10, item.ContentType);
         _records.BeforeMark = () => _records.Remove(item.Id);
 
         var result = await _completion.CompleteAsync(Owner, item.Id, null, Ct);
@@ -207,7 +208,7 @@ public sealed class UploadCompletionTests
     public async Task An_item_that_stayed_pending_although_marking_it_changed_nothing_is_a_conflict_to_retry()
     {
         var item = _records.Add(Single(size: 10));
-        _objects.Put(item.ObjectKey, 10, item.ContentType);
+        _objects.Put(UploadKey(item), 10, item.ContentType);
         _records.MarkChangesNothing = true;
 
         var result = await _completion.CompleteAsync(Owner, item.Id, null, Ct);
@@ -221,6 +222,77 @@ public sealed class UploadCompletionTests
         Assert.Equal(MediaStatus.Pending, item.Status);
         Assert.Equal(0, _records.Marked);
     }
+
+    [Theory]
+    [InlineData(11L, "image/png")]
+    [InlineData(10L, "application/pdf")]
+    public async Task An_upload_that_does_not_match_the_declaration_is_removed_from_storage(long storedSize, string storedType)
+    {
+        var item = _records.Add(Single(size: 10));
+        _objects.Put(UploadKey(item), storedSize, storedType);
+
+        var result = await _completion.CompleteAsync(Owner, item.Id, null, Ct);
+
+        Assert.Equal(UploadCompletionOutcome.Conflict, result.Outcome);
+        Assert.False(_objects.Has(UploadKey(item)));
+        Assert.False(_objects.Has(item.ObjectKey));
+    }
+
+    [Fact]
+    public async Task A_verified_upload_is_copied_to_the_original_and_the_upload_removed()
+    {
+        var item = _records.Add(Single(size: 10));
+        _objects.Put(UploadKey(item), 10, item.ContentType);
+
+        var result = await _completion.CompleteAsync(Owner, item.Id, null, Ct);
+
+        Assert.Equal(UploadCompletionOutcome.Completed, result.Outcome);
+        Assert.True(_objects.Has(item.ObjectKey));
+        Assert.False(_objects.Has(UploadKey(item)));
+        Assert.Contains($"promote {UploadKey(item)} -> {item.ObjectKey}", _objects.Calls);
+    }
+
+    [Fact]
+    public async Task An_upload_replaced_between_the_check_and_the_copy_is_not_copied()
+    {
+        var item = _records.Add(Single(size: 10));
+        _objects.Put(UploadKey(item), 10, item.ContentType);
+        _objects.PromotionRefused = true; // S3 answers 412 to x-amz-copy-source-if-match
+
+        var result = await _completion.CompleteAsync(Owner, item.Id, null, Ct);
+
+        AssertConflict(result, "The upload changed while it was being completed.", "complete again");
+        AssertStillPending(item);
+        Assert.False(_objects.Has(item.ObjectKey));
+    }
+
+    [Fact]
+    public async Task An_upload_copied_by_an_earlier_request_whose_answer_was_lost_is_completed()
+    {
+        var item = _records.Add(Single(size: 10));
+        _objects.Put(item.ObjectKey, 10, item.ContentType);
+
+        var result = await _completion.CompleteAsync(Owner, item.Id, null, Ct);
+
+        Assert.Equal(UploadCompletionOutcome.Completed, result.Outcome);
+        Assert.Equal(MediaStatus.Uploaded, item.Status);
+    }
+
+    [Fact]
+    public async Task The_original_copied_for_an_item_deleted_meanwhile_is_removed_again()
+    {
+        var item = _records.Add(Single(size: 10));
+        _objects.Put(UploadKey(item), 10, item.ContentType);
+        _records.BeforeMark = () => _records.Remove(item.Id);
+
+        var result = await _completion.CompleteAsync(Owner, item.Id, null, Ct);
+
+        Assert.Equal(UploadCompletionOutcome.NotFound, result.Outcome);
+        Assert.False(_objects.Has(item.ObjectKey));
+        Assert.False(_objects.Has(UploadKey(item)));
+    }
+
+    private static string UploadKey(MediaItem item) => MediaObjectKeys.Upload(item.OwnerId, item.Id);
 
     private static void AssertConflict(UploadCompletionResult result, string title, string detailPart)
     {
@@ -321,6 +393,35 @@ public sealed class UploadCompletionTests
             Calls.Add($"head {key}");
             ThrowIfFailing();
             return Task.FromResult(_stored.GetValueOrDefault(key));
+        }
+
+        public bool PromotionRefused { get; set; }
+
+        public bool Has(string key) => _stored.ContainsKey(key);
+
+        public Task<bool> PromoteAsync(string uploadKey, string originalKey, string? eTag, CancellationToken cancellationToken)
+        {
+            Calls.Add($"promote {uploadKey} -> {originalKey}");
+            ThrowIfFailing();
+            if (PromotionRefused || !_stored.TryGetValue(uploadKey, out var upload))
+            {
+                return Task.FromResult(false);
+            }
+
+            _stored[originalKey] = upload;
+            return Task.FromResult(true);
+        }
+
+        public Task DeleteAsync(IEnumerable<string> keys, CancellationToken cancellationToken)
+        {
+            ThrowIfFailing();
+            foreach (var key in keys)
+            {
+                Calls.Add($"delete {key}");
+                _stored.Remove(key);
+            }
+
+            return Task.CompletedTask;
         }
 
         private void ThrowIfFailing()
