@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
@@ -62,10 +63,11 @@ public static class AccountsExtensions
         builder.Services.AddSingleton<SessionStamps>();
         builder.Services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, SignedInSessionHandler>(SignedInSessionHandler.SchemeName, displayName: null, _ => { });
+        // The default policy too: Identity's /manage endpoints ask for it, and a revoked token must not change the account.
+        var signedIn = new AuthorizationPolicyBuilder(SignedInSessionHandler.SchemeName).RequireAuthenticatedUser().Build();
         builder.Services.AddAuthorizationBuilder()
-            .AddPolicy(SignedInUserPolicy, policy => policy
-                .AddAuthenticationSchemes(SignedInSessionHandler.SchemeName)
-                .RequireAuthenticatedUser());
+            .AddPolicy(SignedInUserPolicy, signedIn)
+            .SetDefaultPolicy(signedIn);
 
         builder.Services.AddOptions<SignInLimitOptions>().BindConfiguration(SignInLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<SignInThrottle>();
