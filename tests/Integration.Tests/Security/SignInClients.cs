@@ -13,7 +13,7 @@ namespace Platform.Integration.Tests.Security;
 /// </summary>
 public static class SignInClients
 {
-    private static int _next = Random.Shared.Next(1, 200) * 250;
+    private static int s_next = Random.Shared.Next(1, 200) * 250;
 
     /// <summary>A client at an address no other test uses (in 198.18.0.0/15, reserved for network tests: never a real client).</summary>
     public static HttpClient FromNewAddress(PlatformAppFixture fixture) => FromAddress(fixture, NewAddress());
@@ -27,7 +27,7 @@ public static class SignInClients
 
     public static string NewAddress()
     {
-        var n = Interlocked.Increment(ref _next);
+        var n = Interlocked.Increment(ref s_next);
         return $"198.{18 + (n / 65_536 % 2)}.{n / 256 % 256}.{n % 256}";
     }
 
