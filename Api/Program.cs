@@ -23,6 +23,13 @@ builder.AddMedia();
 
 var app = builder.Build();
 
+// The client address behind trusted proxies (see AddAccounts). In AWS, ASPNETCORE_FORWARDEDHEADERS_ENABLED has
+// ASP.NET Core add this middleware already; a second pass would read one more (untrusted) entry of X-Forwarded-For.
+if (!app.Configuration.GetValue<bool>("FORWARDEDHEADERS_ENABLED"))
+{
+    app.UseForwardedHeaders();
+}
+
 app.UseApiDefaults();
 app.UseAuthentication();
 app.UseAuthorization();

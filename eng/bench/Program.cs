@@ -65,6 +65,10 @@ foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
     }
 }
 
+// The load signs up 20 users at once from loopback: above the Api's production limit of sign-in attempts per address.
+builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(p => p.Name == "api"))
+    .WithEnvironment("Accounts__SignInLimits__AddressPermits", "200");
+
 await using var app = await builder.BuildAsync(ct);
 await app.StartAsync(ct);
 var model = app.Services.GetRequiredService<DistributedApplicationModel>();

@@ -1,8 +1,6 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.Data;
-using Microsoft.Extensions.Options;
 
 namespace Platform.Api.Features.Accounts;
 
@@ -101,34 +99,56 @@ public static class AccountRequestValidation
             return TypedResults.ValidationProblem(errors, title: "The request is incomplete or invalid.");
         }
 
+        // Failed sign-ins are throttled per address and account (SignInThrottle): past the limit the answer is the one
+        // for a wrong password, and no password is checked.
+        var signIn = context.Arguments.OfType<LoginRequest>().FirstOrDefault();
+        var throttle = http.RequestServices.GetRequiredService<SignInThrottle>();
+        var address = SignInThrottle.ClientAddress(http);
+        if (signIn is not null && !throttle.MayTry(address, signIn.Email))
+        {
+            return WrongCredentials();
+        }
+
         var result = await next(context);
-        return Explain(result, http);
+        if (signIn is not null && Unwrap(result) is ProblemHttpResult { StatusCode: StatusCodes.Status401Unauthorized, ProblemDetails.Detail: "Failed" })
+        {
+            throttle.Failed(address, signIn.Email);
+        }
+
+        return Explain(result);
     }
 
     /// <summary>
-    /// Identity's sign-in answers a 401 whose detail is the name of a <see cref="SignInResult"/> ("Failed", "LockedOut");
+    /// The one answer for an unknown account, a wrong password and an address that tried this account too often: the
+    /// same status and body, so none of them tells an attacker which it was.
+    /// </summary>
+    public static ProblemHttpResult WrongCredentials() => TypedResults.Problem(
+        statusCode: StatusCodes.Status401Unauthorized,
+        title: "The e-mail or password is not right.",
+        detail: "Check both and try again.");
+
+    private static object? Unwrap(object? result) => result is INestedHttpResult nested ? nested.Result : result;
+
+    /// <summary>
+    /// Identity's sign-in answers a 401 whose detail is the name of a <see cref="SignInResult"/> ("Failed", "NotAllowed");
     /// a client shows the detail, so it becomes a sentence. Nothing else in the answer changes.
     /// </summary>
-    private static object? Explain(object? result, HttpContext http)
+    private static object? Explain(object? result)
     {
         // Identity's handlers return a Results<…> union; the answer itself is inside it.
-        if ((result is INestedHttpResult nested ? nested.Result : result) is not ProblemHttpResult { StatusCode: StatusCodes.Status401Unauthorized } problem)
+        if (Unwrap(result) is not ProblemHttpResult { StatusCode: StatusCodes.Status401Unauthorized } problem)
         {
             return result;
         }
 
-        var lockout = http.RequestServices.GetRequiredService<IOptions<IdentityOptions>>().Value.Lockout;
-        var (title, detail) = problem.ProblemDetails.Detail switch
+        return problem.ProblemDetails.Detail switch
         {
-            "LockedOut" => ("The account is locked for a while.",
-                $"Too many failed sign-ins: try again in {Math.Ceiling(lockout.DefaultLockoutTimeSpan.TotalMinutes).ToString(CultureInfo.InvariantCulture)} minutes."),
-            "Failed" => ("The e-mail or password is not right.",
-                $"Check both and try again; after {lockout.MaxFailedAccessAttempts.ToString(CultureInfo.InvariantCulture)} failed attempts in a row the account is locked for a while."),
-            "NotAllowed" => ("This account may not sign in yet.", "The account's e-mail address has not been confirmed."),
-            "RequiresTwoFactor" => ("A two-factor code is needed.", "Send the twoFactorCode (or twoFactorRecoveryCode) with the e-mail and password."),
-            _ => (problem.ProblemDetails.Title, problem.ProblemDetails.Detail),
+            // LockedOut cannot happen (PlatformUserManager has no lockout); were it to, it must not differ from Failed.
+            "Failed" or "LockedOut" => WrongCredentials(),
+            "NotAllowed" => TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "This account may not sign in yet.", detail: "The account's e-mail address has not been confirmed."),
+            "RequiresTwoFactor" => TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "A two-factor code is needed.", detail: "Send the twoFactorCode (or twoFactorRecoveryCode) with the e-mail and password."),
+            _ => result,
         };
-        return TypedResults.Problem(detail: detail, statusCode: StatusCodes.Status401Unauthorized, title: title);
     }
 
     private static void Email(Dictionary<string, string[]> errors, string field, string? email)

@@ -1,24 +1,37 @@
 using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.BearerToken;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.RateLimiting;
 using Platform.Api.Data;
 
 namespace Platform.Api.Features.Accounts;
 
 /// <summary>
 /// Accounts: ASP.NET Core Identity on the Api's database, with the Identity API endpoints (register, login, refresh, …)
-/// under <c>/api/auth</c> handing out bearer tokens, plus <c>/api/auth/logout</c>. Passwords follow Identity's defaults;
-/// an account is locked for <see cref="LockoutMinutes"/> minutes after <see cref="MaxFailedSignIns"/> failed sign-ins in a row.
+/// under <c>/api/auth</c> handing out bearer tokens, plus <c>/api/auth/logout</c>.
+/// <list type="bullet">
+/// <item>Access tokens live <see cref="AccessTokenLifetime"/> and are refused as soon as the account's security stamp
+/// changes (sign-out, password change: <see cref="SignedInSessionHandler"/>); refresh tokens work once
+/// (<see cref="RefreshTokenReuse"/>).</item>
+/// <item>Sign-in, registration and refresh are throttled per client address and, for failed sign-ins, per address and
+/// account (<see cref="SignInThrottle"/>); no account lockout anyone could trigger (<see cref="PlatformUserManager"/>).</item>
+/// <item>Passwords: <see cref="PasswordPolicy"/>.</item>
+/// </list>
 /// </summary>
 public static class AccountsExtensions
 {
     /// <summary>The policy of every endpoint that needs a signed-in user: a bearer token, never a cookie (no CSRF surface).</summary>
     public const string SignedInUserPolicy = "signed-in-user";
 
-    /// <summary>Failed sign-ins in a row before the account is locked (Identity's default, stated so tests and docs can rely on it).</summary>
-    public const int MaxFailedSignIns = 5;
-
-    public const int LockoutMinutes = 5;
+    /// <summary>
+    /// Short, so that what the stamp check cannot see (a token copied before the account was deleted, a clock that is
+    /// off) ends soon anyway; clients refresh every few minutes, which also checks the stamp.
+    /// </summary>
+    public static readonly TimeSpan AccessTokenLifetime = TimeSpan.FromMinutes(5);
 
     private const string DataProtectionKeysKey = "platform:api:data-protection-keys";
 
@@ -26,17 +39,45 @@ public static class AccountsExtensions
     {
         builder.Services.AddIdentityApiEndpoints<PlatformUser>(options =>
             {
-                // Identity's login endpoint counts failures (lockoutOnFailure: true); new accounts are covered too.
-                options.Lockout.AllowedForNewUsers = true;
-                options.Lockout.MaxFailedAccessAttempts = MaxFailedSignIns;
-                options.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(LockoutMinutes);
-            })
-            .AddEntityFrameworkStores<PlatformDbContext>();
+                // No lockout (see PlatformUserManager); guessing is throttled by SignInThrottle instead.
+                options.Lockout.AllowedForNewUsers = false;
 
+                // NIST SP 800-63B: a minimum length and no composition rules; PasswordPolicy refuses common and guessable ones.
+                options.Password.RequiredLength = PasswordPolicy.MinimumLength;
+                options.Password.RequireDigit = false;
+                options.Password.RequireLowercase = false;
+                options.Password.RequireUppercase = false;
+                options.Password.RequireNonAlphanumeric = false;
+                options.Password.RequiredUniqueChars = 1;
+            })
+            .AddUserManager<PlatformUserManager>()
+            .AddPasswordValidator<PasswordPolicy>()
+            .AddEntityFrameworkStores<PlatformDbContext>();
+        builder.Services.Configure<BearerTokenOptions>(IdentityConstants.BearerScheme, options => options.BearerTokenExpiration = AccessTokenLifetime);
+
+        builder.Services.AddHybridCache();
+        builder.Services.AddSingleton<SessionStamps>();
+        builder.Services.AddAuthentication()
+            .AddScheme<AuthenticationSchemeOptions, SignedInSessionHandler>(SignedInSessionHandler.SchemeName, displayName: null, _ => { });
+        // The default policy too: Identity's /manage endpoints ask for it, and a revoked token must not change the account.
+        var signedIn = new AuthorizationPolicyBuilder(SignedInSessionHandler.SchemeName).RequireAuthenticatedUser().Build();
         builder.Services.AddAuthorizationBuilder()
-            .AddPolicy(SignedInUserPolicy, policy => policy
-                .AddAuthenticationSchemes(IdentityConstants.BearerScheme)
-                .RequireAuthenticatedUser());
+            .AddPolicy(SignedInUserPolicy, signedIn)
+            .SetDefaultPolicy(signedIn);
+
+        builder.Services.AddOptions<SignInLimitOptions>().BindConfiguration(SignInLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<SignInThrottle>();
+        builder.Services.AddRateLimiter(SignInThrottle.AddPolicy);
+
+        // The client address the sign-in limits count: behind a trusted proxy (loopback by default: Web, or a local
+        // proxy; in AWS ASPNETCORE_FORWARDEDHEADERS_ENABLED trusts any sender, and only the load balancer and Web can
+        // reach the Api) the address that proxy forwards. ForwardedHeaders:ForwardLimit is how many proxies stand in
+        // front: 1 locally (Web), 2 in AWS (CloudFront, then the load balancer, each appending who called it).
+        builder.Services.Configure<ForwardedHeadersOptions>(options =>
+        {
+            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            options.ForwardLimit = builder.Configuration.GetValue("ForwardedHeaders:ForwardLimit", 1);
+        });
 
         // Bearer tokens are protected with Data Protection keys. Every Api instance behind the load balancer must read
         // the tokens the others issued, so the key ring lives in Redis rather than in each container's file system,
@@ -47,17 +88,28 @@ public static class AccountsExtensions
 
     public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder app)
     {
-        var auth = app.MapGroup("/api/auth").WithTags("Accounts").AddEndpointFilter(AccountRequestValidation.ValidateAsync);
-        auth.MapIdentityApi<PlatformUser>();
+        var auth = app.MapGroup("/api/auth").WithTags("Accounts")
+            .AddEndpointFilter(AccountRequestValidation.ValidateAsync)
+            .AddEndpointFilter(RefreshTokenReuse.RefuseReuseAsync);
+        auth.MapIdentityApi<PlatformUser>().Add(endpoint =>
+        {
+            if (endpoint is RouteEndpointBuilder { RoutePattern.RawText: { } route } && ThrottledRoutes.Any(r => route.EndsWith(r, StringComparison.Ordinal)))
+            {
+                endpoint.Metadata.Add(new EnableRateLimitingAttribute(SignInThrottle.AddressPolicy));
+            }
+        });
         auth.MapPost("/logout", LogoutAsync).WithName("Logout")
             .RequireAuthorization(SignedInUserPolicy)
             .ProducesProblem(StatusCodes.Status401Unauthorized);
         return app;
     }
 
+    private static readonly string[] ThrottledRoutes = ["/login", "/register", "/refresh"];
+
     /// <summary>
-    /// Signs the account out everywhere: a new security stamp makes every refresh token issued so far useless (Identity's
-    /// <c>/refresh</c> checks the stamp). Access tokens already handed out live until they expire (an hour at most).
+    /// Signs the account out everywhere: a new security stamp makes every token issued so far useless, refresh tokens at
+    /// once (Identity's <c>/refresh</c> checks the stamp), access tokens within <see cref="SessionStamps.CacheFor"/>
+    /// (at once on this instance).
     /// </summary>
     private static async Task<Results<NoContent, UnauthorizedHttpResult>> LogoutAsync(ClaimsPrincipal principal, UserManager<PlatformUser> users)
     {

@@ -20,7 +20,8 @@ public sealed class AccountSignIn(AccountsApiClient accounts, TimeProvider clock
         var identity = new ClaimsIdentity(
             [new Claim(ClaimTypes.Name, email), new Claim(ClaimTypes.Email, email)],
             CookieAuthenticationDefaults.AuthenticationScheme);
-        var properties = ApiAccessTokenHandler.WithTokens(new AuthenticationProperties { IsPersistent = true }, login.Value!, clock.GetUtcNow());
+        var now = clock.GetUtcNow();
+        var properties = ApiAccessTokenHandler.WithTokens(SessionCookie.SignedInAt(new AuthenticationProperties { IsPersistent = true }, now), login.Value!, now);
         try
         {
             await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity), properties);

@@ -21,7 +21,7 @@ public sealed class AccountsApiClient(HttpClient http)
         using var response = await http.PostAsJsonAsync("/api/auth/login", new { email, password }, ct);
         if (response.StatusCode == HttpStatusCode.Unauthorized)
         {
-            return ApiResult<TokenResponse>.Failure("The e-mail or password is not right, or the account is locked for a while after too many attempts.");
+            return ApiResult<TokenResponse>.Failure("The e-mail or password is not right.");
         }
 
         return response.IsSuccessStatusCode

@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.Extensions.Options;
 using Platform.ServiceDefaults.Resilience;
-using Platform.Web.Infrastructure;
 using StackExchange.Redis;
 
 namespace Platform.Web.Features.Accounts;
@@ -35,22 +34,17 @@ public static class AccountsExtensions
         });
         services.AddSingleton<RedisTicketStore>();
         services.AddSingleton<IPostConfigureOptions<CookieAuthenticationOptions>, UseTicketStore>();
-        services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
-            .AddCookie(options =>
-            {
-                options.LoginPath = "/account/login";
-                options.LogoutPath = "/account/logout";
-                options.AccessDeniedPath = "/account/login";
-                options.Cookie.Name = "platform.session";
-                options.Cookie.HttpOnly = true;
-                options.Cookie.SameSite = SameSiteMode.Lax;
-                options.Cookie.SecurePolicy = WebSecurity.CookieSecurePolicyFor(builder.Environment);
-                options.ExpireTimeSpan = RedisTicketStore.IdleTimeout;
-                options.SlidingExpiration = true;
-            });
+        services.AddOptions<SessionLifetimeOptions>().BindConfiguration(SessionLifetimeOptions.SectionName);
+        services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)
+            .Configure<IOptions<SessionLifetimeOptions>, TimeProvider>((options, lifetime, clock) =>
+                SessionCookie.Configure(options, builder.Environment, lifetime.Value, clock));
+        services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie();
         services.AddAuthorization();
 
-        services.AddHttpClient<AccountsApiClient>(client => client.BaseAddress = new Uri("https+http://api"));
+        services.AddTransient<ForwardClientAddressHandler>();
+        services.AddSingleton<RefreshCoalescer>();
+        services.AddHttpClient<AccountsApiClient>(client => client.BaseAddress = new Uri("https+http://api"))
+            .AddHttpMessageHandler<ForwardClientAddressHandler>();
         services.AddTransient<ApiAccessTokenHandler>();
         services.AddScoped<AccountSignIn>();
         services.AddHttpContextAccessor();

@@ -10,7 +10,7 @@ namespace Platform.Web.Features.Accounts;
 /// Adds the signed-in user's Api access token to each Api call, refreshing it (and the session in Redis) when it has
 /// expired. When the Api no longer accepts the session, the user is signed out and sent to the sign-in page.
 /// </summary>
-public sealed class ApiAccessTokenHandler(IHttpContextAccessor accessor, AccountsApiClient accounts, TimeProvider clock) : DelegatingHandler
+public sealed class ApiAccessTokenHandler(IHttpContextAccessor accessor, AccountsApiClient accounts, RefreshCoalescer refreshes, TimeProvider clock) : DelegatingHandler
 {
     public const string AccessToken = "access_token";
     public const string RefreshToken = "refresh_token";
@@ -60,7 +60,9 @@ public sealed class ApiAccessTokenHandler(IHttpContextAccessor accessor, Account
     {
         var properties = result.Properties ?? throw new SessionExpiredException();
         var refreshToken = properties.GetTokenValue(RefreshToken) ?? throw new SessionExpiredException();
-        var tokens = await accounts.RefreshAsync(refreshToken, ct) ?? throw new SessionExpiredException();
+        // The exchange is shared with concurrent requests of the session, so one request's cancellation must not end it.
+        var tokens = await refreshes.RefreshAsync(refreshToken, () => accounts.RefreshAsync(refreshToken, CancellationToken.None)).WaitAsync(ct)
+            ?? throw new SessionExpiredException();
         await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, result.Principal!,
             WithTokens(properties, tokens, clock.GetUtcNow()));
         return tokens.AccessToken;

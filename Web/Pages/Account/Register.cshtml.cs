@@ -10,7 +10,7 @@ public sealed class RegisterModel(AccountsApiClient accounts, AccountSignIn sign
     [BindProperty, Required(ErrorMessage = "Enter your e-mail address."), EmailAddress(ErrorMessage = "Enter a valid e-mail address."), StringLength(256)]
     public string Email { get; set; } = "";
 
-    [BindProperty, Required(ErrorMessage = "Choose a password."), StringLength(128, MinimumLength = 6, ErrorMessage = "The password must be 6 to 128 characters.")]
+    [BindProperty, Required(ErrorMessage = "Choose a password."), StringLength(256, MinimumLength = 12, ErrorMessage = "The password must be 12 to 256 characters.")]
     public string Password { get; set; } = "";
 
     [BindProperty, Compare(nameof(Password), ErrorMessage = "The two passwords differ.")]

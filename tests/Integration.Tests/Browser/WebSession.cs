@@ -55,5 +55,5 @@ public sealed class WebSession(IPage page, Uri web)
 
     public static string NewEmail() => $"user-{Guid.NewGuid():N}@example.com";
 
-    public const string Password = "Pa55word!";
+    public const string Password = "Gallery walk at dusk 55";
 }

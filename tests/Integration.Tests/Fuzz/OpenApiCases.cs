@@ -261,7 +261,7 @@ public sealed class OpenApiCases(JsonElement document, Uri baseAddress, IReadOnl
                     _ => propertyName.ToLowerInvariant() switch
                     {
                         "email" or "newemail" => $"fuzz-{random.Next():x}@example.test",
-                        "password" or "newpassword" or "oldpassword" => "Fuzz-Passw0rd!",
+                        "password" or "newpassword" or "oldpassword" => "Fuzz passphrase with 5 words",
                         "filename" => "fuzz.png",
                         "contenttype" => "image/png",
                         "etag" => "\"0123456789abcdef0123456789abcdef\"",

@@ -49,26 +49,6 @@ public sealed class AccountSecurityTests(PlatformAppFixture fixture)
     }
 
     [Fact]
-    public async Task An_account_is_locked_after_five_failed_sign_ins_even_for_the_right_password()
-    {
-        using var user = await MediaClient.SignUpAsync(fixture, Ct);
-        using var api = MediaClient.Anonymous(fixture);
-
-        for (var attempt = 1; attempt <= 5; attempt++)
-        {
-            var wrong = await api.PostAsJsonAsync("/api/auth/login", new { email = user.Email, password = $"Wrong-{attempt}-Password!" }, Ct);
-            var failed = await AssertProblemAsync(wrong, HttpStatusCode.Unauthorized);
-            Assert.Equal(attempt < 5 ? "The e-mail or password is not right." : "The account is locked for a while.", failed.Title);
-        }
-
-        var right = await api.PostAsJsonAsync("/api/auth/login", new { email = user.Email, password = MediaClient.Password }, Ct);
-
-        var locked = await AssertProblemAsync(right, HttpStatusCode.Unauthorized);
-        Assert.Equal("The account is locked for a while.", locked.Title);
-        Assert.Contains("try again in 5 minutes", locked.Detail);
-    }
-
-    [Fact]
     public async Task Signing_out_of_the_api_revokes_every_refresh_token_of_the_account()
     {
         using var api = MediaClient.Anonymous(fixture);

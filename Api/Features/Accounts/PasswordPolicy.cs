@@ -1,0 +1,77 @@
+using System.Reflection;
+using Microsoft.AspNetCore.Identity;
+
+namespace Platform.Api.Features.Accounts;
+
+/// <summary>
+/// Passwords as NIST SP 800-63B (5.1.1.2) asks: at least <see cref="MinimumLength"/> characters, no composition rules
+/// (no "one digit, one symbol": they make passwords harder to remember, not to guess), and no password that is common or
+/// easily guessed. Identity's own composition rules are switched off in <see cref="AccountsExtensions"/>; this validator
+/// refuses what remains:
+/// <list type="bullet">
+/// <item>a password on the list of common passwords (<c>common-passwords.txt</c>, the 49,000 most frequent leaked
+/// passwords from the zxcvbn project's dictionary, MIT licence), compared without case, also once leading and trailing
+/// digits and symbols are taken off ("Password1234!" is "password");</item>
+/// <item>one character or a short pattern repeated ("aaaaaaaaaaaa", "abcabcabcabc": fewer than five distinct characters);</item>
+/// <item>the account's e-mail address or its local part.</item>
+/// </list>
+/// A shipped list rather than a strength estimator (zxcvbn ports): the rule is one a person can be told in a sentence,
+/// gives the same answer in every version, and costs a set lookup.
+/// </summary>
+public sealed class PasswordPolicy : IPasswordValidator<PlatformUser>
+{
+    public const int MinimumLength = 12;
+
+    public const string CommonCode = "PasswordTooCommon";
+
+    private static readonly Lazy<HashSet<string>> Common = new(LoadCommonPasswords);
+
+    public Task<IdentityResult> ValidateAsync(UserManager<PlatformUser> manager, PlatformUser user, string? password)
+    {
+        if (string.IsNullOrEmpty(password) || password.Length < MinimumLength)
+        {
+            // Identity's RequiredLength says the same; kept here too so the rule holds whatever the options say.
+            return Task.FromResult(Failed("PasswordTooShort", $"Passwords must be at least {MinimumLength} characters long."));
+        }
+
+        var lower = password.ToLowerInvariant();
+        var stem = lower.Trim().Trim("0123456789!@#$%^&*()-_=+.,;:?~'\"[]{}<>/\\| ".ToCharArray());
+        if (Common.Value.Contains(lower) || (stem.Length >= 4 && Common.Value.Contains(stem)))
+        {
+            return Task.FromResult(Failed(CommonCode, "This password is one of the most common passwords: choose one that is harder to guess (a few unrelated words work well)."));
+        }
+
+        if (lower.Distinct().Count() < 5)
+        {
+            return Task.FromResult(Failed(CommonCode, "This password repeats a few characters: choose one that is harder to guess (a few unrelated words work well)."));
+        }
+
+        if (user.Email is { Length: > 0 } email
+            && (lower.Contains(email.ToLowerInvariant(), StringComparison.Ordinal)
+                || (email.Split('@')[0] is { Length: >= 4 } local && lower.Contains(local.ToLowerInvariant(), StringComparison.Ordinal))))
+        {
+            return Task.FromResult(Failed("PasswordContainsEmail", "The password must not contain the e-mail address."));
+        }
+
+        return Task.FromResult(IdentityResult.Success);
+    }
+
+    private static IdentityResult Failed(string code, string description) => IdentityResult.Failed(new IdentityError { Code = code, Description = description });
+
+    private static HashSet<string> LoadCommonPasswords()
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("Platform.Api.Features.Accounts.common-passwords.txt")
+            ?? throw new InvalidOperationException("The common-password list is missing from the Api assembly.");
+        using var reader = new StreamReader(stream);
+        var passwords = new HashSet<string>(StringComparer.Ordinal);
+        while (reader.ReadLine() is { } line)
+        {
+            if (line.Length > 0 && line[0] != '#')
+            {
+                passwords.Add(line);
+            }
+        }
+
+        return passwords;
+    }
+}

@@ -1,0 +1,132 @@
+using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace Platform.Api.Features.Accounts;
+
+/// <summary>How often sign-in, registration and refresh may be tried (<c>Accounts:SignInLimits</c>).</summary>
+public sealed class SignInLimitOptions
+{
+    public const string SectionName = "Accounts:SignInLimits";
+
+    /// <summary>Requests to login, register and refresh together, per client address and <see cref="AddressWindow"/>.</summary>
+    [Range(1, 100_000)]
+    public int AddressPermits { get; set; } = 10;
+
+    public TimeSpan AddressWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Failed sign-ins from one address to one account per <see cref="FailureWindow"/>.</summary>
+    [Range(1, 10_000)]
+    public int FailuresPerAddressAndAccount { get; set; } = 5;
+
+    /// <summary>
+    /// Failed sign-ins to one account from all addresses together per <see cref="FailureWindow"/>: the ceiling for
+    /// guessing spread over many addresses. High, because whoever reaches it keeps the owner out too.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int FailuresPerAccount { get; set; } = 100;
+
+    public TimeSpan FailureWindow { get; set; } = TimeSpan.FromMinutes(15);
+}
+
+/// <summary>
+/// Sign-in guessing, throttled without handing anyone a way to lock someone else out:
+/// <list type="bullet">
+/// <item>per client address, every login, register and refresh request: ASP.NET Core's rate limiter (policy
+/// <see cref="AddressPolicy"/>), a 429 with <c>Retry-After</c>;</item>
+/// <item>per address and account, and per account, only failed sign-ins count. Past either limit the Api answers exactly
+/// as for a wrong password (no password is checked), so the answer says nothing about whether the account exists or is
+/// being throttled, and the owner signing in from their own address is not affected by an attacker's failures.</item>
+/// </list>
+/// The counters live in each Api instance's memory (System.Threading.RateLimiting): with N instances behind the load
+/// balancer a guesser gets at most N times the limits, which keeps the order of magnitude and needs no Redis round trip on
+/// every sign-in.
+/// </summary>
+public sealed class SignInThrottle : IDisposable
+{
+    public const string AddressPolicy = "sign-in-per-address";
+
+    private readonly PartitionedRateLimiter<string> _failuresPerAddressAndAccount;
+    private readonly PartitionedRateLimiter<string> _failuresPerAccount;
+
+    public SignInThrottle(IOptions<SignInLimitOptions> options)
+    {
+        var limits = options.Value;
+        _failuresPerAddressAndAccount = Failures(limits.FailuresPerAddressAndAccount, limits.FailureWindow);
+        _failuresPerAccount = Failures(limits.FailuresPerAccount, limits.FailureWindow);
+    }
+
+    /// <summary>The partition of a request: its client address (after the trusted proxies' X-Forwarded-For).</summary>
+    public static string ClientAddress(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+
+    /// <summary>True when this address may still try a password on this account.</summary>
+    public bool MayTry(string address, string email)
+    {
+        var account = Account(email);
+        return _failuresPerAddressAndAccount.GetStatistics($"{address}|{account}")?.CurrentAvailablePermits is not 0
+            && _failuresPerAccount.GetStatistics(account)?.CurrentAvailablePermits is not 0;
+    }
+
+    public void Failed(string address, string email)
+    {
+        var account = Account(email);
+        using var perAddress = _failuresPerAddressAndAccount.AttemptAcquire($"{address}|{account}");
+        using var perAccount = _failuresPerAccount.AttemptAcquire(account);
+    }
+
+    public void Dispose()
+    {
+        _failuresPerAddressAndAccount.Dispose();
+        _failuresPerAccount.Dispose();
+    }
+
+    /// <summary>The per-address limit of login, register and refresh, with its own 429 answer.</summary>
+    public static void AddPolicy(RateLimiterOptions options) => options.AddPolicy<string, AddressLimitPolicy>(AddressPolicy);
+
+    private static string Account(string email) => email.Trim().ToUpperInvariant();
+
+    private static PartitionedRateLimiter<string> Failures(int permits, TimeSpan window) =>
+        PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = permits,
+            Window = window,
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        }));
+
+    private sealed class AddressLimitPolicy(IOptions<SignInLimitOptions> options) : IRateLimiterPolicy<string>
+    {
+        public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected { get; } = async (context, _) =>
+        {
+            var wait = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromSeconds(1);
+            var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+            context.HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            await context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = context.HttpContext,
+                ProblemDetails =
+                {
+                    Status = StatusCodes.Status429TooManyRequests,
+                    Title = "Too many sign-in attempts from this address.",
+                    Detail = $"Try again in {seconds} second(s).",
+                },
+            });
+        };
+
+        public RateLimitPartition<string> GetPartition(HttpContext httpContext)
+        {
+            var limits = options.Value;
+            return RateLimitPartition.GetTokenBucketLimiter(ClientAddress(httpContext), _ => new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = limits.AddressPermits,
+                TokensPerPeriod = limits.AddressPermits,
+                ReplenishmentPeriod = limits.AddressWindow,
+                QueueLimit = 0,
+                AutoReplenishment = true,
+            });
+        }
+    }
+}
