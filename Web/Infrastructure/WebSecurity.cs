@@ -84,9 +84,8 @@ public static class WebSecurity
         });
 
         // A TLS-terminating proxy in front says the request was HTTPS (and whose it was). Trusted: loopback by default;
-        // in AWS the stack sets ASPNETCORE_FORWARDEDHEADERS_ENABLED for the load balancer, which asks for the same two.
-        // The public host name (X-Forwarded-Host from CloudFront) is added by the service defaults, limited to the one
-        // the stack configures (ServiceDefaults/Http/ForwardedHost.cs).
+        // in AWS the VPC's range with two proxies (CloudFront, the load balancer), and the public host name
+        // (X-Forwarded-Host from CloudFront) limited to the one the stack configures (ServiceDefaults/Http/ForwardedHost.cs).
         services.Configure<ForwardedHeadersOptions>(options =>
             options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto);
 

@@ -120,6 +120,21 @@ public sealed class DevStackTests(DevStackFixture stack) : ReviewFindings(stack)
         Assert.False(Json.Container("Worker").Environment().ContainsKey("ForwardedHeaders__PublicHost"));
     }
 
+    [Fact]
+    public void The_public_services_trust_the_vpcs_proxies_so_each_viewer_keeps_its_own_address()
+    {
+        // CloudFront appends the viewer, the load balancer appends CloudFront: two proxies, both in the VPC. Without
+        // this every viewer would share the load balancer's address, and one sign-in rate limit.
+        foreach (var service in new[] { "Web", "Api" })
+        {
+            var environment = Json.Container(service).Environment();
+            Assert.Equal("2", (string?)environment["ForwardedHeaders__ForwardLimit"]);
+            var networks = environment["ForwardedHeaders__KnownNetworks"]!;
+            Assert.Equal(Json.Id("AWS::EC2::VPC", "Network"), (string?)networks["Fn::GetAtt"]![0]);
+            Assert.Equal("CidrBlock", (string?)networks["Fn::GetAtt"]![1]);
+        }
+    }
+
     private string SubnetGroup(string subnetId) =>
         Json.Named("AWS::EC2::Subnet", subnetId).Properties["Tags"]!.AsArray().Single(t => (string?)t!["Key"] == "aws-cdk:subnet-name")!["Value"]!.GetValue<string>();
 

@@ -70,9 +70,9 @@ public static class AccountsExtensions
         builder.Services.AddRateLimiter(SignInThrottle.AddPolicy);
 
         // The client address the sign-in limits count: behind a trusted proxy (loopback by default: Web, or a local
-        // proxy; in AWS ASPNETCORE_FORWARDEDHEADERS_ENABLED trusts any sender, and only the load balancer and Web can
-        // reach the Api) the address that proxy forwards. ForwardedHeaders:ForwardLimit is how many proxies stand in
-        // front: 1 locally (Web), 2 in AWS (CloudFront, then the load balancer, each appending who called it).
+        // proxy; in AWS the VPC's range, ForwardedHeaders:KnownNetworks) the address that proxy forwards.
+        // ForwardedHeaders:ForwardLimit is how many proxies stand in front: 1 locally (Web), 2 in AWS (CloudFront, then
+        // the load balancer, each appending who called it); both keys are read in ServiceDefaults/Http/ForwardedHost.cs.
         builder.Services.Configure<ForwardedHeadersOptions>(options =>
         {
             options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;

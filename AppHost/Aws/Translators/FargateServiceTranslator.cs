@@ -129,6 +129,11 @@ public sealed class FargateServiceTranslator(PlatformStack stack) : AwsResourceT
         if (IsPublic(service))
         {
             environment["ForwardedHeaders__PublicHost"] = Stack.PublicHost;
+            // Who the viewer is: CloudFront appends the viewer to X-Forwarded-For and the load balancer appends
+            // CloudFront's VPC-origin interface; both proxies sit in the VPC. Without this, every user behind the load
+            // balancer would share one client address (and one sign-in rate limit).
+            environment["ForwardedHeaders__KnownNetworks"] = Stack.Network.VpcCidrBlock;
+            environment["ForwardedHeaders__ForwardLimit"] = "2";
         }
 
         var logs = Stack.CreateLogGroup($"{id}Logs");
