@@ -301,7 +301,9 @@ function agentCalls(stack, service) {
       // The agent asks for exactly valueFrom: a partial ARN (no '-xxxxxx' suffix) matches no grant on the secret's ARN
       // and the task never starts (aws/aws-cdk#20744), so it is replayed as written.
       const arn = String(stack.resolve(secret.ValueFrom)).replace(/^(arn:aws:secretsmanager:[^:]+:\d+:secret:[^:]+-[A-Za-z0-9]{6})(:.*)?$/, "$1");
-      const secretId = Stack.target(secret.ValueFrom) ?? Stack.target(secret.ValueFrom?.["Fn::Join"]?.[1]?.find((p) => Stack.target(p)));
+      let secretId = Stack.target(secret.ValueFrom) ?? Stack.target(secret.ValueFrom?.["Fn::Join"]?.[1]?.find((p) => Stack.target(p)));
+      // Through a secret's attachment to its database (the rotated master secret) to the secret and its key.
+      if (stack.resources[secretId]?.Type === "AWS::SecretsManager::SecretTargetAttachment") secretId = Stack.target(stack.resources[secretId].Properties.SecretId);
       calls.push({ action: "secretsmanager:GetSecretValue", arn, policy: undefined });
       const keyId = secretId ? Stack.target(stack.resources[secretId]?.Properties?.KmsKeyId) : undefined;
       if (keyId) {
