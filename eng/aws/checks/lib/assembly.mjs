@@ -167,6 +167,9 @@ export class Stack {
       case "AWS::CloudFront::Function.FunctionARN": return ref;
       case "AWS::ElasticLoadBalancingV2::LoadBalancer.DNSName": return `${id.toLowerCase()}.${this.region}.elb.amazonaws.com`;
       case "AWS::SNS::Topic.TopicArn": return `arn:aws:sns:${this.region}:${ACCOUNT}:${id}`;
+      // The instance's resource id (db-<26 characters> in AWS), what rds-db:connect names; each instance its own.
+      case "AWS::RDS::DBInstance.DbiResourceId": return `db-${id.toUpperCase()}`;
+      case "AWS::RDS::DBInstance.DBInstanceArn": return `arn:aws:rds:${this.region}:${ACCOUNT}:db:${ref}`;
       case "AWS::WAFv2::WebACL.Arn": return `arn:aws:wafv2:us-east-1:${ACCOUNT}:global/webacl/${id}/0`;
       default: break;
     }
