@@ -52,6 +52,20 @@ public sealed partial record AwsDeploymentSettings
     /// </summary>
     public string? GitHubOidcProviderArn { get; init; }
 
+    /// <summary>
+    /// The generations of the CloudFront key pair that signs media URLs, all in the distribution's key group
+    /// (<c>edgeSigningKeys</c>, comma-separated, default <c>1</c>): each generation is a public key resource of its own,
+    /// so a new key is always a new resource, never an update CloudFront refuses. At most two: more means a rotation
+    /// was never finished (docs/aws.md, "CloudFront signing keys").
+    /// </summary>
+    public IReadOnlyList<int> EdgeSigningKeys { get; init; } = [1];
+
+    /// <summary>The generation the Api signs with (<c>edgeSigningActiveKey</c>, default the last of <see cref="EdgeSigningKeys"/>).</summary>
+    public int EdgeSigningActiveKey { get; init; } = 1;
+
+    /// <summary>At most this many generations at once: the one signing and the one before or after it.</summary>
+    public const int MaxEdgeSigningKeys = 2;
+
     public bool IsProduction => Stage == DeploymentStage.Prod;
 
     public string StageName => Stage.ToString().ToLowerInvariant();
@@ -85,8 +99,11 @@ public sealed partial record AwsDeploymentSettings
             var other => throw new InvalidOperationException($"The CDK context value 'stage' is '{other}', but it must be dev or prod."),
         };
 
+        var (edgeSigningKeys, edgeSigningActiveKey) = EdgeSigningGenerations(Value("edgeSigningKeys"), Value("edgeSigningActiveKey"));
         var settings = new AwsDeploymentSettings
         {
+            EdgeSigningKeys = edgeSigningKeys,
+            EdgeSigningActiveKey = edgeSigningActiveKey,
             Stage = stage,
             Region = Checked("region", Required("region"), RegionPattern(), "an AWS region name like us-east-1"),
             CertificateArn = Optional("certificateArn", CertificateArnPattern(), "an ACM certificate ARN"),
@@ -128,6 +145,36 @@ public sealed partial record AwsDeploymentSettings
         }
 
         return settings;
+    }
+
+    private static (IReadOnlyList<int> Keys, int Active) EdgeSigningGenerations(string? keys, string? active)
+    {
+        static int Generation(string key, string text) =>
+            int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
+                ? n
+                : throw new InvalidOperationException($"The CDK context value '{key}' has '{text.Trim()}', which is not a positive whole number (a key generation: 1, 2, …).");
+
+        var generations = (keys ?? "1").Split(',').Select(k => Generation("edgeSigningKeys", k)).ToList();
+        if (generations.Distinct().Count() != generations.Count)
+        {
+            throw new InvalidOperationException($"The CDK context value 'edgeSigningKeys' is '{keys}', which names a generation twice.");
+        }
+
+        if (generations.Count > MaxEdgeSigningKeys)
+        {
+            throw new InvalidOperationException(
+                $"The CDK context value 'edgeSigningKeys' is '{keys}': at most {MaxEdgeSigningKeys} signing key generations (the active one and the one before or after it); " +
+                "more means a rotation was never finished: drop the retired generation once its URLs have expired.");
+        }
+
+        var activeKey = active is null ? generations[^1] : Generation("edgeSigningActiveKey", active);
+        if (!generations.Contains(activeKey))
+        {
+            throw new InvalidOperationException(
+                $"The CDK context value 'edgeSigningActiveKey' is {activeKey}, which is not one of 'edgeSigningKeys' ({string.Join(',', generations)}): CloudFront would refuse every URL it signs.");
+        }
+
+        return (generations, activeKey);
     }
 
     [GeneratedRegex(@"^[a-z]{2}(-gov)?-[a-z]+-\d$")]

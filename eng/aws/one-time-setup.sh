@@ -6,24 +6,16 @@
 #      default AdministratorAccess: CloudFormation deploys every Platform stack with the bootstrap's execution role.
 #   1. The ECS service-linked role (AWSServiceRoleForECS). An account where ECS never ran lacks it, and the first deploy
 #      can fail with "Unable to assume the service linked role".
-#   2. The RSA key pair CloudFront signed URLs are made with (thumbnails and previews): the private key as the Secrets
-#      Manager secret Platform-<stage>/edge-signing/private-key (the Api reads it as an ECS secret; its complete ARN is
-#      the SSM parameter /Platform-<stage>/edge-signing/private-key-arn), the public key as the SSM parameter
-#      /Platform-<stage>/edge-signing/public-key (the stack's EdgeSigningPublicKey parameter reads it at deploy time into
-#      the CloudFront key group). The stack cannot make the pair itself without a Lambda-backed
-#      custom resource, and a key never belongs in the repository.
+#   2. Generation 1 of the RSA key pair CloudFront signed URLs are made with (thumbnails and previews), by
+#      eng/aws/rotate-edge-key.sh: the private key as the Secrets Manager secret Platform-<stage>/edge-signing/1/private-key,
+#      the public key as the SSM parameter /Platform-<stage>/edge-signing/1/public-key (the stack reads both at deploy
+#      time; later generations: docs/aws.md, "CloudFront signing keys").
 # Idempotent: whatever exists is left as it is.
 #   eng/aws/one-time-setup.sh dev|prod
 set -euo pipefail
 stage="${1:-}"
 case "$stage" in dev|prod) ;; *) echo "usage: $0 dev|prod" >&2; exit 2 ;; esac
 command -v aws >/dev/null || { echo "the AWS CLI v2 is needed (Debian: apt-get install awscli)" >&2; exit 1; }
-command -v openssl >/dev/null || { echo "openssl is needed to make the media signing key" >&2; exit 1; }
-region="${AWS_REGION:-us-east-1}"
-stack="Platform-$stage"
-secret="$stack/edge-signing/private-key"
-parameter="/$stack/edge-signing/public-key"
-secret_arn_parameter="/$stack/edge-signing/private-key-arn"
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 account="$(aws sts get-caller-identity --query Account --output text)"
@@ -46,29 +38,4 @@ else
   echo "ECS service-linked role: created"
 fi
 
-if aws ssm get-parameter --region "$region" --name "$parameter" >/dev/null 2>&1; then
-  echo "media signing key: exists ($parameter)"
-  exit 0
-fi
-if aws secretsmanager describe-secret --region "$region" --secret-id "$secret" >/dev/null 2>&1; then
-  echo "the secret $secret exists but its public key $parameter does not: delete the secret" \
-    "(aws secretsmanager delete-secret --secret-id $secret --force-delete-without-recovery) and run this again" >&2
-  exit 1
-fi
-
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-chmod 700 "$work"
-openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$work/private.pem" 2>/dev/null
-openssl pkey -in "$work/private.pem" -pubout -out "$work/public.pem"
-secret_arn="$(aws secretsmanager create-secret --region "$region" --name "$secret" \
-  --description "$stack: the RSA private key of the CloudFront key pair that signs media URLs" \
-  --secret-string "file://$work/private.pem" --query ARN --output text)"
-# ECS fetches the secret by its complete ARN (with its random suffix), which the stack reads from here.
-aws ssm put-parameter --region "$region" --name "$secret_arn_parameter" --type String \
-  --description "$stack: the ARN of the secret with the private key that signs media URLs" \
-  --value "$secret_arn" >/dev/null
-aws ssm put-parameter --region "$region" --name "$parameter" --type String \
-  --description "$stack: the public key of the CloudFront key pair that signs media URLs" \
-  --value "file://$work/public.pem" >/dev/null
-echo "media signing key: created ($secret, $parameter)"
+exec "$(dirname "$0")/rotate-edge-key.sh" "$stage" 1

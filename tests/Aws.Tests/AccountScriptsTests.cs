@@ -139,11 +139,11 @@ public sealed class AccountScriptsTests : IDisposable
         var (exit, _) = await RunAsync("one-time-setup.sh", "dev");
 
         Assert.Equal(0, exit);
-        Assert.Contains(Calls, c => c.StartsWith("secretsmanager create-secret --region us-east-1 --name Platform-dev/edge-signing/private-key ", StringComparison.Ordinal));
-        Assert.Contains(Calls, c => c.StartsWith("ssm put-parameter --region us-east-1 --name /Platform-dev/edge-signing/public-key --type String ", StringComparison.Ordinal));
+        Assert.Contains(Calls, c => c.StartsWith("secretsmanager create-secret --region us-east-1 --name Platform-dev/edge-signing/1/private-key ", StringComparison.Ordinal));
+        Assert.Contains(Calls, c => c.StartsWith("ssm put-parameter --region us-east-1 --name /Platform-dev/edge-signing/1/public-key --type String ", StringComparison.Ordinal));
         // ECS needs the secret's complete ARN; the stack reads it from SSM.
-        Assert.Contains(Calls, c => c.StartsWith("ssm put-parameter --region us-east-1 --name /Platform-dev/edge-signing/private-key-arn --type String ", StringComparison.Ordinal)
-            && c.EndsWith("--value arn:aws:secretsmanager:us-east-1:123456789012:secret:Platform-dev/edge-signing/private-key-AbCdEf", StringComparison.Ordinal));
+        Assert.Contains(Calls, c => c.StartsWith("ssm put-parameter --region us-east-1 --name /Platform-dev/edge-signing/1/private-key-arn --type String ", StringComparison.Ordinal)
+            && c.EndsWith("--value arn:aws:secretsmanager:us-east-1:123456789012:secret:Platform-dev/edge-signing/1/private-key-AbCdEf", StringComparison.Ordinal));
         using var privateKey = RSA.Create();
         privateKey.ImportFromPem(File.ReadAllText(Path.Combine(_stub, "private.pem")));
         var publicPem = File.ReadAllText(Path.Combine(_stub, "public.pem"));
@@ -162,7 +162,7 @@ public sealed class AccountScriptsTests : IDisposable
 
         Assert.Equal(0, exit);
         Assert.DoesNotContain(Calls, c => c.Contains("create", StringComparison.Ordinal) || c.Contains("put-parameter", StringComparison.Ordinal));
-        Assert.Contains("media signing key: exists", output, StringComparison.Ordinal);
+        Assert.Contains("media signing key generation 1: exists", output, StringComparison.Ordinal);
     }
 
     [Fact]

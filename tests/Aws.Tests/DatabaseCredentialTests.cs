@@ -90,6 +90,8 @@ public sealed class DatabaseCredentialTests(DevStackFixture stack) : IClassFixtu
         var users = resources.Select(r => System.Text.RegularExpressions.Regex.Match(r, @"/(?<user>[a-z_]+)""\]\]\}$").Groups["user"].Value).ToList();
         Assert.Equal(roles.Order(StringComparer.Ordinal), users.Order(StringComparer.Ordinal));
         Assert.All(resources, r => Assert.Contains(":dbuser:", r, StringComparison.Ordinal));
+        // dbuser:<DbiResourceId>/<user>, of the instance connected to (a replica's own): an instance ARN there matches no sign-in.
+        Assert.All(resources, r => Assert.Contains("\"DbiResourceId\"]}", r, StringComparison.Ordinal));
         Assert.DoesNotContain(resources, r => r.Contains("*", StringComparison.Ordinal));
     }
 }

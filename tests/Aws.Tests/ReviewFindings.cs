@@ -166,20 +166,20 @@ public abstract class ReviewFindings(PlatformStackFixture stack)
         var api = Json.Container("Api");
         var environment = api.Environment();
         Assert.EndsWith("/_edge", environment["MediaDelivery__CloudFront__BaseUrl"]!.ToJsonString().TrimEnd('"', ']', '}'), StringComparison.Ordinal);
-        Assert.Equal(Json.Id("AWS::CloudFront::PublicKey", "EdgeSigningKey"), (string?)environment["MediaDelivery__CloudFront__KeyPairId"]!["Ref"]);
+        Assert.Equal(Json.Id("AWS::CloudFront::PublicKey", "EdgeSigningKey1"), (string?)environment["MediaDelivery__CloudFront__KeyPairId"]!["Ref"]);
         Assert.Equal("01:00:00", (string?)environment["MediaDelivery__UrlWindow"]);
         // By the secret's complete ARN, read from SSM at deploy time: ECS fetches exactly what it is given.
-        Assert.Equal("EdgeSigningPrivateKeyArn", (string?)api.Secrets()["MediaDelivery__CloudFront__PrivateKey"]!["Ref"]);
+        Assert.Equal("EdgeSigningPrivateKeyArn1", (string?)api.Secrets()["MediaDelivery__CloudFront__PrivateKey"]!["Ref"]);
         Assert.DoesNotContain(environment.Keys, k => k.Contains("PrivateKey", StringComparison.Ordinal));
 
-        // What eng/aws/one-time-setup.sh makes is what the stack reads.
-        Assert.Equal($"/{stack.StackName}/edge-signing/public-key", (string?)Json["Parameters"]!["EdgeSigningPublicKey"]!["Default"]);
-        Assert.Equal("AWS::SSM::Parameter::Value<String>", (string?)Json["Parameters"]!["EdgeSigningPublicKey"]!["Type"]);
-        Assert.Equal($"/{stack.StackName}/edge-signing/private-key-arn", (string?)Json["Parameters"]!["EdgeSigningPrivateKeyArn"]!["Default"]);
-        var script = File.ReadAllText(Path.Combine(Synthesis.RepositoryRoot, "eng", "aws", "one-time-setup.sh"));
-        Assert.Contains("secret=\"$stack/edge-signing/private-key\"", script, StringComparison.Ordinal);
-        Assert.Contains("parameter=\"/$stack/edge-signing/public-key\"", script, StringComparison.Ordinal);
-        Assert.Contains("secret_arn_parameter=\"/$stack/edge-signing/private-key-arn\"", script, StringComparison.Ordinal);
+        // What eng/aws/rotate-edge-key.sh makes (generation 1 by eng/aws/one-time-setup.sh) is what the stack reads.
+        Assert.Equal($"/{stack.StackName}/edge-signing/1/public-key", (string?)Json["Parameters"]!["EdgeSigningPublicKey1"]!["Default"]);
+        Assert.Equal("AWS::SSM::Parameter::Value<String>", (string?)Json["Parameters"]!["EdgeSigningPublicKey1"]!["Type"]);
+        Assert.Equal($"/{stack.StackName}/edge-signing/1/private-key-arn", (string?)Json["Parameters"]!["EdgeSigningPrivateKeyArn1"]!["Default"]);
+        var script = File.ReadAllText(Path.Combine(Synthesis.RepositoryRoot, "eng", "aws", "rotate-edge-key.sh"));
+        Assert.Contains("secret=\"$stack/edge-signing/$generation/private-key\"", script, StringComparison.Ordinal);
+        Assert.Contains("parameter=\"/$stack/edge-signing/$generation/public-key\"", script, StringComparison.Ordinal);
+        Assert.Contains("secret_arn_parameter=\"/$stack/edge-signing/$generation/private-key-arn\"", script, StringComparison.Ordinal);
     }
 
     /// <summary>Finding 11: the site's static files are cached at the edge, one entry per version ('v').</summary>

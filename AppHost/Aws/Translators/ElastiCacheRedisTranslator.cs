@@ -72,17 +72,13 @@ public sealed class ElastiCacheRedisTranslator(PlatformStack stack) : AwsResourc
         var nag = new List<Suppression>
         {
             new("AwsSolutions-AEC5", "The default port 6379: a non-default port is obscurity; the security group admits only the services that reference the cache."),
+            new("AwsSolutions-AEC6", "Role-based access control (UserGroupIds) instead of one shared AUTH token: each service logs in as its own ElastiCache user with its own password, and the default user is switched off."),
         };
         if (!Profile.MultiAz)
         {
             nag.Add(new("AwsSolutions-AEC3", "dev runs one node to stay cheap; prod is Multi-AZ with automatic failover."));
             nag.Add(new("AwsSolutions-AEC4", "dev runs one node to stay cheap; prod is Multi-AZ with automatic failover."));
             nag.Add(new("CT.ELASTICACHE.PR.3", "dev runs one node to stay cheap; prod is Multi-AZ with automatic failover."));
-        }
-
-        if (Profile.CacheSnapshotDays == 0)
-        {
-            nag.Add(new("AwsSolutions-AEC6", "dev keeps no snapshots: the cache holds nothing that cannot be rebuilt."));
         }
 
         Add(group, [.. nag]);

@@ -69,10 +69,27 @@ public sealed class RdsPostgresTranslator(PlatformStack stack) : AwsResourceTran
             .Distinct();
         foreach (var login in logins)
         {
-            IDatabaseInstance target = login.ReadOnly
-                ? replica ?? throw new InvalidOperationException($"'{login.Name}' is read-only but '{resource.Name}' has no replica.")
-                : primary;
-            target.GrantConnect(taskRole, login.Role!);
+            if (!login.ReadOnly)
+            {
+                primary.GrantConnect(taskRole, login.Role!);
+                continue;
+            }
+
+            // Written out for the replica: CDK's DatabaseInstanceReadReplica gives GrantConnect its instance ARN where
+            // rds-db:connect needs the instance's resource id (dbuser:<DbiResourceId>/<user>), a grant matching no sign-in.
+            var target = replica ?? throw new InvalidOperationException($"'{login.Name}' is read-only but '{resource.Name}' has no replica.");
+            var instance = (CfnDBInstance)target.Node.DefaultChild!;
+            taskRole.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
+            {
+                Actions = ["rds-db:connect"],
+                Resources = [Stack.FormatArn(new ArnComponents
+                {
+                    Service = "rds-db",
+                    Resource = "dbuser",
+                    ResourceName = $"{instance.AttrDbiResourceId}/{login.Role}",
+                    ArnFormat = ArnFormat.COLON_RESOURCE_NAME,
+                })],
+            }));
         }
     }
 

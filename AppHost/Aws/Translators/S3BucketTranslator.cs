@@ -169,10 +169,18 @@ public sealed class S3BucketTranslator(PlatformStack stack) : AwsResourceTransla
     private (KeyGroup KeyGroup, PublicKey PublicKey, ISecret PrivateKey)? _signingKey;
 
     /// <summary>
-    /// The stack's CloudFront key pair, made once per account and stage by eng/aws/one-time-setup.sh (the stack cannot
-    /// make an RSA key without a Lambda): the public key from SSM at deploy time, the private key a Secrets Manager secret
-    /// (<c>{stack}/edge-signing/private-key</c>) whose ARN is in SSM too.
+    /// The stack's CloudFront key pairs, one per generation of <see cref="AwsDeploymentSettings.EdgeSigningKeys"/>, each made
+    /// once by eng/aws/rotate-edge-key.sh (the stack cannot make an RSA key without a Lambda): the public key from SSM at
+    /// deploy time (<c>/{stack}/edge-signing/{N}/public-key</c>), the private key a Secrets Manager secret
+    /// (<c>{stack}/edge-signing/{N}/private-key</c>) whose ARN is in SSM too. Every generation is in the key group; the Api
+    /// signs with the active one.
     /// </summary>
+    /// <remarks>
+    /// A generation's public key resource, its parameter and its SSM name all carry the generation number: CloudFront
+    /// can change only a public key's comment (UpdatePublicKey), so a new key must be a new resource, never new content
+    /// for an old one. Rotating is adding a generation, switching the active one, then dropping the old one
+    /// (docs/aws.md, "CloudFront signing keys").
+    /// </remarks>
     private (KeyGroup KeyGroup, PublicKey PublicKey, ISecret PrivateKey) SigningKey()
     {
         if (_signingKey is { } made)
@@ -180,34 +188,39 @@ public sealed class S3BucketTranslator(PlatformStack stack) : AwsResourceTransla
             return made;
         }
 
-        var parameter = new CfnParameter(Stack, "EdgeSigningPublicKey", new CfnParameterProps
+        var settings = Stack.Settings;
+        var publicKeys = settings.EdgeSigningKeys.ToDictionary(n => n, n =>
         {
-            Type = "AWS::SSM::Parameter::Value<String>",
-            Default = EdgeSigningPublicKeyParameter(Stack.StackName),
-            Description = "The SSM parameter holding the PEM public key CloudFront checks signed media URLs with (eng/aws/one-time-setup.sh makes it).",
+            var parameter = new CfnParameter(Stack, $"EdgeSigningPublicKey{n}", new CfnParameterProps
+            {
+                Type = "AWS::SSM::Parameter::Value<String>",
+                Default = EdgeSigningPublicKeyParameter(Stack.StackName, n),
+                Description = $"The SSM parameter holding the PEM public key of signing key generation {n}, which CloudFront checks signed media URLs with (eng/aws/rotate-edge-key.sh makes it).",
+            });
+            return new PublicKey(Stack, $"EdgeSigningKey{n}", new PublicKeyProps
+            {
+                EncodedKey = parameter.ValueAsString,
+                Comment = $"{Stack.StackName}: signing key generation {n} for the URLs of media delivered through CloudFront",
+            });
         });
-        var publicKey = new PublicKey(Stack, "EdgeSigningKey", new PublicKeyProps
-        {
-            EncodedKey = parameter.ValueAsString,
-            Comment = $"{Stack.StackName}: signs the URLs of media delivered through CloudFront",
-        });
-        var keyGroup = new KeyGroup(Stack, "EdgeSigningKeyGroup", new KeyGroupProps { Items = [publicKey] });
+        var keyGroup = new KeyGroup(Stack, "EdgeSigningKeyGroup", new KeyGroupProps { Items = [.. publicKeys.Values] });
+        var active = settings.EdgeSigningActiveKey;
         // By its complete ARN (which ends in six random characters), also from SSM: ECS fetches an ECS secret by exactly
         // the ARN it is given, and a name or partial ARN matches no grant on the secret (aws/aws-cdk#20744).
-        var privateKeyArn = new CfnParameter(Stack, "EdgeSigningPrivateKeyArn", new CfnParameterProps
+        var privateKeyArn = new CfnParameter(Stack, $"EdgeSigningPrivateKeyArn{active}", new CfnParameterProps
         {
             Type = "AWS::SSM::Parameter::Value<String>",
-            Default = EdgeSigningPrivateKeyArnParameter(Stack.StackName),
-            Description = "The SSM parameter holding the ARN of the secret with the PEM private key of the edge signing key pair (eng/aws/one-time-setup.sh makes it).",
+            Default = EdgeSigningPrivateKeyArnParameter(Stack.StackName, active),
+            Description = $"The SSM parameter holding the ARN of the secret with the PEM private key of signing key generation {active}, the one the Api signs with (eng/aws/rotate-edge-key.sh makes it).",
         });
-        var privateKey = Secret.FromSecretCompleteArn(Stack, "EdgeSigningPrivateKey", privateKeyArn.ValueAsString);
-        _signingKey = (keyGroup, publicKey, privateKey);
+        var privateKey = Secret.FromSecretCompleteArn(Stack, $"EdgeSigningPrivateKey{active}", privateKeyArn.ValueAsString);
+        _signingKey = (keyGroup, publicKeys[active], privateKey);
         return _signingKey.Value;
     }
 
-    public static string EdgeSigningPublicKeyParameter(string stackName) => $"/{stackName}/edge-signing/public-key";
+    public static string EdgeSigningPublicKeyParameter(string stackName, int generation) => $"/{stackName}/edge-signing/{generation}/public-key";
 
-    public static string EdgeSigningPrivateKeyArnParameter(string stackName) => $"/{stackName}/edge-signing/private-key-arn";
+    public static string EdgeSigningPrivateKeyArnParameter(string stackName, int generation) => $"/{stackName}/edge-signing/{generation}/private-key-arn";
 
     /// <summary>
     /// The viewer-request function (cloudfront-js-2.0): strips the edge path, and lets a request through only for a key

@@ -72,7 +72,7 @@ export async function checkIam(stack, recordings) {
       }
     }
   }
-  const figures = { calls: 0, evaluations: 0, denied: 0, agentCalls: 0, collectorCalls: 0, unusedGrants: 0, collectorGrants: 0 };
+  const figures = { calls: 0, evaluations: 0, denied: 0, agentCalls: 0, collectorCalls: 0, databaseCalls: 0, unusedGrants: 0, collectorGrants: 0 };
   const results = { denied: [], unmapped: [], unused: [], collector: [], perService: {} };
   const cache = new Map();
 
@@ -162,6 +162,27 @@ export async function checkIam(stack, recordings) {
     }
   }
 
+  // The database sign-ins: each connection a service signs in to with an IAM token (Database__IamAuthentication) is an
+  // rds-db:connect by its task role for the connection's user on the instance its host names.
+  // And exactly those: another service's user (on any instance) is refused, so a compromised task signs in as no one else.
+  const logins = new Map(services.map((service) => [service, databaseLogins(stack, service)]));
+  for (const [service, own] of logins) {
+    for (const login of own) {
+      figures.databaseCalls++;
+      const verdict = await evaluate(service.taskRoleId, "rds-db:connect", login.arn, {}, undefined);
+      if (!verdict.allowed) {
+        figures.denied++;
+        results.denied.push(`${service.name} (database) rds-db:connect as ${login.user} on ${login.instanceId} (${login.variable}): ${verdict.error ?? verdict.overall} for role ${service.taskRoleId}`);
+      }
+    }
+    const others = [...logins.values()].flat().filter((l) => !own.some((o) => o.arn === l.arn));
+    for (const login of new Map(others.map((l) => [l.arn, l])).values()) {
+      figures.databaseCalls++;
+      const verdict = await evaluate(service.taskRoleId, "rds-db:connect", login.arn, {}, undefined);
+      if (verdict.allowed) results.denied.push(`${service.name} (database) may rds-db:connect as ${login.user} on ${login.instanceId}, another service's user: Allowed for role ${service.taskRoleId}`);
+    }
+  }
+
   // The other direction: each granted (action, resource) of a task role that no replayed call used.
   for (const service of services) {
     if (!recordings.services.some((m) => m.service === service.name)) continue;
@@ -177,6 +198,41 @@ export async function checkIam(stack, recordings) {
     }
   }
   return { figures, results };
+}
+
+/**
+ * The database users a service signs in as with IAM tokens: its ConnectionStrings__* whose Host is an RDS instance's
+ * endpoint, less the instance's master user (it signs in with the rotated password, Database__OwnerPassword). The IAM
+ * resource follows "Creating and using an IAM policy for IAM database access":
+ * arn:aws:rds-db:<region>:<account>:dbuser:<DbiResourceId>/<user>, the DbiResourceId of the instance connected to (a
+ * replica's own, not its source's).
+ */
+export function databaseLogins(stack, service) {
+  if (String(service.environment.Database__IamAuthentication ?? "").toLowerCase() !== "true") return [];
+  const logins = new Map();
+  for (const [variable, value] of Object.entries(service.environment)) {
+    if (!variable.startsWith("ConnectionStrings__")) continue;
+    const parts = value?.["Fn::Join"]?.[1];
+    if (!Array.isArray(parts)) continue;
+    const hostIndex = parts.findIndex((p) => typeof p === "string" && /(^|;)Host=$/i.test(p));
+    const instanceId = hostIndex >= 0 ? Stack.target(parts[hostIndex + 1]) : undefined;
+    const instance = stack.resources[instanceId];
+    if (instance?.Type !== "AWS::RDS::DBInstance") continue;
+    const user = /(?:^|;)\s*(?:Username|User Id|User ID|UserId)=([^;]+)/i.exec(String(stack.resolve(value)))?.[1];
+    if (!user || user === masterUser(stack, instanceId)) continue;
+    const arn = `arn:aws:rds-db:${stack.region}:${ACCOUNT}:dbuser:${stack.getAtt(instanceId, "DbiResourceId")}/${user}`;
+    if (!logins.has(arn)) logins.set(arn, { variable, instanceId, user, arn });
+  }
+  return [...logins.values()];
+}
+
+function masterUser(stack, instanceId) {
+  const props = stack.resources[instanceId]?.Properties ?? {};
+  if (props.SourceDBInstanceIdentifier) {
+    const source = Object.keys(stack.resources).find((id) => String(stack.resolve(props.SourceDBInstanceIdentifier)).endsWith(`:db:${stack.ref(id)}`));
+    return source ? masterUser(stack, source) : undefined;
+  }
+  return props.MasterUsername === undefined ? undefined : String(stack.resolve(props.MasterUsername));
 }
 
 /** Local names (bucket 'media', queue URL …/media-events) → the template's resources, through the service's keys. */
@@ -301,7 +357,9 @@ function agentCalls(stack, service) {
       // The agent asks for exactly valueFrom: a partial ARN (no '-xxxxxx' suffix) matches no grant on the secret's ARN
       // and the task never starts (aws/aws-cdk#20744), so it is replayed as written.
       const arn = String(stack.resolve(secret.ValueFrom)).replace(/^(arn:aws:secretsmanager:[^:]+:\d+:secret:[^:]+-[A-Za-z0-9]{6})(:.*)?$/, "$1");
-      const secretId = Stack.target(secret.ValueFrom) ?? Stack.target(secret.ValueFrom?.["Fn::Join"]?.[1]?.find((p) => Stack.target(p)));
+      let secretId = Stack.target(secret.ValueFrom) ?? Stack.target(secret.ValueFrom?.["Fn::Join"]?.[1]?.find((p) => Stack.target(p)));
+      // Through a secret's attachment to its database (the rotated master secret) to the secret and its key.
+      if (stack.resources[secretId]?.Type === "AWS::SecretsManager::SecretTargetAttachment") secretId = Stack.target(stack.resources[secretId].Properties.SecretId);
       calls.push({ action: "secretsmanager:GetSecretValue", arn, policy: undefined });
       const keyId = secretId ? Stack.target(stack.resources[secretId]?.Properties?.KmsKeyId) : undefined;
       if (keyId) {

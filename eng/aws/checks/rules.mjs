@@ -173,6 +173,11 @@ export const RULES = [
     check: telemetryOwned,
   },
   {
+    id: "signing-key-generations",
+    title: "Each CloudFront public key's EncodedKey comes from a source bound to its logical id (a parameter of its own generation), so a new key is a new resource, never an update CloudFront refuses",
+    check: signingKeyGenerations,
+  },
+  {
     id: "media-delivery",
     title: "Thumbnails and previews go through CloudFront privately: signed URLs, signing parameters out of the cache key, cached no longer than the URL window",
     check: mediaDelivery,
@@ -579,6 +584,42 @@ async function telemetryOwned(stack) {
 function durationSeconds(value) {
   const m = /^(?:(\d+)\.)?(\d+):(\d+):(\d+)$/.exec(String(value ?? ""));
   return m ? Number(m[1] ?? 0) * 86400 + Number(m[2]) * 3600 + Number(m[3]) * 60 + Number(m[4]) : undefined;
+}
+
+/**
+ * CloudFront can change only a public key's comment (UpdatePublicKey: "You can update a public key's comment only"):
+ * a template that changes an existing AWS::CloudFront::PublicKey's EncodedKey fails to deploy. So each public key must
+ * read its PEM from a source that is never rewritten with another key: an SSM parameter whose name carries the same
+ * generation number as the key's construct id (EdgeSigningKey2 ← /…/edge-signing/2/public-key), used by no other key.
+ * A PEM written into the template, or a parameter name without the key's generation, is one edit away from a failed
+ * update.
+ */
+function signingKeyGenerations(stack) {
+  const violations = [];
+  const sources = new Map();
+  for (const [id, key] of stack.ofType("AWS::CloudFront::PublicKey")) {
+    const encoded = key.Properties?.PublicKeyConfig?.EncodedKey;
+    const path = String(key.Metadata?.["aws:cdk:path"] ?? "");
+    const name = path ? path.replace(/\/Resource$/, "").split("/").at(-1) : id.replace(/[0-9A-F]{8}$/, "");
+    const generation = /(\d+)$/.exec(name)?.[1];
+    const parameter = Stack.target(encoded);
+    const ssmName = parameter && /^AWS::SSM::Parameter::Value</.test(stack.parameters[parameter]?.Type ?? "") ? String(stack.parameters[parameter].Default ?? "") : undefined;
+    if (!parameter || !(parameter in stack.parameters)) {
+      violations.push(`${id}: its EncodedKey is written into the template, so a new key is an update of this public key, which CloudFront refuses (only the comment may change); read each key generation from a parameter of its own`);
+      continue;
+    }
+    const others = sources.get(parameter);
+    if (others) violations.push(`${id}: reads its EncodedKey from ${parameter}, as ${others} does: two public keys share one source`);
+    sources.set(parameter, id);
+    if (!generation) {
+      violations.push(`${id}: its logical id carries no key generation, and its EncodedKey comes from ${parameter} (${ssmName ?? "not an SSM parameter"}): a new key written there changes this public key in place, which CloudFront refuses; name each public key and its parameter by generation (EdgeSigningKey<N> ← /<stack>/edge-signing/<N>/public-key)`);
+      continue;
+    }
+    if (ssmName === undefined || !ssmName.split("/").includes(generation) || !parameter.endsWith(generation)) {
+      violations.push(`${id}: key generation ${generation}, but its EncodedKey comes from ${parameter} (${ssmName ?? "not an SSM parameter"}), which is not bound to generation ${generation}: a new key written there changes this public key in place, which CloudFront refuses`);
+    }
+  }
+  return violations;
 }
 
 /** Runs every rule; returns [{ id, title, violations, skipped? }]. */

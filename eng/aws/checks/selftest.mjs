@@ -7,7 +7,9 @@
 //   - Faults planted in the current template (a typo'd property, an inverted lifecycle, a behavior shadowing a route,
 //     a bucket behavior without signed URLs, a removed grant, an alarm on a dimension set AWS does not publish, an alarm
 //     without actions, a collector that may create log groups, a data tier back on the default network ACL, a lost
-//     return path, oversized tasks) make their family fail, while the template without the fault passes that family.
+//     return path, oversized tasks, a Worker without its database grant or with the Api's) make their family fail, while the template without the fault passes that family.
+//   - The templates with a public load balancer also have the one CloudFront public key whose PEM came from a parameter
+//     every new key was written to: they fail rule signing-key-generations.
 //   - The templates before the network ACLs (the same fixtures: every subnet on the VPC's allow-all default ACL) fail
 //     the reachability check's forbidden flows, and cost more than dev's budget.
 // Both use a snapshot of real recordings (fixtures/recorded, from an integration run) unless --recorded is given.
@@ -108,6 +110,8 @@ for (const stage of ["dev", "prod"]) {
     expectSome(routing.results.origin, /load balancer \w+ is in public subnets/, "origin");
     if (stage === "dev") expectSome(routing.results.origin, /in plain HTTP across the internet/, "origin");
   });
+  await test(`before signing key generations (${stage}): the one public key reads a parameter every new key is written to → rule signing-key-generations fails`, async () =>
+    expectSome(await ruleViolations(stack, "signing-key-generations", { recordings: snapshot }), /^EdgeSigningKey\w+: its logical id carries no key generation, and its EncodedKey comes from EdgeSigningPublicKey \(\/Platform-\w+\/edge-signing\/public-key\)/, "signing-key-generations"));
   if (stage === "prod") {
     await test("public load balancer (prod): the viewer's Host goes to an HTTPS origin whose certificate covers origin.{domain} → 502 on every page", async () => {
       expectSome(routing.results.reach, /^web GET \/: GET \/ ends refused: CloudFront sends Host 'media\.example\.com' over HTTPS to listener \w+, whose certificate covers origin\.media\.example\.com: CloudFront answers 502/, "reach");
@@ -181,7 +185,10 @@ if (args.assembly) {
     });
     const failures = reachabilityFailures(faulty);
     expectSome(failures, /^forbidden internet → cache \w+ \(tcp 6379\): not blocked by network ACLs .*default network ACL/, "internet → cache");
-    expectSome(failures, /^forbidden public subnets → database \w+ \(tcp 543\d\): not blocked by network ACLs/, "public → database");
+    // (public subnets → database stays blocked: the public tier's own ACL sends nothing to the data ports.)
+    expectSome(failures, /^forbidden internet → database \w+ \(tcp 543\d\): not blocked by network ACLs/, "internet → database");
+    expectSome(failures, /^forbidden data subnets → internet \(tcp 443\): not blocked by network ACLs/, "data → internet");
+    expectSome(failures, /^each tier \(public, app, data\) has a network ACL of its own: data subnets use \(the VPC's default ACL\)/, "acl per tier");
   });
 
   await test(`planted (${clean.stage}): an app ACL without the answers' ephemeral ports breaks the services' way out`, async () => {
@@ -194,7 +201,8 @@ if (args.assembly) {
     expectSome(reachabilityFailures(faulty), /^required api → AWS APIs \(NAT gateway → internet\) \(tcp 443\): blocked: AppNetworkAcl\w* ingress 54\.239\.28\.85 ports 32768-60999/, "return path");
   });
 
-  await test(`planted (${clean.stage}): x86 tasks of 2 vCPU fail the cost budget`, async () => {
+  // Only a stage with a budget (dev) can be over it.
+  if (clean.stage === "dev") await test(`planted (${clean.stage}): x86 tasks of 2 vCPU fail the cost budget`, async () => {
     if (checkCost(clean).violations.length) throw new Error(`the template without the fault fails already:\n${checkCost(clean).violations.join("\n")}`);
     const faulty = planted((t) => {
       for (const r of Object.values(t.Resources).filter((x) => x.Type === "AWS::ECS::TaskDefinition")) {
@@ -229,7 +237,7 @@ if (args.assembly) {
       config.DefaultCacheBehavior.OriginRequestPolicyId = "b689b0a8-53d0-40ab-baf2-68738e2966ac";
       for (const origin of config.Origins) delete origin.OriginCustomHeaders;
     });
-    expectSome((await checkRouting(faulty, recordings)).results.host, /^web GET \/: a request for \S+ reaches web as host '\S+elb\.amazonaws\.com'/, "host");
+    expectSome((await checkRouting(faulty, recordings)).results.host, /^web GET \/: a request for \S+ reaches web as host '(\S+elb\.amazonaws\.com|origin\.\S+)'/, "host");
   });
 
   await test(`planted (${clean.stage}): an ECS secret named by a partial ARN fails the ECS agent's replay`, async () => {
@@ -248,6 +256,17 @@ if (args.assembly) {
       }
     });
     expectSome((await checkIam(faulty, recordings)).results.denied, /^api \(ECS agent\) secretsmanager:GetSecretValue on .*edge-signing\/private-key: ImplicitlyDenied/, "iam");
+  });
+
+  await test(`planted (${clean.stage}): a key generation reading another generation's parameter fails rule signing-key-generations`, async () => {
+    const facts = { recordings };
+    const before = await ruleViolations(clean, "signing-key-generations", facts);
+    if (before.length) throw new Error(`the template without the fault fails already:\n${before.join("\n")}`);
+    const faulty = planted((t) => {
+      const [, parameter] = Object.entries(t.Parameters).find(([n]) => /^EdgeSigningPublicKey\d+$/.test(n));
+      parameter.Default = parameter.Default.replace(/\/edge-signing\/\d+\//, "/edge-signing/current/");
+    });
+    expectSome(await ruleViolations(faulty, "signing-key-generations", facts), /^EdgeSigningKey\d+\w*: key generation \d+, but its EncodedKey comes from EdgeSigningPublicKey\d+ \(\/Platform-\w+\/edge-signing\/current\/public-key\), which is not bound/, "signing-key-generations");
   });
 
   const alarm = (metricName) => Object.entries(clean.resources).find(([, r]) => r.Type === "AWS::CloudWatch::Alarm" && r.Properties.MetricName === metricName);
@@ -301,6 +320,37 @@ if (args.assembly) {
       }
     });
     expectSome((await checkIam(faulty, recordings)).results.denied, /^\w+ \(collector\) logs:PutLogEvents on arn:aws:logs:[^ ]+:log-stream:otlp: ImplicitlyDenied/, "iam");
+  });
+
+  // The Worker's rds-db:connect statements (its task role's policies), for the database faults below.
+  const workerConnect = (t) => {
+    const worker = Object.values(t.Resources).find((r) => r.Type === "AWS::ECS::TaskDefinition" && r.Properties.ContainerDefinitions.some((c) => (c.Environment ?? []).some((e) => e.Name === "OTEL_SERVICE_NAME" && e.Value === "worker")));
+    const roleId = Stack.target(worker.Properties.TaskRoleArn);
+    return Object.values(t.Resources)
+      .filter((r) => r.Type === "AWS::IAM::Policy" && r.Properties.Roles.some((x) => x.Ref === roleId))
+      .map((policy) => policy.Properties.PolicyDocument)
+      .flatMap((document) => document.Statement.filter((s) => [].concat(s.Action).includes("rds-db:connect")).map((statement) => ({ document, statement })));
+  };
+  const databaseDenials = async (stack) => (await checkIam(stack, recordings)).results.denied.filter((d) => d.includes("(database)"));
+
+  await test(`planted (${clean.stage}): removing the Worker's rds-db:connect grant fails the IAM replay of its database sign-in`, async () => {
+    const cleanDenials = await databaseDenials(clean);
+    if (cleanDenials.length) throw new Error(`the template without the fault fails already:\n${cleanDenials.join("\n")}`);
+    const faulty = planted((t) => {
+      const grants = workerConnect(t);
+      if (!grants.length) throw new Error("the Worker's task role has no rds-db:connect grant to remove");
+      for (const { document, statement } of grants) document.Statement = document.Statement.filter((s) => s !== statement);
+    });
+    expectSome(await databaseDenials(faulty), /^worker \(database\) rds-db:connect as platform_worker on PostgresServer\w+ \(ConnectionStrings__postgres\): ImplicitlyDenied/, "iam");
+  });
+
+  await test(`planted (${clean.stage}): a Worker grant naming the Api's database user fails the IAM replay both ways`, async () => {
+    const faulty = planted((t) => {
+      for (const { statement } of workerConnect(t)) statement.Resource = JSON.parse(JSON.stringify(statement.Resource).replace("/platform_worker", "/platform_api"));
+    });
+    const denials = await databaseDenials(faulty);
+    expectSome(denials, /^worker \(database\) rds-db:connect as platform_worker on \w+ .*ImplicitlyDenied/, "iam");
+    expectSome(denials, /^worker \(database\) may rds-db:connect as platform_api on \w+, another service's user: Allowed/, "iam");
   });
 
   await test(`planted (${clean.stage}): removing the Api's sqs:SendMessage grant fails the IAM replay`, async () => {

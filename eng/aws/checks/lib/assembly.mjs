@@ -127,6 +127,8 @@ export class Stack {
       case "AWS::KMS::Key": return `key-${lower}`;
       case "AWS::IAM::Role": return props.RoleName ? this.resolve(props.RoleName) : `${this.name}-${id}`;
       case "AWS::SecretsManager::Secret": return `arn:aws:secretsmanager:${this.region}:${ACCOUNT}:secret:${props.Name ? this.resolve(props.Name) : `${this.name}-${id}`}-AbCdEf`;
+      // A secret attached to its database: Ref is the secret's ARN (what RotationSchedule and ECS secrets name).
+      case "AWS::SecretsManager::SecretTargetAttachment": return this.resolve(props.SecretId);
       case "AWS::ElasticLoadBalancingV2::TargetGroup": return `arn:aws:elasticloadbalancing:${this.region}:${ACCOUNT}:targetgroup/${id}/0`;
       case "AWS::ElasticLoadBalancingV2::LoadBalancer": return `arn:aws:elasticloadbalancing:${this.region}:${ACCOUNT}:loadbalancer/app/${id}/0`;
       case "AWS::ElasticLoadBalancingV2::Listener": return `arn:aws:elasticloadbalancing:${this.region}:${ACCOUNT}:listener/app/${id}/0`;
@@ -165,6 +167,9 @@ export class Stack {
       case "AWS::CloudFront::Function.FunctionARN": return ref;
       case "AWS::ElasticLoadBalancingV2::LoadBalancer.DNSName": return `${id.toLowerCase()}.${this.region}.elb.amazonaws.com`;
       case "AWS::SNS::Topic.TopicArn": return `arn:aws:sns:${this.region}:${ACCOUNT}:${id}`;
+      // The instance's resource id (db-<26 characters> in AWS), what rds-db:connect names; each instance its own.
+      case "AWS::RDS::DBInstance.DbiResourceId": return `db-${id.toUpperCase()}`;
+      case "AWS::RDS::DBInstance.DBInstanceArn": return `arn:aws:rds:${this.region}:${ACCOUNT}:db:${ref}`;
       case "AWS::WAFv2::WebACL.Arn": return `arn:aws:wafv2:us-east-1:${ACCOUNT}:global/webacl/${id}/0`;
       default: break;
     }
