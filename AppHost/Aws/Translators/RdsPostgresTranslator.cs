@@ -43,6 +43,9 @@ public sealed class RdsPostgresTranslator(PlatformStack stack) : AwsResourceTran
     /// <summary>How often Secrets Manager rotates the master password.</summary>
     public const int MasterRotationDays = 30;
 
+    /// <summary>Characters the master password never holds, generated or rotated: none of them needs quoting anywhere.</summary>
+    public const string MasterPasswordExcludedCharacters = " %+~`#$&*()|[]{}:;<>?!'/@\"\\=,^.";
+
     private readonly Dictionary<RdsPostgresResource, SecurityGroup> _securityGroups = [];
     private readonly Dictionary<RdsPostgresResource, (DatabaseInstance Primary, DatabaseInstanceReadReplica? Replica)> _instances = [];
 
@@ -72,7 +75,14 @@ public sealed class RdsPostgresTranslator(PlatformStack stack) : AwsResourceTran
             IDatabaseInstance target = login.ReadOnly
                 ? replica ?? throw new InvalidOperationException($"'{login.Name}' is read-only but '{resource.Name}' has no replica.")
                 : primary;
-            target.GrantConnect(taskRole, login.Role!);
+            // Written out instead of GrantConnect: for a read replica CDK names the instance's ARN where IAM expects its
+            // resource id (dbuser:db-XXXX/role), so every IAM login to the replica would be refused.
+            var resourceId = ((CfnDBInstance)target.Node.DefaultChild!).AttrDbiResourceId;
+            taskRole.AddToPrincipalPolicy(new PolicyStatement(new PolicyStatementProps
+            {
+                Actions = ["rds-db:connect"],
+                Resources = [$"arn:{Amazon.CDK.Aws.PARTITION}:rds-db:{Stack.Region}:{Amazon.CDK.Aws.ACCOUNT_ID}:dbuser:{resourceId}/{login.Role}"],
+            }));
         }
     }
 
@@ -105,7 +115,7 @@ public sealed class RdsPostgresTranslator(PlatformStack stack) : AwsResourceTran
             Credentials = Credentials.FromGeneratedSecret(username, new CredentialsBaseOptions
             {
                 EncryptionKey = Stack.Key,
-                ExcludeCharacters = " %+~`#$&*()|[]{}:;<>?!'/@\"\\=,^.",
+                ExcludeCharacters = MasterPasswordExcludedCharacters,
             }),
             DatabaseName = primary.DatabaseName,
             MultiAz = Profile.MultiAz,
@@ -161,6 +171,8 @@ public sealed class RdsPostgresTranslator(PlatformStack stack) : AwsResourceTran
                 Vpc = Stack.Network,
                 VpcSubnets = Stack.AppSubnets,
                 SecurityGroups = [rotationGroup],
+                // The same alphabet as the generated password: a rotated one never needs quoting either.
+                ExcludeCharacters = MasterPasswordExcludedCharacters,
             }),
             AutomaticallyAfter = Duration.Days(MasterRotationDays),
         });
