@@ -130,15 +130,20 @@ public sealed partial class MediaUploadedHandler(
             }
 
             // Readable by this user only from the moment it exists: the file is someone's upload.
-            await using var target = new FileStream(file, new FileStreamOptions
+            var create = new FileStreamOptions
             {
                 Mode = FileMode.CreateNew,
                 Access = FileAccess.Write,
                 Share = FileShare.None,
                 BufferSize = 81920,
                 Options = FileOptions.Asynchronous,
-                UnixCreateMode = OperatingSystem.IsWindows() ? null : UnixFileMode.UserRead | UnixFileMode.UserWrite,
-            });
+            };
+            if (!OperatingSystem.IsWindows())
+            {
+                create.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
+            await using var target = new FileStream(file, create);
             await response.ResponseStream.CopyToAsync(target, ct);
         }
     }
