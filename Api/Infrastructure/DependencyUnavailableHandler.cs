@@ -19,7 +19,7 @@ internal sealed partial class DependencyUnavailableHandler(IProblemDetailsServic
         }
 
         var unavailable = DependencyFailures.Find(exception);
-        var dependency = unavailable?.Dependency ?? "service this request needs";
+        var dependency = DependencyFailures.DependencyOf(exception) ?? "service this request needs";
         var seconds = Math.Max(1, (int)Math.Ceiling((unavailable?.RetryAfter ?? TimeSpan.FromSeconds(2)).TotalSeconds));
         LogUnavailable(logger, httpContext.Request.Method, httpContext.Request.Path, dependency);
 

@@ -165,6 +165,30 @@ public static class DependencyFailures
         return false;
     }
 
+    /// <summary>
+    /// What a failure that did not pass a guard was reaching, named as the guards name it: a call outside a guard (an
+    /// Identity store query, a raw SQL statement) still tells the client which dependency is down.
+    /// </summary>
+    public static string? DependencyOf(Exception error)
+    {
+        for (Exception? e = error; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case DependencyUnavailableException unavailable:
+                    return unavailable.Dependency;
+                case NpgsqlException:
+                    return "database";
+                case RedisConnectionException or RedisTimeoutException:
+                    return "cache";
+                case AggregateException aggregate:
+                    return aggregate.InnerExceptions.Select(DependencyOf).FirstOrDefault(d => d is not null);
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>The unavailable dependency behind <paramref name="error"/>, or null when it is another kind of error.</summary>
     public static DependencyUnavailableException? Find(Exception error)
     {

@@ -78,6 +78,19 @@ public sealed class HostileFileTests : IDisposable
     }
 
     [Fact]
+    public void A_deep_image_within_the_pixel_limit_is_refused_by_its_decoded_size()
+    {
+        // 16-bit RGBA: 8 bytes a pixel. A 4 MiB limit admits 1 megapixel of 8-bit RGBA but not 0.6 of 16-bit RGBA.
+        var limited = new ImageThumbnailer(new MediaProcessingOptions { MaxDecodedBytes = 4L * 1024 * 1024 });
+        using var deep = (Image.Black(1000, 600, bands: 4) + 1000).Cast(Enums.BandFormat.Ushort).Copy(interpretation: Enums.Interpretation.Rgb16);
+        var path = _files.Write("deep.png", deep.PngsaveBuffer());
+
+        var error = Assert.Throws<MediaRejectedException>(() => limited.Process(path, "image/png"));
+
+        Assert.Equal("The image needs 4.6 MiB to decode, more than the limit of 4 MiB.", error.Message);
+    }
+
+    [Fact]
     public void An_image_that_takes_longer_than_the_time_limit_is_stopped_and_refused()
     {
         var slow = new ImageThumbnailer(new MediaProcessingOptions { MaxProcessingTime = TimeSpan.FromMilliseconds(1) });

@@ -104,7 +104,7 @@ public static class AccountsExtensions
         return app;
     }
 
-    private static readonly string[] ThrottledRoutes = ["/login", "/register", "/refresh"];
+    private static readonly string[] ThrottledRoutes = ["/login", "/register", "/refresh", "/manage/info"];
 
     /// <summary>
     /// Signs the account out everywhere: a new security stamp makes every token issued so far useless, refresh tokens at

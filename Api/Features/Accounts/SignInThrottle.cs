@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
@@ -21,13 +22,6 @@ public sealed class SignInLimitOptions
     [Range(1, 10_000)]
     public int FailuresPerAddressAndAccount { get; set; } = 5;
 
-    /// <summary>
-    /// Failed sign-ins to one account from all addresses together per <see cref="FailureWindow"/>: the ceiling for
-    /// guessing spread over many addresses. High, because whoever reaches it keeps the owner out too.
-    /// </summary>
-    [Range(1, 100_000)]
-    public int FailuresPerAccount { get; set; } = 100;
-
     public TimeSpan FailureWindow { get; set; } = TimeSpan.FromMinutes(15);
 }
 
@@ -36,9 +30,12 @@ public sealed class SignInLimitOptions
 /// <list type="bullet">
 /// <item>per client address, every login, register and refresh request: ASP.NET Core's rate limiter (policy
 /// <see cref="AddressPolicy"/>), a 429 with <c>Retry-After</c>;</item>
-/// <item>per address and account, and per account, only failed sign-ins count. Past either limit the Api answers exactly
-/// as for a wrong password (no password is checked), so the answer says nothing about whether the account exists or is
-/// being throttled, and the owner signing in from their own address is not affected by an attacker's failures.</item>
+/// <item>per address and account, only failed sign-ins count. Past the limit the Api answers exactly as for a wrong
+/// password (no password is checked), so the answer says nothing about whether the account exists or is being throttled,
+/// and the owner signing in from their own address is not affected by an attacker's failures. There is deliberately no
+/// ceiling per account over all addresses: whoever reached it would lock the owner out, which is the attack the
+/// throttle exists to prevent; guessing spread over many addresses meets the per-address limit and the password
+/// policy instead.</item>
 /// </list>
 /// The counters live in each Api instance's memory (System.Threading.RateLimiting): with N instances behind the load
 /// balancer a guesser gets at most N times the limits, which keeps the order of magnitude and needs no Redis round trip on
@@ -49,13 +46,13 @@ public sealed class SignInThrottle : IDisposable
     public const string AddressPolicy = "sign-in-per-address";
 
     private readonly PartitionedRateLimiter<string> _failuresPerAddressAndAccount;
-    private readonly PartitionedRateLimiter<string> _failuresPerAccount;
+    private readonly ILookupNormalizer _normalizer;
 
-    public SignInThrottle(IOptions<SignInLimitOptions> options)
+    public SignInThrottle(IOptions<SignInLimitOptions> options, ILookupNormalizer normalizer)
     {
         var limits = options.Value;
         _failuresPerAddressAndAccount = Failures(limits.FailuresPerAddressAndAccount, limits.FailureWindow);
-        _failuresPerAccount = Failures(limits.FailuresPerAccount, limits.FailureWindow);
+        _normalizer = normalizer;
     }
 
     /// <summary>The partition of a request: its client address (after the trusted proxies' X-Forwarded-For).</summary>
@@ -65,27 +62,25 @@ public sealed class SignInThrottle : IDisposable
     public bool MayTry(string address, string email)
     {
         var account = Account(email);
-        return _failuresPerAddressAndAccount.GetStatistics($"{address}|{account}")?.CurrentAvailablePermits is not 0
-            && _failuresPerAccount.GetStatistics(account)?.CurrentAvailablePermits is not 0;
+        return _failuresPerAddressAndAccount.GetStatistics($"{address}|{account}")?.CurrentAvailablePermits is not 0;
     }
 
     public void Failed(string address, string email)
     {
         var account = Account(email);
         using var perAddress = _failuresPerAddressAndAccount.AttemptAcquire($"{address}|{account}");
-        using var perAccount = _failuresPerAccount.AttemptAcquire(account);
     }
 
     public void Dispose()
     {
         _failuresPerAddressAndAccount.Dispose();
-        _failuresPerAccount.Dispose();
     }
 
     /// <summary>The per-address limit of login, register and refresh, with its own 429 answer.</summary>
     public static void AddPolicy(RateLimiterOptions options) => options.AddPolicy<string, AddressLimitPolicy>(AddressPolicy);
 
-    private static string Account(string email) => email.Trim().ToUpperInvariant();
+    /// <summary>The account as Identity finds it (Unicode-normalized, upper case): every spelling of one e-mail is one account.</summary>
+    private string Account(string email) => _normalizer.NormalizeEmail(email.Trim()) ?? string.Empty;
 
     private static PartitionedRateLimiter<string> Failures(int permits, TimeSpan window) =>
         PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions

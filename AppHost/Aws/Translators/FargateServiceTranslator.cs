@@ -129,10 +129,12 @@ public sealed class FargateServiceTranslator(PlatformStack stack) : AwsResourceT
         if (IsPublic(service))
         {
             environment["ForwardedHeaders__PublicHost"] = Stack.PublicHost;
-            // Who the viewer is: CloudFront appends the viewer to X-Forwarded-For and the load balancer appends
-            // CloudFront's VPC-origin interface; both proxies sit in the VPC. Without this, every user behind the load
-            // balancer would share one client address (and one sign-in rate limit).
-            environment["ForwardedHeaders__KnownNetworks"] = Stack.Network.VpcCidrBlock;
+            // Who the viewer is: CloudFront appends the viewer to X-Forwarded-For and the load balancer appends whoever
+            // connected to it (CloudFront, by a public or a VPC-origin address), so the viewer is the second entry from
+            // the right. Every hop is trusted because only the load balancer and Web can reach a public service (their
+            // security groups); anything a client wrote further left is ignored. Without this, every user behind the
+            // load balancer would share one client address (and one sign-in rate limit).
+            environment["ForwardedHeaders__KnownNetworks"] = "0.0.0.0/0,::/0";
             environment["ForwardedHeaders__ForwardLimit"] = "2";
         }
 
@@ -205,7 +207,9 @@ public sealed class FargateServiceTranslator(PlatformStack stack) : AwsResourceT
         {
             Cluster = _cluster!,
             TaskDefinition = task,
-            DesiredCount = Profile.MinTasks,
+            // No desired count: on creation ECS starts one task and the scaling policy raises it to the minimum; on
+            // every update the running count stays what scaling made it (a fixed count would cut a scaled-out service
+            // back to the minimum with each deploy).
             SecurityGroups = [_serviceGroups[project]],
             VpcSubnets = Stack.AppSubnets,
             AssignPublicIp = false,

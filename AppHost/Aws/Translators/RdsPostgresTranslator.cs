@@ -43,6 +43,9 @@ public sealed class RdsPostgresTranslator(PlatformStack stack) : AwsResourceTran
     /// <summary>How often Secrets Manager rotates the master password.</summary>
     public const int MasterRotationDays = 30;
 
+    /// <summary>Characters the master password never holds, generated or rotated: none of them needs quoting anywhere.</summary>
+    public const string MasterPasswordExcludedCharacters = " %+~`#$&*()|[]{}:;<>?!'/@\"\\=,^.";
+
     private readonly Dictionary<RdsPostgresResource, SecurityGroup> _securityGroups = [];
     private readonly Dictionary<RdsPostgresResource, (DatabaseInstance Primary, DatabaseInstanceReadReplica? Replica)> _instances = [];
 
@@ -122,7 +125,7 @@ public sealed class RdsPostgresTranslator(PlatformStack stack) : AwsResourceTran
             Credentials = Credentials.FromGeneratedSecret(username, new CredentialsBaseOptions
             {
                 EncryptionKey = Stack.Key,
-                ExcludeCharacters = " %+~`#$&*()|[]{}:;<>?!'/@\"\\=,^.",
+                ExcludeCharacters = MasterPasswordExcludedCharacters,
             }),
             DatabaseName = primary.DatabaseName,
             MultiAz = Profile.MultiAz,
@@ -178,6 +181,8 @@ public sealed class RdsPostgresTranslator(PlatformStack stack) : AwsResourceTran
                 Vpc = Stack.Network,
                 VpcSubnets = Stack.AppSubnets,
                 SecurityGroups = [rotationGroup],
+                // The same alphabet as the generated password: a rotated one never needs quoting either.
+                ExcludeCharacters = MasterPasswordExcludedCharacters,
             }),
             AutomaticallyAfter = Duration.Days(MasterRotationDays),
         });

@@ -11,11 +11,12 @@ public static class PlatformRedisUsers
     /// <summary>
     /// The Api: its media cache (ServiceDefaults' <c>MediaCache</c>: items, lists and owner stamps under
     /// <c>media:v1:</c>), HybridCache's tag-invalidation entries (<c>__MSFT_HCT__</c>, read at start), and its Data
-    /// Protection key ring (<c>platform:api:data-protection-keys</c>).
+    /// Protection key ring (<c>platform:api:data-protection-keys</c>), and the record of each redeemed refresh token
+    /// (<c>platform:api:refresh-token-used:</c>, written with <c>SET … NX PX</c>).
     /// </summary>
     public static readonly RedisAccess Api = new("api",
         ["media:v1:*", "__MSFT_HCT__*", "platform:api:*"],
-        [.. RedisAccess.ConnectionCommands, .. RedisAccess.DistributedCacheCommands, .. RedisAccess.DataProtectionCommands]);
+        [.. RedisAccess.ConnectionCommands, .. RedisAccess.DistributedCacheCommands, .. RedisAccess.DataProtectionCommands, "set"]);
 
     /// <summary>
     /// The Worker writes one thing: a new owner stamp after it changed an item (ServiceDefaults' <c>OwnerStamps</c>,

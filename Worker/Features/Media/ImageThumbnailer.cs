@@ -65,6 +65,15 @@ public sealed class ImageThumbnailer(MediaProcessingOptions options)
                     $"The image is {header.Width}×{header.Height} pixels, more than the limit of {options.MaxPixels} pixels.");
             }
 
+            // Pixels alone do not bound memory: a 100-megapixel 16-bit RGBA PNG decodes to 800 MB, and an interlaced
+            // PNG or a GIF is decoded whole before it can be shrunk.
+            var decodedBytes = (long)header.Width * header.Height * header.Bands * BytesPerSample(header.Format);
+            if (decodedBytes > options.MaxDecodedBytes)
+            {
+                throw new MediaRejectedException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"The image needs {decodedBytes / 1048576.0:0.#} MiB to decode, more than the limit of {options.MaxDecodedBytes / 1048576.0:0.#} MiB."));
+            }
+
             (width, height) = IsQuarterTurn(header) ? (header.Height, header.Width) : (header.Width, header.Height);
         }
         catch (VipsException ex)
@@ -100,6 +109,15 @@ public sealed class ImageThumbnailer(MediaProcessingOptions options)
     }
 
     private byte[] Webp(Image image) => image.WebpsaveBuffer(q: options.WebpQuality, keep: Enums.ForeignKeep.None);
+
+    private static int BytesPerSample(Enums.BandFormat format) => format switch
+    {
+        Enums.BandFormat.Uchar or Enums.BandFormat.Char => 1,
+        Enums.BandFormat.Ushort or Enums.BandFormat.Short => 2,
+        Enums.BandFormat.Uint or Enums.BandFormat.Int or Enums.BandFormat.Float => 4,
+        Enums.BandFormat.Double or Enums.BandFormat.Complex => 8,
+        _ => 16,
+    };
 
     /// <summary>Orientations 5–8 turn the image by a quarter: its upright width is its stored height.</summary>
     private static bool IsQuarterTurn(Image image) =>

@@ -30,6 +30,14 @@ public sealed class MediaProcessingOptions
     public TimeSpan UrlWindow { get; set; } = Platform.Media.UrlWindow.DefaultLength;
 
     /// <summary>
+    /// The most memory one image may take decoded (pixels × bands × bytes per sample), checked from its header like
+    /// <see cref="MaxPixels"/>: with two jobs at once a Worker task needs about twice this. 400 MiB is 100 megapixels
+    /// of 8-bit RGBA.
+    /// </summary>
+    [Range(1024 * 1024, 16L * 1024 * 1024 * 1024, ErrorMessage = "MediaProcessing:MaxDecodedBytes must be between 1 MiB and 16 GiB.")]
+    public long MaxDecodedBytes { get; set; } = 400L * 1024 * 1024;
+
+    /// <summary>
     /// How long one file may take to read (an image's thumbnails, a PDF's page count). A job past it is stopped and the
     /// item fails, so a file built to be slow holds a Worker for at most this long.
     /// </summary>

@@ -129,7 +129,21 @@ public sealed partial class MediaUploadedHandler(
                 throw new MediaRejectedException($"The stored file has {response.Headers.ContentLength} bytes, not the {item.Size} that were uploaded and verified.");
             }
 
-            await using var target = new FileStream(file, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous);
+            // Readable by this user only from the moment it exists: the file is someone's upload.
+            var create = new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                Share = FileShare.None,
+                BufferSize = 81920,
+                Options = FileOptions.Asynchronous,
+            };
+            if (!OperatingSystem.IsWindows())
+            {
+                create.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            }
+
+            await using var target = new FileStream(file, create);
             await response.ResponseStream.CopyToAsync(target, ct);
         }
     }

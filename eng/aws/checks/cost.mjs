@@ -38,12 +38,15 @@ export function checkCost(stack, prices = PRICES) {
   const endpointZones = endpoints.reduce((n, [, e]) => n + (e.Properties.SubnetIds ?? []).length, 0);
   if (endpoints.length) add("interface endpoints", `${endpoints.length} endpoints in ${endpointZones} zone-placements × ${prices.interfaceEndpointHourPerZone}/h`, endpointZones * prices.interfaceEndpointHourPerZone * hours);
 
-  // Fargate: each service's desired count × its task's vCPU and GB, by CPU architecture.
+  // Fargate: each service's steady count (its scaling target's minimum; else its desired count) × its task's vCPU and
+  // GB, by CPU architecture.
+  const scalingMinimum = (serviceId) => stack.ofType("AWS::ApplicationAutoScaling::ScalableTarget")
+    .find(([, t]) => t.Properties.ScalableDimension === "ecs:service:DesiredCount" && Stack.references(t.Properties.ResourceId).has(serviceId))?.[1].Properties.MinCapacity;
   for (const [id, service] of stack.ofType("AWS::ECS::Service")) {
     const task = stack.resources[Stack.target(service.Properties.TaskDefinition)].Properties;
     const architecture = task.RuntimePlatform?.CpuArchitecture ?? "X86_64";
     const rate = price(prices.fargate, architecture, "Fargate architecture");
-    const count = Number(service.Properties.DesiredCount ?? 1);
+    const count = Number(scalingMinimum(id) ?? service.Properties.DesiredCount ?? 1);
     const vcpu = Number(value(task.Cpu)) / 1024;
     const gb = Number(value(task.Memory)) / 1024;
     add("Fargate", `${id}: ${count} × (${vcpu} vCPU + ${gb} GB) ${architecture}`, count * (vcpu * (rate.vcpuHour ?? 0) + gb * (rate.gbHour ?? 0)) * hours);
