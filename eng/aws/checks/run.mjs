@@ -73,6 +73,7 @@ export async function runChecks({ assembly: assemblyDir, recorded, requireRecord
   if (families.includes("iam") && !needsRecordings("iam")) {
     const { figures, results } = await checkIam(stack, recordings);
     test("iam: every AWS call the services made in the integration tests is allowed by the stack's policies", [...results.denied.filter((d) => !d.includes("(ECS agent)") && !d.includes("(collector)")), ...results.unmapped]);
+    test("iam: no service may decrypt another service's Data Protection key ring", results.keyRingLeaks ?? []);
     test("iam: every write of the ADOT collector's exporters (X-Ray, the stack's telemetry log groups) is allowed to the task role", results.denied.filter((d) => d.includes("(collector)")));
     test("iam: every call the ECS agent makes for a task (secrets, logs, image) is allowed to its execution role", results.denied.filter((d) => d.includes("(ECS agent)")));
     report.figures.iam = figures;
