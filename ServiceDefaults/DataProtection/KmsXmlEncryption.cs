@@ -52,7 +52,7 @@ public sealed class KmsDataProtectionOptions
 /// </summary>
 public sealed class KmsXmlEncryptor(IAmazonKeyManagementService kms, KmsDataProtectionOptions options) : IXmlEncryptor
 {
-    /// <summary>KMS Encrypt takes at most 4096 bytes of plaintext; a key's secret element is about 200.</summary>
+    /// <summary>KMS Encrypt takes at most 4096 bytes of plaintext; a key's secret element is a few hundred.</summary>
     public const int MaxPlaintextBytes = 4096;
 
     public EncryptedXmlInfo Encrypt(XElement plaintextElement)
