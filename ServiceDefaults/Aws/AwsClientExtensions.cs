@@ -62,7 +62,7 @@ public static class AwsClientExtensions
     /// ServiceURL the SDK resolves the regional endpoint; credentials come from the SDK's default chain (environment
     /// locally, the ECS task role in AWS), never from this repository.
     /// </summary>
-    private static TConfig Configure<TConfig>(TConfig config, IConfiguration configuration) where TConfig : ClientConfig
+    internal static TConfig Configure<TConfig>(TConfig config, IConfiguration configuration) where TConfig : ClientConfig
     {
         var aws = configuration.GetAWSOptions();
         if (aws.DefaultClientConfig.ServiceURL is { Length: > 0 } serviceUrl)

@@ -113,7 +113,7 @@ public abstract class ReviewFindings(PlatformStackFixture stack)
     public void Finding_8_the_data_key_lets_this_trail_describe_it_encrypt_and_decrypt_so_create_trail_succeeds()
     {
         var trail = Json.Single("AWS::CloudTrail::Trail");
-        var statements = Json.Single("AWS::KMS::Key")["KeyPolicy"]!["Statement"]!.AsArray()
+        var statements = Json.Named("AWS::KMS::Key", "DataKey").Properties["KeyPolicy"]!["Statement"]!.AsArray()
             .Select(s => s!.AsObject())
             .Where(s => s["Principal"]?["Service"]?.ToJsonString().Contains("cloudtrail", StringComparison.Ordinal) == true)
             .ToList();

@@ -138,6 +138,15 @@ public sealed class FargateServiceTranslator(PlatformStack stack) : AwsResourceT
             environment["ForwardedHeaders__ForwardLimit"] = "2";
         }
 
+        // A service that keeps a Data Protection key ring encrypts it with KMS under its own name (ServiceDefaults'
+        // KmsXmlEncryptor); its task role is granted the key for that encryption context only, below.
+        var keepsKeyRing = project.Annotations.OfType<EncryptedDataProtectionKeysAnnotation>().Any();
+        if (keepsKeyRing)
+        {
+            environment["DataProtection__KmsKeyId"] = Stack.KeyRingKey.KeyArn;
+            environment["DataProtection__KmsService"] = service.Name;
+        }
+
         var logs = Stack.CreateLogGroup($"{id}Logs");
         var telemetryLogs = Stack.CreateLogGroup($"{id}TelemetryLogs");
         var telemetryMetrics = Stack.CreateLogGroup($"{id}TelemetryMetrics");
@@ -201,6 +210,10 @@ public sealed class FargateServiceTranslator(PlatformStack stack) : AwsResourceT
         });
         collector.AddMountPoints(new MountPoint { SourceVolume = "collector-tmp", ContainerPath = "/tmp", ReadOnly = false });
         GrantTelemetry(taskRole, telemetryLogs, telemetryMetrics);
+        if (keepsKeyRing)
+        {
+            Stack.GrantKeyRing(taskRole, service.Name);
+        }
 
         var isServer = project.Annotations.OfType<EndpointAnnotation>().Any(e => e.UriScheme is "http" or "https");
         var fargate = new FargateService(Stack, id, new FargateServiceProps

@@ -9,7 +9,8 @@ namespace Aspire.Hosting;
 /// The key that encrypts a service's Data Protection key ring before it is written to Redis (ServiceDefaults'
 /// <c>PlatformDataProtection</c>). Locally a self-signed certificate per service, generated once into
 /// <c>.data/data-protection/{service}.pfx</c> (mode 600 from creation, never replaced: the ring's keys stay readable
-/// only with it) and given to that service alone as <c>DataProtection:CertificatePath</c>.
+/// only with it) and given to that service alone as <c>DataProtection:CertificatePath</c>. In the AWS form the
+/// <see cref="EncryptedDataProtectionKeysAnnotation"/> asks the stack for a KMS key instead (FargateServiceTranslator).
 /// </summary>
 public static class DataProtectionKeyHosting
 {
@@ -18,7 +19,7 @@ public static class DataProtectionKeyHosting
         var builder = service.ApplicationBuilder;
         if (LocalRuntime.PublishesAwsStack(builder))
         {
-            return service;
+            return service.WithAnnotation(new EncryptedDataProtectionKeysAnnotation(), ResourceAnnotationMutationBehavior.Replace);
         }
 
         var path = Path.Combine(LocalProcesses.DataDirectory(builder), "data-protection", $"{service.Resource.Name}.pfx");
@@ -59,3 +60,10 @@ public static class DataProtectionKeyHosting
         return path;
     }
 }
+
+/// <summary>
+/// The service keeps a Data Protection key ring that must be encrypted at rest: in AWS the stack gives it
+/// <c>DataProtection:KmsKeyId</c> and <c>DataProtection:KmsService</c>, and its task role KMS Encrypt/Decrypt bound to
+/// its own encryption context.
+/// </summary>
+public sealed class EncryptedDataProtectionKeysAnnotation : IResourceAnnotation;

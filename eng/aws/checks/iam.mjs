@@ -3,7 +3,8 @@
 // in the deployed stack: the service's task role, the action the operation needs, the template's resource the local
 // name maps to (through the configuration key both forms give the service), and the KMS calls S3 and SQS make with the
 // data key on the caller's behalf. Each is evaluated with @cloud-copilot/iam-simulate against the role's policies and
-// the bucket, queue and key policies of the template. The ECS agent's calls for each task (secrets, logs, image pull)
+// the bucket, queue and key policies of the template. The services' KMS calls for their Data Protection key rings are
+// replayed from the configuration the stack gives them (locally a certificate encrypts the ring). The ECS agent's calls for each task (secrets, logs, image pull)
 // are replayed against the execution role the same way, and the ADOT collector's writes (its exporters' calls, read from
 // the configuration the stack gives it) against the task role. Then the other direction: grants no replayed call used.
 import { ACCOUNT, Stack, ecsServices } from "./lib/assembly.mjs";
@@ -136,6 +137,44 @@ export async function checkIam(stack, recordings) {
     }
   }
 
+  // The Data Protection key rings: a service given DataProtection__KmsKeyId encrypts each new key and decrypts its ring
+  // with KMS Encrypt/Decrypt under its own encryption context (ServiceDefaults' KmsXmlEncryptor). Locally the ring is
+  // encrypted with a certificate, so the recordings hold no such call: the calls are replayed from the configuration
+  // the stack gives the task, with the context the service sends. Then the other direction: every service (those
+  // without a ring too) asking to decrypt another service's ring under that service's context must be denied.
+  const rings = keyRingsOf(stack, services);
+  for (const ring of rings) {
+    const per = (results.perService[ring.service.name] ??= { calls: 0, denied: 0 });
+    for (const action of ["kms:Encrypt", "kms:Decrypt"]) {
+      figures.calls++;
+      figures.keyRingCalls = (figures.keyRingCalls ?? 0) + 1;
+      per.calls++;
+      const verdict = await evaluate(ring.service.taskRoleId, action, ring.keyArn, ring.context, ring.policy);
+      if (!verdict.allowed) {
+        figures.denied++;
+        per.denied++;
+        results.denied.push(`${ring.service.name} ${action} on key ${ring.keyId} (its Data Protection key ring, context ${ring.service.name}): ${verdict.error ?? verdict.overall} for role ${ring.service.taskRoleId}`);
+      }
+    }
+  }
+  results.keyRingLeaks = [];
+  for (const ring of rings) {
+    for (const other of services.filter((s) => s !== ring.service)) {
+      figures.keyRingCrossChecks = (figures.keyRingCrossChecks ?? 0) + 1;
+      // Not through evaluate(): an allowed cross-service call is a fault, and must not count as a grant's use.
+      const { allowed } = await simulate({
+        principal: `arn:aws:sts::${ACCOUNT}:assumed-role/${stack.ref(other.taskRoleId)}/task`,
+        action: "kms:Decrypt",
+        resource: ring.keyArn,
+        account: ACCOUNT,
+        context: { "aws:SecureTransport": "true", "aws:PrincipalArn": `arn:aws:iam::${ACCOUNT}:role/${stack.ref(other.taskRoleId)}`, "aws:PrincipalAccount": ACCOUNT, ...ring.context },
+        identityPolicies: identityPoliciesOf(stack, other.taskRoleId),
+        resourcePolicy: ring.policy,
+      });
+      if (allowed) results.keyRingLeaks.push(`${other.name} may kms:Decrypt ${ring.service.name}'s Data Protection key ring (key ${ring.keyId}, context ${ring.service.name})`);
+    }
+  }
+
   // The ECS agent's calls for each task: the secrets it injects, the logs it writes, the image it pulls.
   for (const service of services) {
     for (const call of agentCalls(stack, service)) {
@@ -233,6 +272,30 @@ function masterUser(stack, instanceId) {
     return source ? masterUser(stack, source) : undefined;
   }
   return props.MasterUsername === undefined ? undefined : String(stack.resolve(props.MasterUsername));
+}
+
+/**
+ * The services that encrypt a Data Protection key ring with KMS (DataProtection__KmsKeyId), each with the KMS key and the
+ * request context of its calls: the encryption context ServiceDefaults' KmsDataProtectionOptions sends.
+ */
+export function keyRingsOf(stack, services) {
+  return services.flatMap((service) => {
+    const keyId = Stack.target(service.environment.DataProtection__KmsKeyId);
+    if (!keyId) return [];
+    const name = service.environment.DataProtection__KmsService;
+    return [{
+      service,
+      keyId,
+      keyArn: stack.getAtt(keyId, "Arn"),
+      policy: keyPolicy(stack, keyId),
+      context: {
+        "kms:CallerAccount": ACCOUNT,
+        "kms:EncryptionContext:platform:service": name,
+        "kms:EncryptionContext:purpose": "data-protection",
+        "kms:EncryptionContextKeys": ["platform:service", "purpose"],
+      },
+    }];
+  });
 }
 
 /** Local names (bucket 'media', queue URL …/media-events) → the template's resources, through the service's keys. */

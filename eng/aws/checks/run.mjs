@@ -74,6 +74,7 @@ export async function runChecks({ assembly: assemblyDir, recorded, requireRecord
     const { figures, results } = await checkIam(stack, recordings);
     test("iam: every AWS call the services made in the integration tests is allowed by the stack's policies", [...results.denied.filter((d) => !d.includes("(ECS agent)") && !d.includes("(collector)") && !d.includes("(database)")), ...results.unmapped]);
     test("iam: each task role may sign in to the database (rds-db:connect) as exactly its service's users", results.denied.filter((d) => d.includes("(database)")));
+    test("iam: no service may decrypt another service's Data Protection key ring", results.keyRingLeaks ?? []);
     test("iam: every write of the ADOT collector's exporters (X-Ray, the stack's telemetry log groups) is allowed to the task role", results.denied.filter((d) => d.includes("(collector)")));
     test("iam: every call the ECS agent makes for a task (secrets, logs, image) is allowed to its execution role", results.denied.filter((d) => d.includes("(ECS agent)")));
     report.figures.iam = figures;

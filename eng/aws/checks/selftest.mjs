@@ -7,7 +7,8 @@
 //   - Faults planted in the current template (a typo'd property, an inverted lifecycle, a behavior shadowing a route,
 //     a bucket behavior without signed URLs, a removed grant, an alarm on a dimension set AWS does not publish, an alarm
 //     without actions, a collector that may create log groups, a data tier back on the default network ACL, a lost
-//     return path, oversized tasks, a Worker without its database grant or with the Api's) make their family fail, while the template without the fault passes that family.
+//     return path, oversized tasks, a Worker without its database grant or with the Api's, a key-ring grant without its
+//     encryption context) make their family fail, while the template without the fault passes that family.
 //   - The templates with a public load balancer also have the one CloudFront public key whose PEM came from a parameter
 //     every new key was written to: they fail rule signing-key-generations.
 //   - The templates before the network ACLs (the same fixtures: every subnet on the VPC's allow-all default ACL) fail
@@ -351,6 +352,43 @@ if (args.assembly) {
     const denials = await databaseDenials(faulty);
     expectSome(denials, /^worker \(database\) rds-db:connect as platform_worker on \w+ .*ImplicitlyDenied/, "iam");
     expectSome(denials, /^worker \(database\) may rds-db:connect as platform_api on \w+, another service's user: Allowed/, "iam");
+  });
+
+  // The Data Protection key rings: each ring-keeping service's own KMS calls pass, no other service may decrypt its ring.
+  const taskRoleOf = (t, service) => Stack.target(Object.values(t.Resources).find((r) => r.Type === "AWS::ECS::TaskDefinition"
+    && r.Properties.ContainerDefinitions.some((c) => (c.Environment ?? []).some((e) => e.Name === "OTEL_SERVICE_NAME" && e.Value === service))).Properties.TaskRoleArn);
+  const keyRingStatement = (t, roleId) => Object.values(t.Resources)
+    .filter((r) => r.Type === "AWS::IAM::Policy" && r.Properties.Roles.some((x) => x.Ref === roleId))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement.map((statement) => ({ policy: p, statement })))
+    .find(({ statement }) => [].concat(statement.Action).includes("kms:Encrypt"));
+  await test(`clean (${clean.stage}): the Api's and the Web's key-ring calls are allowed, and no other service (the Worker included) may decrypt their rings`, async () => {
+    const { figures, results } = await checkIam(clean, recordings);
+    const ringDenials = results.denied.filter((d) => d.includes("Data Protection key ring"));
+    if (ringDenials.length) throw new Error(ringDenials.join("\n"));
+    if (figures.keyRingCalls !== 4) throw new Error(`expected Encrypt and Decrypt for api and web (4 calls), replayed ${figures.keyRingCalls}`);
+    if (figures.keyRingCrossChecks !== 4) throw new Error(`expected 4 cross-service attempts (web, worker on api's ring; api, worker on web's), made ${figures.keyRingCrossChecks}`);
+    if (results.keyRingLeaks.length) throw new Error(results.keyRingLeaks.join("\n"));
+  });
+  await test(`planted (${clean.stage}): the Api's key-ring grant without its encryption-context condition lets the Api decrypt the Web's ring`, async () => {
+    const faulty = planted((t) => {
+      delete keyRingStatement(t, taskRoleOf(t, "api")).statement.Condition;
+    });
+    expectSome((await checkIam(faulty, recordings)).results.keyRingLeaks, /^api may kms:Decrypt web's Data Protection key ring/, "iam key rings");
+  });
+  await test(`planted (${clean.stage}): the Worker given the Api's key-ring grant may decrypt the Api's ring`, async () => {
+    const faulty = planted((t) => {
+      const { statement } = keyRingStatement(t, taskRoleOf(t, "api"));
+      const worker = Object.values(t.Resources).find((r) => r.Type === "AWS::IAM::Policy" && r.Properties.Roles.some((x) => x.Ref === taskRoleOf(t, "worker")));
+      worker.Properties.PolicyDocument.Statement.push(structuredClone(statement));
+    });
+    expectSome((await checkIam(faulty, recordings)).results.keyRingLeaks, /^worker may kms:Decrypt api's Data Protection key ring/, "iam key rings");
+  });
+  await test(`planted (${clean.stage}): removing the Web's key-ring grant fails the replay of its KMS calls`, async () => {
+    const faulty = planted((t) => {
+      const { policy, statement } = keyRingStatement(t, taskRoleOf(t, "web"));
+      policy.Properties.PolicyDocument.Statement = policy.Properties.PolicyDocument.Statement.filter((s) => s !== statement);
+    });
+    expectSome((await checkIam(faulty, recordings)).results.denied, /^web kms:Encrypt on key DataProtectionKey\w+ \(its Data Protection key ring, context web\): ImplicitlyDenied/, "iam");
   });
 
   await test(`planted (${clean.stage}): removing the Api's sqs:SendMessage grant fails the IAM replay`, async () => {
