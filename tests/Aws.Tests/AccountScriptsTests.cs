@@ -95,6 +95,28 @@ public sealed class AccountScriptsTests : IDisposable
     }
 
     [Fact]
+    public async Task The_dev_bootstrap_deploy_role_may_read_every_ssm_parameter_the_dev_template_resolves_at_deploy_time()
+    {
+        // The committed dev template (eng/aws/update-baseline.sh): CloudFormation resolves each SSM-typed parameter with
+        // the change set creator's credentials, the bootstrap's deploy role.
+        var template = JsonNode.Parse(File.ReadAllText(Path.Combine(Synthesis.RepositoryRoot, "eng", "aws", "baseline", "Platform-dev.template.json")))!;
+        var names = template["Parameters"]!.AsObject()
+            .Where(p => ((string?)p.Value!["Type"])!.StartsWith("AWS::SSM::Parameter::Value<", StringComparison.Ordinal) && p.Key != "BootstrapVersion")
+            .Select(p => (string)p.Value!["Default"]!)
+            .ToList();
+        Assert.NotEmpty(names);
+
+        var (exit, output) = await RunAsync("one-time-setup.sh", "dev");
+
+        Assert.True(exit == 0, output);
+        var put = Assert.Single(Calls, c => c.StartsWith("iam put-role-policy --role-name cdk-pfdev-deploy-role-", StringComparison.Ordinal));
+        var document = JsonNode.Parse(put[(put.IndexOf("--policy-document ", StringComparison.Ordinal) + "--policy-document ".Length)..])!;
+        var read = document["Statement"]!.AsArray().Single(s => (string?)s!["Effect"] == "Allow")!;
+        var pattern = "^" + System.Text.RegularExpressions.Regex.Escape((string)read["Resource"]!).Replace("\\*", ".*", StringComparison.Ordinal) + "$";
+        Assert.All(names, name => Assert.Matches(pattern, $"arn:aws:ssm:us-east-1:123456789012:parameter{name}"));
+    }
+
+    [Fact]
     public async Task Releasing_builds_and_pushes_only_the_images_whose_tag_ecr_lacks_and_reports_every_digest()
     {
         // The api image of this commit is in ECR already (a re-run, or a commit dev built before).
