@@ -11,7 +11,7 @@ namespace Platform.AppHost.Aws;
 /// Each role trusts exactly one GitHub environment of <c>githubRepository</c> (<c>dev</c> or <c>prod</c>), so only a job
 /// that passed that environment's protection rules gets its credentials. The dev role builds and pushes images; the prod
 /// role cannot upload a layer: it only adds its stage tags to images dev already runs (build once, promote by digest).
-/// Both assume the CDK bootstrap roles, which do the deployment.
+/// Each assumes only its own stage's CDK bootstrap roles (<see cref="CdkBootstrap.Qualifier"/>), which do the deployment.
 /// </summary>
 public sealed class GitHubOidcStack : Stack
 {
@@ -26,6 +26,9 @@ public sealed class GitHubOidcStack : Stack
         : base(scope, Id, new StackProps
         {
             Env = new Amazon.CDK.Environment { Region = settings.Region },
+            // An administrator deploys it by hand; through prod's bootstrap, whose deploy role the dev GitHub role can
+            // never assume, since this stack decides what each GitHub role may do (the prod one included).
+            Synthesizer = CdkBootstrap.Synthesizer(DeploymentStage.Prod),
             Description = "Platform: GitHub Actions OIDC provider and the deploy role of each stage.",
         })
     {
@@ -79,7 +82,7 @@ public sealed class GitHubOidcStack : Stack
         {
             Sid = "AssumeCdkBootstrapRoles",
             Actions = ["sts:AssumeRole"],
-            Resources = [$"arn:{Amazon.CDK.Aws.PARTITION}:iam::{Amazon.CDK.Aws.ACCOUNT_ID}:role/cdk-hnb659fds-*-{Amazon.CDK.Aws.ACCOUNT_ID}-{Region}"],
+            Resources = [$"arn:{Amazon.CDK.Aws.PARTITION}:iam::{Amazon.CDK.Aws.ACCOUNT_ID}:role/cdk-{CdkBootstrap.Qualifier(stage)}-*-{Amazon.CDK.Aws.ACCOUNT_ID}-{Region}"],
         }));
         role.AddToPolicy(new PolicyStatement(new PolicyStatementProps
         {
@@ -104,7 +107,7 @@ public sealed class GitHubOidcStack : Stack
             Resources = [$"arn:{Amazon.CDK.Aws.PARTITION}:cloudformation:{Region}:{Amazon.CDK.Aws.ACCOUNT_ID}:stack/Platform-*/*"],
         }));
         Add(role, new Suppression("AwsSolutions-IAM5",
-            "Resource patterns only, no action wildcards: the CDK bootstrap roles (cdk-hnb659fds-*), the platform/* repositories, the Platform-* stacks; ecr:GetAuthorizationToken has no resource-level permission."));
+            "Resource patterns only, no action wildcards: the stage's CDK bootstrap roles (cdk-pfdev-* or cdk-pfprod-*), the platform/* repositories, the Platform-* stacks; ecr:GetAuthorizationToken has no resource-level permission."));
         return role;
     }
 }

@@ -50,6 +50,8 @@ public sealed class ImagesStack : Stack
         : base(scope, Id, new StackProps
         {
             Env = new Amazon.CDK.Environment { Region = settings.Region },
+            // The images job deploys it with the dev role (only dev builds images), so through dev's bootstrap.
+            Synthesizer = CdkBootstrap.Synthesizer(DeploymentStage.Dev),
             Description = "Platform: the ECR repositories of the service images.",
         })
     {

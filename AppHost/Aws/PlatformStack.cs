@@ -33,6 +33,7 @@ public sealed partial class PlatformStack : Stack
             // Region only: the account is the deploying credentials' (AWS::AccountId), so one template fits every
             // account and synthesis never looks anything up.
             Env = new Amazon.CDK.Environment { Region = settings.Region },
+            Synthesizer = CdkBootstrap.Synthesizer(settings.Stage),
             Description = $"Platform ({settings.StageName}): the media library's web, api and worker on ECS Fargate, RDS, ElastiCache, S3, SQS, CloudFront.",
             TerminationProtection = StageProfile.For(settings.Stage).DeletionProtection,
         })

@@ -2,8 +2,9 @@
 # The one-time set-up of an AWS account for Platform-<stage>, with administrator credentials (README, "One-time setup"),
 # before the first `cdk deploy`:
 #   0. The CloudFormation execution policy PlatformCloudFormationExecution (eng/aws/cloudformation-execution-policy.json:
-#      the services the stacks use, IAM only for the stacks' own roles), and `cdk bootstrap` with it instead of the
-#      default AdministratorAccess: CloudFormation deploys every Platform stack with the bootstrap's execution role.
+#      the services the stacks use, IAM only for the stacks' own roles), and `cdk bootstrap` of the stage's own
+#      qualifier (pfdev, pfprod) with it instead of the default AdministratorAccess: CloudFormation deploys the stage's
+#      stacks with that bootstrap's execution role. Its deploy role gets the inline policy PlatformStageDeploy.
 #   1. The ECS service-linked role (AWSServiceRoleForECS). An account where ECS never ran lacks it, and the first deploy
 #      can fail with "Unable to assume the service linked role".
 #   2. Generation 1 of the RSA key pair CloudFront signed URLs are made with (thumbnails and previews), by
@@ -28,8 +29,39 @@ else
     --policy-document "file://$root/eng/aws/cloudformation-execution-policy.json" >/dev/null
   echo "CloudFormation execution policy: created ($policy_arn)"
 fi
-# Idempotent: a bootstrapped account is updated in place (to this execution policy, if it had another).
-(cd "$root" && npx --no-install cdk bootstrap "aws://$account/$region" --cloudformation-execution-policies "$policy_arn" --no-notices)
+# The stage's own bootstrap (qualifier pfdev or pfprod, AppHost/Aws/CdkBootstrap.cs; its own toolkit stack): the
+# account's default bootstrap (hnb659fds), which other CDK apps deploy through, keeps its execution policy, and the dev
+# GitHub role, which may assume only cdk-pfdev-* roles, never gets the roles that deploy prod.
+# Idempotent: a bootstrapped qualifier is updated in place (to this execution policy, if it had another).
+qualifier="pf$stage"
+(cd "$root" && npx --no-install cdk bootstrap "aws://$account/$region" --qualifier "$qualifier" \
+  --toolkit-stack-name "CDKToolkit-$qualifier" --cloudformation-execution-policies "$policy_arn" --no-notices)
+
+# What the bootstrap's deploy role lacks (an inline policy on it; put-role-policy replaces it, so this is idempotent):
+#  - reading the stack's SSM-typed parameters (AWS::SSM::Parameter::Value<String>: the edge signing key's public key and
+#    secret ARN, /Platform-<stage>/edge-signing/...). CloudFormation resolves them with the credentials of whoever
+#    creates the change set, i.e. this role, which by default may read only /cdk-bootstrap/<qualifier>/version.
+#  - a guard for an account that holds both stages: CloudFormation may be asked to change a stack only by its own
+#    stage's deploy role (the bootstrap lets it change any stack), and PlatformGitHubOidc, which decides what each GitHub
+#    role may do, only by the prod one. One account per stage is stronger still.
+deploy_role="cdk-$qualifier-deploy-role-$account-$region"
+case "$stage" in
+  dev) other_stacks="\"arn:aws:cloudformation:$region:$account:stack/Platform-prod/*\", \"arn:aws:cloudformation:$region:$account:stack/PlatformGitHubOidc/*\"" ;;
+  prod) other_stacks="\"arn:aws:cloudformation:$region:$account:stack/Platform-dev/*\", \"arn:aws:cloudformation:$region:$account:stack/PlatformImages/*\"" ;;
+esac
+aws iam put-role-policy --role-name "$deploy_role" --policy-name PlatformStageDeploy --policy-document "$(tr -d '\n' <<JSON
+{"Version": "2012-10-17", "Statement": [
+  {"Sid": "ReadTheStackSsmParameters", "Effect": "Allow", "Action": ["ssm:GetParameters", "ssm:GetParameter"],
+   "Resource": "arn:aws:ssm:$region:$account:parameter/$stack/edge-signing/*"},
+  {"Sid": "NeverChangeTheOtherStagesStacks", "Effect": "Deny",
+   "Action": ["cloudformation:CreateChangeSet", "cloudformation:ExecuteChangeSet", "cloudformation:CreateStack",
+              "cloudformation:UpdateStack", "cloudformation:DeleteStack", "cloudformation:RollbackStack",
+              "cloudformation:ContinueUpdateRollback"],
+   "Resource": [$other_stacks]}
+]}
+JSON
+)"
+echo "CDK bootstrap $qualifier: its deploy role $deploy_role reads /$stack/edge-signing/* and changes no other stage's stack"
 
 if aws iam get-role --role-name AWSServiceRoleForECS >/dev/null 2>&1; then
   echo "ECS service-linked role: exists"

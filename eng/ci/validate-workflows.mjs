@@ -5,7 +5,7 @@
 //   3. each workflow does what the platform relies on: ci runs eng/test.sh on pushes and pull requests; deploy runs on
 //      main and by hand with a stage, assumes each stage's role through OIDC inside that stage's GitHub environment,
 //      builds each commit's images once (never pushing a tag ECR has), deploys dev with their digests and prod with the
-//      digests dev deployed, tags what each stage runs, and smoke-checks /health.
+//      digests dev deployed, smoke-checks /health, and only then tags what each stage runs.
 // Usage: node eng/ci/validate-workflows.mjs
 import fs from "node:fs";
 import path from "node:path";
@@ -109,11 +109,11 @@ if (deploy && stageWorkflow) {
     'release-images.sh tag "artifacts/aws/digests-$STAGE.json" "$STAGE-deploying"',
     'release-images.sh parameters',
     "cdk deploy",
-    'release-images.sh tag "artifacts/aws/digests-$STAGE.json" "$STAGE-current"',
     "/health",
+    'release-images.sh tag "artifacts/aws/digests-$STAGE.json" "$STAGE-current"',
   ].map(marker => stageText.indexOf(marker));
   require_("deploy-stage.yml", order.every((index, i) => index >= 0 && (i === 0 || index > order[i - 1])),
-    "steps must run in order: tag <stage>-deploying, deploy with the digests' parameters, tag <stage>-current, smoke check (the lifecycle policy spares the images of these tags)");
+    "steps must run in order: tag <stage>-deploying, deploy with the digests' parameters, smoke check, tag <stage>-current (the lifecycle policy spares the images of these tags; a stage whose smoke check fails never marks its digests current)");
 }
 
 console.log(`workflows: ${Object.keys(workflows).length} checked (${Object.keys(workflows).join(", ")}), ${problems.length} problems`);

@@ -51,13 +51,69 @@ public sealed class AccountScriptsTests : IDisposable
         var calls = Calls.ToList();
         var created = calls.FindIndex(c => c.StartsWith("iam create-policy --policy-name PlatformCloudFormationExecution ", StringComparison.Ordinal)
             && c.EndsWith($"--policy-document file://{Path.Combine(Synthesis.RepositoryRoot, "eng", "aws", "cloudformation-execution-policy.json")}", StringComparison.Ordinal));
-        var bootstrap = calls.FindIndex(c => c == "npx --no-install cdk bootstrap aws://123456789012/us-east-1 --cloudformation-execution-policies arn:aws:iam::123456789012:policy/PlatformCloudFormationExecution --no-notices");
+        var bootstrap = calls.FindIndex(c => c == "npx --no-install cdk bootstrap aws://123456789012/us-east-1 --qualifier pfdev --toolkit-stack-name CDKToolkit-pfdev --cloudformation-execution-policies arn:aws:iam::123456789012:policy/PlatformCloudFormationExecution --no-notices");
         Assert.True(created >= 0 && bootstrap > created, "the policy must exist before cdk bootstrap names it");
         Assert.DoesNotContain(calls, c => c.Contains("AdministratorAccess", StringComparison.Ordinal));
 
         File.Delete(Path.Combine(_stub, "calls.log"));
         Assert.Equal(0, (await RunAsync("one-time-setup.sh", "dev")).Exit);
         Assert.DoesNotContain(Calls, c => c.StartsWith("iam create-policy", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("dev", "prod")]
+    [InlineData("prod", "dev")]
+    public async Task Each_stage_is_bootstrapped_under_its_own_qualifier_never_the_account_s_default(string stage, string other)
+    {
+        var (exit, output) = await RunAsync("one-time-setup.sh", stage);
+
+        Assert.True(exit == 0, output);
+        var bootstrap = Assert.Single(Calls, c => c.StartsWith("npx --no-install cdk bootstrap ", StringComparison.Ordinal));
+        Assert.Contains($" --qualifier pf{stage} --toolkit-stack-name CDKToolkit-pf{stage} ", bootstrap, StringComparison.Ordinal);
+        Assert.DoesNotContain($"pf{other}", string.Join("\n", Calls), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("dev", "Platform-prod")]
+    [InlineData("prod", "Platform-dev")]
+    public async Task The_stage_s_bootstrap_deploy_role_may_read_the_stack_s_ssm_parameters_and_not_change_the_other_stage(string stage, string otherStack)
+    {
+        var (exit, output) = await RunAsync("one-time-setup.sh", stage);
+
+        Assert.True(exit == 0, output);
+        var calls = Calls.ToList();
+        var put = calls.FindIndex(c => c.StartsWith($"iam put-role-policy --role-name cdk-pf{stage}-deploy-role-123456789012-us-east-1 --policy-name PlatformStageDeploy --policy-document ", StringComparison.Ordinal));
+        Assert.True(put > calls.FindIndex(c => c.StartsWith("npx --no-install cdk bootstrap ", StringComparison.Ordinal)), "the role exists only once cdk bootstrap made it");
+        var document = JsonNode.Parse(calls[put][(calls[put].IndexOf("--policy-document ", StringComparison.Ordinal) + "--policy-document ".Length)..])!;
+        var statements = document["Statement"]!.AsArray();
+        var read = Assert.Single(statements, s => (string?)s!["Effect"] == "Allow")!;
+        Assert.Equal(["ssm:GetParameters", "ssm:GetParameter"], read["Action"]!.AsArray().Select(a => (string)a!));
+        Assert.Equal($"arn:aws:ssm:us-east-1:123456789012:parameter/Platform-{stage}/edge-signing/*", (string?)read["Resource"]);
+        var deny = Assert.Single(statements, s => (string?)s!["Effect"] == "Deny")!;
+        Assert.Contains("cloudformation:ExecuteChangeSet", deny["Action"]!.AsArray().Select(a => (string)a!));
+        Assert.Contains($"arn:aws:cloudformation:us-east-1:123456789012:stack/{otherStack}/*", deny["Resource"]!.AsArray().Select(r => (string)r!));
+    }
+
+    [Fact]
+    public async Task The_dev_bootstrap_deploy_role_may_read_every_ssm_parameter_the_dev_template_resolves_at_deploy_time()
+    {
+        // The committed dev template (eng/aws/update-baseline.sh): CloudFormation resolves each SSM-typed parameter with
+        // the change set creator's credentials, the bootstrap's deploy role.
+        var template = JsonNode.Parse(File.ReadAllText(Path.Combine(Synthesis.RepositoryRoot, "eng", "aws", "baseline", "Platform-dev.template.json")))!;
+        var names = template["Parameters"]!.AsObject()
+            .Where(p => ((string?)p.Value!["Type"])!.StartsWith("AWS::SSM::Parameter::Value<", StringComparison.Ordinal) && p.Key != "BootstrapVersion")
+            .Select(p => (string)p.Value!["Default"]!)
+            .ToList();
+        Assert.NotEmpty(names);
+
+        var (exit, output) = await RunAsync("one-time-setup.sh", "dev");
+
+        Assert.True(exit == 0, output);
+        var put = Assert.Single(Calls, c => c.StartsWith("iam put-role-policy --role-name cdk-pfdev-deploy-role-", StringComparison.Ordinal));
+        var document = JsonNode.Parse(put[(put.IndexOf("--policy-document ", StringComparison.Ordinal) + "--policy-document ".Length)..])!;
+        var read = document["Statement"]!.AsArray().Single(s => (string?)s!["Effect"] == "Allow")!;
+        var pattern = "^" + System.Text.RegularExpressions.Regex.Escape((string)read["Resource"]!).Replace("\\*", ".*", StringComparison.Ordinal) + "$";
+        Assert.All(names, name => Assert.Matches(pattern, $"arn:aws:ssm:us-east-1:123456789012:parameter{name}"));
     }
 
     [Fact]
@@ -297,6 +353,7 @@ public sealed class AccountScriptsTests : IDisposable
           "ecr put-image") printf '%s' "$8" > "$(ecr "$4" "$6")" ;;
           "iam get-role") [ -f "$STUB_DIR/role" ] || { echo "NoSuchEntity" >&2; exit 254; } ;;
           "iam create-service-linked-role") touch "$STUB_DIR/role"; echo '{}' ;;
+          "iam put-role-policy") ;;
           "ssm get-parameter") [ -f "$STUB_DIR/public.pem" ] || { echo "ParameterNotFound" >&2; exit 254; } ;;
           "secretsmanager describe-secret") [ -f "$STUB_DIR/private.pem" ] || { echo "ResourceNotFoundException" >&2; exit 254; } ;;
           "secretsmanager create-secret") cp "$(files "$@")" "$STUB_DIR/private.pem"

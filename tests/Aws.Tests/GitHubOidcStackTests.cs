@@ -51,6 +51,36 @@ public sealed class GitHubOidcStackTests(DevStackFixture stack) : IClassFixture<
         }
     }
 
+    [Theory]
+    [InlineData("Platform-dev", "pfdev")]
+    [InlineData("PlatformImages", "pfdev")] // deployed by the images job, with the dev role
+    [InlineData("PlatformGitHubOidc", "pfprod")] // deployed by hand; never through a bootstrap the dev role can assume
+    public void Each_stack_deploys_through_its_stage_s_own_cdk_bootstrap_never_the_account_s_default(string name, string qualifier)
+    {
+        var json = stack.App.Json(name);
+
+        Assert.Equal($"/cdk-bootstrap/{qualifier}/version", (string?)json["Parameters"]!["BootstrapVersion"]!["Default"]);
+        Assert.DoesNotContain("hnb659fds", json.ToJsonString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("DevDeployRole", "pfdev", "pfprod")]
+    [InlineData("ProdDeployRole", "pfprod", "pfdev")]
+    public void Each_github_role_may_assume_only_its_own_stage_s_bootstrap_roles(string role, string own, string other)
+    {
+        var json = stack.App.Json("PlatformGitHubOidc");
+        var id = json.Id("AWS::IAM::Role", role);
+        var policies = json.Resources("AWS::IAM::Policy")
+            .Where(p => p.Properties["Roles"]!.AsArray().Any(r => (string?)r!["Ref"] == id))
+            .Select(p => p.Properties["PolicyDocument"]!.ToJsonString())
+            .ToList();
+
+        Assert.NotEmpty(policies);
+        Assert.Contains(policies, p => p.Contains($"role/cdk-{own}-*-", StringComparison.Ordinal));
+        Assert.All(policies, p => Assert.DoesNotContain($"cdk-{other}-", p, StringComparison.Ordinal));
+        Assert.All(policies, p => Assert.DoesNotContain("cdk-hnb659fds-", p, StringComparison.Ordinal));
+    }
+
     [Fact]
     public void The_cloudformation_execution_policy_covers_every_service_the_stacks_use_and_is_not_administrator_access()
     {
@@ -104,6 +134,43 @@ public sealed class GitHubOidcStackTests(DevStackFixture stack) : IClassFixture<
             Assert.True(prefixes.TryGetValue(ns, out var prefix), $"{type}: add its IAM service to eng/aws/cloudformation-execution-policy.json and to this map");
             Assert.Contains($"{prefix}:*", allowed);
         }
+
+        // A transform expands into resources the template never names; CloudFormation creates them with the execution
+        // role too. AWS::SecretsManager-2020-07-23 turns a HostedRotationLambda into a nested stack (from the Serverless
+        // Application Repository's rotation application) with a Lambda function, its permission and its IAM role.
+        var transforms = new Dictionary<string, string[]>(StringComparer.Ordinal)
+        {
+            ["AWS::SecretsManager-2020-07-23"] =
+            [
+                "serverlessrepo:CreateCloudFormationTemplate", "serverlessrepo:GetCloudFormationTemplate", "serverlessrepo:GetApplication",
+                "cloudformation:CreateStack", "cloudformation:UpdateStack", "cloudformation:DeleteStack", "cloudformation:DescribeStacks",
+                "cloudformation:CreateChangeSet",
+                "lambda:CreateFunction", "lambda:UpdateFunctionConfiguration", "lambda:DeleteFunction", "lambda:GetFunction",
+                "lambda:AddPermission", "lambda:RemovePermission",
+            ],
+        };
+        bool Allows(string action) => allowed.Contains(action) || allowed.Contains(action.Split(':')[0] + ":*");
+        foreach (var name in stack.App.StackNames)
+        {
+            var transform = stack.App.Json(name)["Transform"];
+            var used = transform switch { null => [], JsonArray list => list.Select(t => (string)t!).ToList(), _ => [(string)transform!] };
+            foreach (var t in used)
+            {
+                Assert.True(transforms.TryGetValue(t, out var actions), $"{name} uses the transform {t}: add what it expands into to this table and to the policy");
+                Assert.All(actions, a => Assert.True(Allows(a), $"{t} needs {a} (eng/aws/cloudformation-execution-policy.json)"));
+            }
+        }
+    }
+}
+
+/// <summary>The prod stack deploys through prod's own CDK bootstrap.</summary>
+public sealed class ProdBootstrapQualifierTests(ProdStackFixture stack) : IClassFixture<ProdStackFixture>
+{
+    [Fact]
+    public void The_prod_stack_deploys_through_the_prod_cdk_bootstrap()
+    {
+        Assert.Equal("/cdk-bootstrap/pfprod/version", (string?)stack.Json["Parameters"]!["BootstrapVersion"]!["Default"]);
+        Assert.DoesNotContain("hnb659fds", stack.Json.ToJsonString(), StringComparison.Ordinal);
     }
 }
 
