@@ -69,15 +69,6 @@ public sealed partial class PlatformStack
         // counts as about 55 rules against the security group's quota of 60.
         LoadBalancerGroup.AddIngressRule(Peer.PrefixList(Settings.CloudFrontOriginPrefixListId), Port.Tcp(port),
             port == 443 ? "HTTPS from CloudFront's VPC origin" : "HTTP from CloudFront's VPC origin, inside the VPC");
-        // The VPC origin's network interfaces sit in the load balancer's subnets; whether its packets keep CloudFront's
-        // addresses (the prefix list above) or carry the interfaces' own, one of the two rules admits them. Nothing else
-        // in those subnets answers to this port (tasks listen on the container port only).
-        foreach (var subnet in Network.SelectSubnets(AppSubnets).Subnets)
-        {
-            LoadBalancerGroup.AddIngressRule(Peer.Ipv4(subnet.Ipv4CidrBlock), Port.Tcp(port),
-                $"CloudFront's VPC-origin interfaces in {subnet.AvailabilityZone}");
-        }
-
         // The group's only egress is to the services (added with their target groups): without this inline rule AWS would
         // add its default allow-all egress, because CDK writes those rules as separate resources.
         ((CfnSecurityGroup)LoadBalancerGroup.Node.DefaultChild!).SecurityGroupEgress = new object[]

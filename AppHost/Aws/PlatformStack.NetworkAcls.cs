@@ -49,9 +49,10 @@ public sealed partial class PlatformStack
         else
         {
             yield return new(Tier.App, Tier.App, listenerPort, "CloudFront's VPC origin to the internal load balancer");
-            // The VPC origin's packets may keep CloudFront's own (public) addresses: a network ACL cannot name CloudFront's
-            // prefix list, so it admits the listener port from anywhere and the load balancer's security group narrows it.
-            // The app subnets have no route from the internet, so nothing else can use this entry.
+            // The VPC origin's packets keep CloudFront's own (public) addresses, which is why the load balancer's security
+            // group admits CloudFront's origin-facing prefix list: a network ACL cannot name that list, so it admits the
+            // listener port from anywhere and the security group narrows it. The app subnets have no route from the
+            // internet, so nothing else can use this entry.
             yield return new(Tier.Internet, Tier.App, listenerPort, "CloudFront's VPC origin (CloudFront's addresses) to the internal load balancer");
         }
 

@@ -46,13 +46,14 @@ public sealed class SignInThrottle : IDisposable
     public const string AddressPolicy = "sign-in-per-address";
 
     private readonly PartitionedRateLimiter<string> _failuresPerAddressAndAccount;
-    private readonly ILookupNormalizer _normalizer;
+    // Identity's own normalizer, the one the user store looks accounts up with; made here because Identity registers it
+    // scoped and this throttle is a singleton.
+    private readonly ILookupNormalizer _normalizer = new UpperInvariantLookupNormalizer();
 
-    public SignInThrottle(IOptions<SignInLimitOptions> options, ILookupNormalizer normalizer)
+    public SignInThrottle(IOptions<SignInLimitOptions> options)
     {
         var limits = options.Value;
         _failuresPerAddressAndAccount = Failures(limits.FailuresPerAddressAndAccount, limits.FailureWindow);
-        _normalizer = normalizer;
     }
 
     /// <summary>The partition of a request: its client address (after the trusted proxies' X-Forwarded-For).</summary>

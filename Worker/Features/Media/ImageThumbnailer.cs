@@ -93,6 +93,12 @@ public sealed class ImageThumbnailer(MediaProcessingOptions options)
                 size: Enums.Size.Down, failOn: Enums.FailOn.Error);
             large.SetProgress(NoProgress.Instance, deadline.Token);
             using var largeInMemory = large.CopyMemory();
+            // The kill switch is checked between tiles; a decode that finished past its time is refused all the same.
+            if (deadline.IsCancellationRequested)
+            {
+                throw new VipsException("The processing time limit passed.");
+            }
+
             using var small = largeInMemory.ThumbnailImage(MediaObjectKeys.SmallThumbnailSize, height: MediaObjectKeys.SmallThumbnailSize,
                 size: Enums.Size.Down);
             return new ImageResult(width, height, Webp(small), Webp(largeInMemory));
