@@ -19,6 +19,8 @@ case "$stage" in dev|prod) ;; *) echo "usage: $0 dev|prod" >&2; exit 2 ;; esac
 command -v aws >/dev/null || { echo "the AWS CLI v2 is needed (Debian: apt-get install awscli)" >&2; exit 1; }
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+region="${AWS_REGION:-us-east-1}"
+stack="Platform-$stage"
 account="$(aws sts get-caller-identity --query Account --output text)"
 policy_arn="arn:aws:iam::$account:policy/PlatformCloudFormationExecution"
 if aws iam get-policy --policy-arn "$policy_arn" >/dev/null 2>&1; then
