@@ -51,19 +51,7 @@ public sealed partial class PlatformStack
                 ["StringNotEquals"] = new Dictionary<string, object> { [$"kms:EncryptionContext:{KeyRingPurposeContextKey}"] = KeyRingPurpose },
             },
         }));
-        // Grants on the key only for AWS resources or by AWS services (Control Tower CT.KMS.PR.3), as on the data key.
-        key.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
-        {
-            Sid = "GrantsOnlyForAwsResources",
-            Effect = Effect.DENY,
-            Principals = [new AnyPrincipal()],
-            Actions = ["kms:CreateGrant"],
-            Resources = ["*"],
-            Conditions = new Dictionary<string, object>
-            {
-                ["BoolIfExists"] = new Dictionary<string, object> { ["kms:GrantIsForAWSResource"] = "false", ["aws:PrincipalIsAWSService"] = "false" },
-            },
-        }));
+        AllowGrantsOnlyForAwsResources(key);
         return key;
     }
 

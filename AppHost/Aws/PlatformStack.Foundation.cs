@@ -64,19 +64,7 @@ public sealed partial class PlatformStack
                 ["ArnLike"] = new Dictionary<string, object> { ["kms:EncryptionContext:aws:logs:arn"] = $"arn:{Amazon.CDK.Aws.PARTITION}:logs:{Region}:{Amazon.CDK.Aws.ACCOUNT_ID}:log-group:*" },
             },
         }));
-        // Grants on the key only for AWS resources or by AWS services (Control Tower CT.KMS.PR.3).
-        Key.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
-        {
-            Sid = "GrantsOnlyForAwsResources",
-            Effect = Effect.DENY,
-            Principals = [new AnyPrincipal()],
-            Actions = ["kms:CreateGrant"],
-            Resources = ["*"],
-            Conditions = new Dictionary<string, object>
-            {
-                ["BoolIfExists"] = new Dictionary<string, object> { ["kms:GrantIsForAWSResource"] = "false", ["aws:PrincipalIsAWSService"] = "false" },
-            },
-        }));
+        AllowGrantsOnlyForAwsResources(Key);
         Key.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
         {
             Sid = "CloudWatchAlarmsPublishToEncryptedTopic",
@@ -89,6 +77,20 @@ public sealed partial class PlatformStack
             },
         }));
     }
+
+    /// <summary>Grants on a key only for AWS resources or by AWS services (Control Tower CT.KMS.PR.3).</summary>
+    private static void AllowGrantsOnlyForAwsResources(Amazon.CDK.AWS.KMS.IKey key) => key.AddToResourcePolicy(new PolicyStatement(new PolicyStatementProps
+    {
+        Sid = "GrantsOnlyForAwsResources",
+        Effect = Effect.DENY,
+        Principals = [new AnyPrincipal()],
+        Actions = ["kms:CreateGrant"],
+        Resources = ["*"],
+        Conditions = new Dictionary<string, object>
+        {
+            ["BoolIfExists"] = new Dictionary<string, object> { ["kms:GrantIsForAWSResource"] = "false", ["aws:PrincipalIsAWSService"] = "false" },
+        },
+    }));
 
     private Vpc CreateNetwork(IReadOnlyList<string> availabilityZones)
     {
