@@ -67,11 +67,21 @@ internal static class LocalProcesses
 
     /// <summary>
     /// Writes a file that holds a secret (a password, a configuration with one), readable and writable by its owner only
-    /// from the moment it exists: the mode is given to open(2) with O_CREAT, so there is no moment, however short, in which
-    /// another local user could open it (as there is between a write and a later chmod). A file left by an earlier run is
-    /// replaced, not rewritten, for the same reason: its old mode is never trusted.
+    /// from the moment it exists (<see cref="CreateOwnerOnly"/>).
     /// </summary>
     public static void WriteSecretFile(string path, string content)
+    {
+        using var stream = CreateOwnerOnly(path);
+        using var writer = new StreamWriter(stream);
+        writer.Write(content);
+    }
+
+    /// <summary>
+    /// Creates a file for writing with mode 600: the mode is given to open(2) with O_CREAT, so there is no moment, however
+    /// short, in which another local user could open it (as there is between a write and a later chmod). A file left by
+    /// an earlier run is replaced, not rewritten, for the same reason: its old mode is never trusted.
+    /// </summary>
+    public static FileStream CreateOwnerOnly(string path)
     {
         File.Delete(path);
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
@@ -80,22 +90,11 @@ internal static class LocalProcesses
             options.UnixCreateMode = OwnerOnly;
         }
 
-        using var stream = new FileStream(path, options);
-        using var writer = new StreamWriter(stream);
-        writer.Write(content);
+        return new FileStream(path, options);
     }
 
     /// <summary>Mode 600.</summary>
     public const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-
-    /// <summary>Makes a file readable and writable by its owner only (mode 600).</summary>
-    public static void RestrictToOwner(string path)
-    {
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(path, OwnerOnly);
-        }
-    }
 
     /// <summary>True when this process runs as root: Postgres refuses that, so its binaries run as the 'postgres' user.</summary>
     public static bool IsRoot => !OperatingSystem.IsWindows() && Environment.UserName == "root";

@@ -45,13 +45,7 @@ public static class DataProtectionKeyHosting
         // Created with mode 600 (no moment in which another local user could open it), written aside and renamed so an
         // interrupted start leaves no half-written certificate.
         var temporary = $"{path}.{Environment.ProcessId}.tmp";
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        using (var stream = new FileStream(temporary, options))
+        using (var stream = LocalProcesses.CreateOwnerOnly(temporary))
         {
             stream.Write(bytes);
         }

@@ -204,13 +204,7 @@ public static class RedisHosting
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var temporary = $"{path}.{Environment.ProcessId}.tmp";
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        await using (var stream = new FileStream(temporary, options))
+        await using (var stream = LocalProcesses.CreateOwnerOnly(temporary))
         await using (var writer = new StreamWriter(stream))
         {
             foreach (var line in lines)
