@@ -1,9 +1,9 @@
 using System.ComponentModel.DataAnnotations;
-using System.Globalization;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
+using Platform.Api.Infrastructure;
 
 namespace Platform.Api.Features.Accounts;
 
@@ -94,23 +94,8 @@ public sealed class SignInThrottle : IDisposable
 
     private sealed class AddressLimitPolicy(IOptions<SignInLimitOptions> options) : IRateLimiterPolicy<string>
     {
-        public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected { get; } = async (context, _) =>
-        {
-            var wait = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromSeconds(1);
-            var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
-            context.HttpContext.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-            context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-            await context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-            {
-                HttpContext = context.HttpContext,
-                ProblemDetails =
-                {
-                    Status = StatusCodes.Status429TooManyRequests,
-                    Title = "Too many sign-in attempts from this address.",
-                    Detail = $"Try again in {seconds} second(s).",
-                },
-            });
-        };
+        public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected { get; } =
+            (context, _) => TooManyRequests.WriteAsync(context, "Too many sign-in attempts from this address.");
 
         public RateLimitPartition<string> GetPartition(HttpContext httpContext)
         {

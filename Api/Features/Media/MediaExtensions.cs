@@ -1,9 +1,9 @@
-using System.Globalization;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using Platform.Api.Features.Accounts;
 using Platform.Api.Features.Media.Delivery;
+using Platform.Api.Infrastructure;
 using Platform.Caching;
 using Platform.Media;
 using Platform.ServiceDefaults.Resilience;
@@ -60,22 +60,7 @@ public static class MediaExtensions
                 });
             });
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            options.OnRejected = async (context, ct) =>
-            {
-                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
-                var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
-                context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-                await context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-                {
-                    HttpContext = context.HttpContext,
-                    ProblemDetails =
-                    {
-                        Status = StatusCodes.Status429TooManyRequests,
-                        Title = "Too many changes in a short time.",
-                        Detail = $"Try again in {seconds} second(s).",
-                    },
-                });
-            };
+            options.OnRejected = (context, _) => TooManyRequests.WriteAsync(context, "Too many changes in a short time.");
         });
         return builder;
     }
