@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text.Json;
 
 namespace Platform.Integration.Tests.Security;
 
@@ -17,7 +16,7 @@ public sealed class AccountSecurityTests(PlatformAppFixture fixture)
 
         var response = await api.PostAsJsonAsync("/api/auth/register", new { email = new string('a', 10_000) + "@example.test", password = MediaClient.Password }, Ct);
 
-        var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        var problem = await SignInClients.AssertProblemAsync(response, HttpStatusCode.BadRequest, Ct);
         Assert.Contains("at most 256 characters", Assert.Single(problem.Errors!["email"]));
     }
 
@@ -31,7 +30,7 @@ public sealed class AccountSecurityTests(PlatformAppFixture fixture)
 
         var response = await api.PostAsync("/api/auth/login", MediaClient.Json(body), Ct);
 
-        var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        var problem = await SignInClients.AssertProblemAsync(response, HttpStatusCode.BadRequest, Ct);
         Assert.Equal(fields.Order(), problem.Errors!.Keys.Order());
     }
 
@@ -43,7 +42,7 @@ public sealed class AccountSecurityTests(PlatformAppFixture fixture)
 
         var response = await api.PostAsJsonAsync("/api/auth/login?useCookies=true", new { email = user.Email, password = MediaClient.Password }, Ct);
 
-        var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        var problem = await SignInClients.AssertProblemAsync(response, HttpStatusCode.BadRequest, Ct);
         Assert.True(problem.Errors!.ContainsKey("useCookies"));
         Assert.False(response.Headers.Contains("Set-Cookie"));
     }
@@ -54,8 +53,8 @@ public sealed class AccountSecurityTests(PlatformAppFixture fixture)
         using var api = MediaClient.Anonymous(fixture);
         var email = $"user-{Guid.NewGuid():N}@example.test";
         (await api.PostAsJsonAsync("/api/auth/register", new { email, password = MediaClient.Password }, Ct)).EnsureSuccessStatusCode();
-        var phone = await LoginAsync(api, email);
-        var laptop = await LoginAsync(api, email);
+        var phone = await SignInClients.LoginAsync(api, email, Ct);
+        var laptop = await SignInClients.LoginAsync(api, email, Ct);
         Assert.Equal(HttpStatusCode.OK, (await api.PostAsJsonAsync("/api/auth/refresh", new { refreshToken = laptop.RefreshToken }, Ct)).StatusCode);
 
         using var logout = new HttpRequestMessage(HttpMethod.Post, "/api/auth/logout");
@@ -65,11 +64,11 @@ public sealed class AccountSecurityTests(PlatformAppFixture fixture)
         foreach (var session in new[] { phone, laptop })
         {
             var refresh = await api.PostAsJsonAsync("/api/auth/refresh", new { refreshToken = session.RefreshToken }, Ct);
-            await AssertProblemAsync(refresh, HttpStatusCode.Unauthorized);
+            await SignInClients.AssertProblemAsync(refresh, HttpStatusCode.Unauthorized, Ct);
         }
 
         // Signing in again works as before.
-        await LoginAsync(api, email);
+        await SignInClients.LoginAsync(api, email, Ct);
     }
 
     [Fact]
@@ -79,7 +78,7 @@ public sealed class AccountSecurityTests(PlatformAppFixture fixture)
 
         var response = await api.PostAsync("/api/auth/logout", content: null, Ct);
 
-        await AssertProblemAsync(response, HttpStatusCode.Unauthorized);
+        await SignInClients.AssertProblemAsync(response, HttpStatusCode.Unauthorized, Ct);
     }
 
     [Fact]
@@ -88,13 +87,13 @@ public sealed class AccountSecurityTests(PlatformAppFixture fixture)
         var email = $"user-{Guid.NewGuid():N}@example.test";
         using var web = await WebFormSession.SignUpAsync(fixture, email, Ct);
         using var api = MediaClient.Anonymous(fixture);
-        var elsewhere = await LoginAsync(api, email);
+        var elsewhere = await SignInClients.LoginAsync(api, email, Ct);
 
         var signedOut = await web.PostFormAsync("/account/logout", [], Ct);
 
         Assert.Equal(HttpStatusCode.Redirect, signedOut.StatusCode);
         var refresh = await api.PostAsJsonAsync("/api/auth/refresh", new { refreshToken = elsewhere.RefreshToken }, Ct);
-        await AssertProblemAsync(refresh, HttpStatusCode.Unauthorized);
+        await SignInClients.AssertProblemAsync(refresh, HttpStatusCode.Unauthorized, Ct);
         var gallery = await web.Http.GetAsync("/gallery", Ct);
         Assert.Equal(HttpStatusCode.Redirect, gallery.StatusCode);
         var location = gallery.Headers.Location!;
@@ -109,8 +108,8 @@ public sealed class AccountSecurityTests(PlatformAppFixture fixture)
         var send = await api.PostAsync("/api/diagnostics/pings", content: null, Ct);
         var read = await api.GetAsync($"/api/diagnostics/pings/{Guid.NewGuid()}", Ct);
 
-        await AssertProblemAsync(send, HttpStatusCode.Unauthorized);
-        await AssertProblemAsync(read, HttpStatusCode.Unauthorized);
+        await SignInClients.AssertProblemAsync(send, HttpStatusCode.Unauthorized, Ct);
+        await SignInClients.AssertProblemAsync(read, HttpStatusCode.Unauthorized, Ct);
     }
 
     [Fact]
@@ -125,27 +124,7 @@ public sealed class AccountSecurityTests(PlatformAppFixture fixture)
         Assert.Contains(answers, a => a.StatusCode == HttpStatusCode.Accepted);
         var limited = answers.First(a => a.StatusCode == HttpStatusCode.TooManyRequests);
         Assert.NotNull(limited.Headers.RetryAfter);
-        await AssertProblemAsync(limited, HttpStatusCode.TooManyRequests);
+        await SignInClients.AssertProblemAsync(limited, HttpStatusCode.TooManyRequests, Ct);
         Assert.All(answers, a => Assert.Contains(a.StatusCode, new[] { HttpStatusCode.Accepted, HttpStatusCode.TooManyRequests }));
     }
-
-    private static async Task<Tokens> LoginAsync(HttpClient api, string email)
-    {
-        var login = await api.PostAsJsonAsync("/api/auth/login", new { email, password = MediaClient.Password }, Ct);
-        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
-        return (await login.Content.ReadFromJsonAsync<Tokens>(Ct))!;
-    }
-
-    private static async Task<Problem> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode expected)
-    {
-        var body = await response.Content.ReadAsStringAsync(Ct);
-        Assert.True(expected == response.StatusCode, $"expected {(int)expected}, got {(int)response.StatusCode}: {body}");
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problem = JsonSerializer.Deserialize<Problem>(body, JsonSerializerOptions.Web)!;
-        Assert.Equal((int)expected, problem.Status);
-        Assert.False(string.IsNullOrWhiteSpace(problem.Title ?? problem.Detail), body);
-        return problem;
-    }
-
-    private sealed record Tokens(string AccessToken, string RefreshToken);
 }
