@@ -8,7 +8,6 @@
 // thumbnails with one so browsers cache them, and the hooks below keep and return it as S3 does.
 // And it keeps no state on disk: with DATA_DIR set, durable-stores.mjs keeps buckets, objects, queues and messages
 // there, so a restart loses nothing S3 or SQS would keep.
-import fs from "node:fs";
 import { buildApp } from "fauxqs";
 import { openDurableStores } from "./durable-stores.mjs";
 
@@ -74,34 +73,6 @@ app.addHook("onSend", async (request, reply, payload) => {
   }
   return payload;
 });
-
-// Opt-in request log (REQUEST_LOG=<file>, set only by the integration tests): one JSON line per request with who signed
-// it (the access key id; the tests give each service its own) and what it asked for, presigned URLs included. The
-// offline IAM check (eng/aws/checks) replays these calls against the stack's roles and policies.
-if (process.env.REQUEST_LOG) {
-  const log = fs.createWriteStream(process.env.REQUEST_LOG, { flags: "a" });
-  const credential = (request, query) =>
-    /Credential=([^/,\s]+)\//.exec(request.headers.authorization ?? "")?.[1] ?? query.get("X-Amz-Credential")?.split("/")[0] ?? null;
-  app.addHook("onResponse", async (request, reply) => {
-    const [path, search = ""] = request.url.split("?", 2);
-    const query = new URLSearchParams(search);
-    const body = request.body && typeof request.body === "object" && !Buffer.isBuffer(request.body) ? request.body : {};
-    log.write(JSON.stringify({
-      principal: credential(request, query),
-      presigned: query.has("X-Amz-Signature"),
-      method: request.method,
-      path: decodeURIComponent(path),
-      query: [...new Set(query.keys())].filter((k) => !k.startsWith("X-Amz-")).sort(),
-      xId: query.get("x-id"),
-      target: request.headers["x-amz-target"] ?? null,
-      queueUrl: body.QueueUrl ?? null,
-      queueName: body.QueueName ?? null,
-      // DeleteObjects names its keys in the body; each needs s3:DeleteObject.
-      keys: query.has("delete") && Buffer.isBuffer(request.body) ? [...request.body.toString("utf8").matchAll(/<Key>([^<]*)<\/Key>/g)].map((m) => m[1]) : undefined,
-      status: reply.statusCode,
-    }) + "\n");
-  });
-}
 
 const shutdown = async (signal) => {
   console.log(`fauxqs: ${signal} received, stopping.`);
