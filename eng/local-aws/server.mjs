@@ -6,10 +6,12 @@
 // in CORS_ALLOWED_ORIGINS (the web endpoint), and for no one else.
 // Nor does it keep an object's Cache-Control (S3 system metadata, sent back on every GET): the Worker stores
 // thumbnails with one so browsers cache them, and the hooks below keep and return it as S3 does.
-// And it keeps no state on disk: with DATA_DIR set, durable-stores.mjs keeps buckets, objects, queues and messages
-// there, so a restart loses nothing S3 or SQS would keep.
+//
+// It keeps everything in memory, as fauxqs does (its README: "No persistence"; it offers no supported way to keep state):
+// a restart of the emulator loses every bucket, object, queue and message. The AppHost creates the bucket and the
+// queues again once the emulator is back (AwsServiceHosting); the objects and messages are gone, which S3 and SQS never
+// do, so a local restart is a clean slate for storage while Postgres still holds the media rows.
 import { buildApp } from "fauxqs";
-import { openDurableStores } from "./durable-stores.mjs";
 
 const port = Number.parseInt(process.env.PORT ?? "", 10);
 if (!Number.isInteger(port) || port < 1 || port > 65535) {
@@ -24,8 +26,7 @@ const allowedOrigins = new Set(
     .filter(Boolean),
 );
 
-const stores = process.env.DATA_DIR ? openDurableStores(process.env.DATA_DIR) : undefined;
-const app = buildApp({ logger: false, defaultRegion: process.env.AWS_REGION ?? "us-east-1", stores });
+const app = buildApp({ logger: false, defaultRegion: process.env.AWS_REGION ?? "us-east-1" });
 
 app.addHook("onRequest", async (request, reply) => {
   const origin = request.headers.origin;
