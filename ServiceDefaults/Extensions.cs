@@ -9,7 +9,6 @@ using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
-using Platform.ServiceDefaults.Diagnostics;
 using Platform.ServiceDefaults.Http;
 using Platform.ServiceDefaults.Telemetry;
 
@@ -32,7 +31,6 @@ public static class ServiceDefaultsExtensions
         builder.Logging.AddFilter("Polly", LogLevel.Warning);
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
-        builder.AddServiceManifest();
         builder.Services.AddServiceDiscovery();
         builder.Services.AddForwardedPublicHost();
         builder.Services.ConfigureHttpClientDefaults(http =>

@@ -6,11 +6,12 @@
 // in CORS_ALLOWED_ORIGINS (the web endpoint), and for no one else.
 // Nor does it keep an object's Cache-Control (S3 system metadata, sent back on every GET): the Worker stores
 // thumbnails with one so browsers cache them, and the hooks below keep and return it as S3 does.
-// And it keeps no state on disk: with DATA_DIR set, durable-stores.mjs keeps buckets, objects, queues and messages
-// there, so a restart loses nothing S3 or SQS would keep.
-import fs from "node:fs";
+//
+// It keeps everything in memory, as fauxqs does (its README: "No persistence"; it offers no supported way to keep state):
+// a restart of the emulator loses every bucket, object, queue and message. The AppHost creates the bucket and the
+// queues again once the emulator is back (AwsServiceHosting); the objects and messages are gone, which S3 and SQS never
+// do, so a local restart is a clean slate for storage while Postgres still holds the media rows.
 import { buildApp } from "fauxqs";
-import { openDurableStores } from "./durable-stores.mjs";
 
 const port = Number.parseInt(process.env.PORT ?? "", 10);
 if (!Number.isInteger(port) || port < 1 || port > 65535) {
@@ -25,8 +26,7 @@ const allowedOrigins = new Set(
     .filter(Boolean),
 );
 
-const stores = process.env.DATA_DIR ? openDurableStores(process.env.DATA_DIR) : undefined;
-const app = buildApp({ logger: false, defaultRegion: process.env.AWS_REGION ?? "us-east-1", stores });
+const app = buildApp({ logger: false, defaultRegion: process.env.AWS_REGION ?? "us-east-1" });
 
 app.addHook("onRequest", async (request, reply) => {
   const origin = request.headers.origin;
@@ -74,34 +74,6 @@ app.addHook("onSend", async (request, reply, payload) => {
   }
   return payload;
 });
-
-// Opt-in request log (REQUEST_LOG=<file>, set only by the integration tests): one JSON line per request with who signed
-// it (the access key id; the tests give each service its own) and what it asked for, presigned URLs included. The
-// offline IAM check (eng/aws/checks) replays these calls against the stack's roles and policies.
-if (process.env.REQUEST_LOG) {
-  const log = fs.createWriteStream(process.env.REQUEST_LOG, { flags: "a" });
-  const credential = (request, query) =>
-    /Credential=([^/,\s]+)\//.exec(request.headers.authorization ?? "")?.[1] ?? query.get("X-Amz-Credential")?.split("/")[0] ?? null;
-  app.addHook("onResponse", async (request, reply) => {
-    const [path, search = ""] = request.url.split("?", 2);
-    const query = new URLSearchParams(search);
-    const body = request.body && typeof request.body === "object" && !Buffer.isBuffer(request.body) ? request.body : {};
-    log.write(JSON.stringify({
-      principal: credential(request, query),
-      presigned: query.has("X-Amz-Signature"),
-      method: request.method,
-      path: decodeURIComponent(path),
-      query: [...new Set(query.keys())].filter((k) => !k.startsWith("X-Amz-")).sort(),
-      xId: query.get("x-id"),
-      target: request.headers["x-amz-target"] ?? null,
-      queueUrl: body.QueueUrl ?? null,
-      queueName: body.QueueName ?? null,
-      // DeleteObjects names its keys in the body; each needs s3:DeleteObject.
-      keys: query.has("delete") && Buffer.isBuffer(request.body) ? [...request.body.toString("utf8").matchAll(/<Key>([^<]*)<\/Key>/g)].map((m) => m[1]) : undefined,
-      status: reply.statusCode,
-    }) + "\n");
-  });
-}
 
 const shutdown = async (signal) => {
   console.log(`fauxqs: ${signal} received, stopping.`);

@@ -9,12 +9,14 @@ namespace Platform.Aws.Tests;
 /// that records each call and plays the account's side: nothing can reach AWS from here, so the tests check what the
 /// scripts ask AWS to do, in which order, and what they hand over (the key pair).
 /// </summary>
-public sealed class AccountScriptsTests : IDisposable
+public sealed class AccountScriptsTests : IClassFixture<DevStackFixture>, IDisposable
 {
     private readonly string _stub = Directory.CreateTempSubdirectory("platform-aws-stub-").FullName;
+    private readonly DevStackFixture _dev;
 
-    public AccountScriptsTests()
+    public AccountScriptsTests(DevStackFixture dev)
     {
+        _dev = dev;
         foreach (var (name, script) in new[] { ("aws", StubAws), ("npx", StubNpx), ("dotnet", StubDotnet) })
         {
             var path = Path.Combine(_stub, name);
@@ -33,7 +35,7 @@ public sealed class AccountScriptsTests : IDisposable
     private string[] Calls => File.Exists(Path.Combine(_stub, "calls.log")) ? File.ReadAllLines(Path.Combine(_stub, "calls.log")) : [];
 
     [Fact]
-    public async Task Finding_9_the_one_time_setup_creates_the_ecs_service_linked_role_a_new_account_lacks()
+    public async Task The_one_time_setup_creates_the_ecs_service_linked_role_a_new_account_lacks()
     {
         var (exit, output) = await RunAsync("one-time-setup.sh", "dev");
 
@@ -97,10 +99,9 @@ public sealed class AccountScriptsTests : IDisposable
     [Fact]
     public async Task The_dev_bootstrap_deploy_role_may_read_every_ssm_parameter_the_dev_template_resolves_at_deploy_time()
     {
-        // The committed dev template (eng/aws/update-baseline.sh): CloudFormation resolves each SSM-typed parameter with
-        // the change set creator's credentials, the bootstrap's deploy role.
-        var template = JsonNode.Parse(File.ReadAllText(Path.Combine(Synthesis.RepositoryRoot, "eng", "aws", "baseline", "Platform-dev.template.json")))!;
-        var names = template["Parameters"]!.AsObject()
+        // The dev template as synthesized now: CloudFormation resolves each SSM-typed parameter with the change set
+        // creator's credentials, the bootstrap's deploy role.
+        var names = _dev.Json["Parameters"]!.AsObject()
             .Where(p => ((string?)p.Value!["Type"])!.StartsWith("AWS::SSM::Parameter::Value<", StringComparison.Ordinal) && p.Key != "BootstrapVersion")
             .Select(p => (string)p.Value!["Default"]!)
             .ToList();
@@ -222,7 +223,7 @@ public sealed class AccountScriptsTests : IDisposable
     }
 
     [Fact]
-    public async Task Finding_10_destroying_dev_deletes_the_stack_then_empties_and_removes_its_retained_buckets()
+    public async Task Destroying_dev_deletes_the_stack_then_empties_and_removes_its_retained_buckets()
     {
         var (exit, _) = await RunAsync("destroy.sh", "dev");
 

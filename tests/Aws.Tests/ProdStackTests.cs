@@ -4,9 +4,11 @@ using Amazon.CDK.Assertions;
 namespace Platform.Aws.Tests;
 
 /// <summary>The prod stage: Multi-AZ, deletion protection, retention, HTTPS to the VPC origin, the public host and DNS.</summary>
-public sealed class ProdStackTests(ProdStackFixture stack) : ReviewFindings(stack), IClassFixture<ProdStackFixture>
+public sealed class ProdStackTests(ProdStackFixture stack) : IClassFixture<ProdStackFixture>
 {
     private Template Template => stack.Template;
+
+    private JsonObject Json => stack.Json;
 
     [Fact]
     public void The_network_spans_three_zones_with_a_nat_gateway_each()

@@ -75,8 +75,6 @@ internal static class AwsEmulatorHosting
             .WithArgs(script)
             .WithLoopbackEndpoint(AwsEmulatorEndpoint.Name, "http")
             .WithEnvironment(context => context.EnvironmentVariables["PORT"] = LoopbackEndpoint.PortText(context.Resource, AwsEmulatorEndpoint.Name))
-            // Buckets, objects, queues and messages survive a restart of the emulator, as they survive in S3 and SQS.
-            .WithEnvironment("DATA_DIR", Path.Combine(LocalProcesses.DataDirectory(builder), ResourceName))
             .WithEnvironment("AWS_REGION", Region)
             .WithEnvironment(context => context.EnvironmentVariables["CORS_ALLOWED_ORIGINS"] = AllowedOrigins(builder))
             .WithHttpHealthCheck("/health", endpointName: AwsEmulatorEndpoint.Name)

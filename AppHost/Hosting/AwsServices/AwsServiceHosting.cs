@@ -1,3 +1,4 @@
+using Amazon.Runtime;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Platform.AppHost.Hosting;
@@ -8,7 +9,8 @@ namespace Aspire.Hosting;
 /// The skeleton S3 buckets and SQS queues share: one resource in three forms, chosen once here.
 /// <list type="bullet">
 /// <item>Locally it lives in the AWS emulator: created when the emulator is healthy (idempotently), healthy once its
-/// outputs exist and the emulator answers for it.</item>
+/// outputs exist and the emulator answers for it, and created again by its health check when a restarted emulator (it
+/// keeps nothing through a restart) has lost it.</item>
 /// <item>With <c>Platform:LocalRuntime=aws</c> it is the deployed stack's: its outputs are read from the stack
 /// reference, and it runs once every output a service receives exists there (a missing one fails it, by name).</item>
 /// <item>Published, it is plain data for the CDK translation.</item>
@@ -25,9 +27,25 @@ internal static class AwsServiceHosting
             var local = builder.AddProvisionedResource(create(emulator.Resource), emulator.Resource, forms.ResourceType, forms.IconName, [forms.Property],
                 (r, ct) => forms.CreateInEmulator(r, emulator.Resource, ct));
             var resource = local.Resource;
-            return local.WithAsyncHealthCheck(async ct => forms.UsedOutputs(resource).All(o => o.IsSet)
-                ? await forms.CheckInEmulator(resource, emulator.Resource, ct)
-                : HealthCheckResult.Unhealthy($"'{resource.Name}' is not created yet."));
+            return local.WithAsyncHealthCheck(async ct =>
+            {
+                if (!forms.UsedOutputs(resource).All(o => o.IsSet))
+                {
+                    return HealthCheckResult.Unhealthy($"'{resource.Name}' is not created yet.");
+                }
+
+                try
+                {
+                    return await forms.CheckInEmulator(resource, emulator.Resource, ct);
+                }
+                catch (AmazonServiceException)
+                {
+                    // The emulator keeps its state in memory only: once it is back from a restart the resource is
+                    // gone. Create it again (idempotent, the same names and URLs), as it was created at the start.
+                    await forms.CreateInEmulator(resource, emulator.Resource, ct);
+                    return await forms.CheckInEmulator(resource, emulator.Resource, ct);
+                }
+            });
         }
 
         if (LocalRuntime.PublishesAwsStack(builder))

@@ -127,7 +127,7 @@ export const RULES = [
   },
   {
     id: "waf-body-size",
-    title: "The web ACL admits every request body the app accepts",
+    title: "The web ACL admits every request body the app accepts and blocks bodies longer than it inspects",
     check: wafBodySize,
   },
   {
@@ -142,7 +142,7 @@ export const RULES = [
   },
   {
     id: "cloudtrail-key-policy",
-    title: "The trail's KMS key lets CloudTrail do what CreateTrail checks: describe the key, encrypt logs, decrypt (S3 Bucket Key)",
+    title: "The trail's KMS key lets CloudTrail do what CreateTrail checks (describe the key, encrypt logs, decrypt for the S3 Bucket Key), for this stack's trail only",
     check: cloudTrailKeyPolicy,
   },
   {
@@ -335,6 +335,9 @@ async function wafBodySize(stack, { recordings }) {
       }
     }
     if (limit < required) violations.push(`${id}: ${why}, but the app accepts bodies up to ${required} bytes (the largest, a multipart complete with its part list, is refused with 403)`);
+    // WAF inspects only the first `inspected` bytes of a body; past them the managed rules see nothing, so a larger body
+    // must be blocked outright, or its tail reaches the app uninspected.
+    if (limit > inspected) violations.push(`${id}: no rule blocks bodies over the ${inspected}-byte inspection limit: the rest of a larger body reaches the app uninspected`);
   }
   return violations;
 }
@@ -394,6 +397,11 @@ async function cloudTrailKeyPolicy(stack) {
       if (!result.allowed) {
         violations.push(`${id}: CloudTrail's ${call.action} on ${keyId} is ${result.error ?? result.overall} by the key policy: CreateTrail fails with "Insufficient permissions to access S3 bucket or KMS key"`);
       }
+      // The same call for any other trail (the service principal acts for every account's trails) must be refused.
+      const otherTrail = `arn:aws:cloudtrail:${stack.region}:${ACCOUNT}:trail/another-trail`;
+      const other = JSON.parse(JSON.stringify(call.context).replaceAll(trailArn, otherTrail));
+      const confused = await simulate({ principal: "cloudtrail.amazonaws.com", action: call.action, resource: keyArn, account: ACCOUNT, context: other, resourcePolicy: policy });
+      if (confused.allowed) violations.push(`${id}: the key policy lets CloudTrail ${call.action} on ${keyId} for any trail, not only ${id}`);
     }
   }
   return violations;

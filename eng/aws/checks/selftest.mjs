@@ -1,6 +1,7 @@
 // The checks, checked: each must fail on what it exists to catch.
-//   - The templates of the commit before issue 10 (fixtures/before-issue-10.*.template.json.gz) fail the check of each
-//     review finding, with the finding's own message; the current templates pass the same checks (eng/test.sh).
+//   - The templates from before the deploy-readiness rules (fixtures/before-readiness-rules.*.template.json.gz: each of
+//     them would have failed to deploy or to work in AWS) fail each rule or check written for what broke them, with that
+//     rule's own message; the current templates pass the same checks (eng/test.sh).
 //   - The templates with a public load balancer (fixtures/public-load-balancer.*.template.json.gz: CloudFront reached it
 //     as a custom origin through CloudFront's origin-facing prefix list, and prod sent the viewer's Host to an HTTPS
 //     origin whose certificate covers origin.{domain}) fail the routing checks for the origin and, in prod, for reach.
@@ -8,7 +9,8 @@
 //     a bucket behavior without signed URLs, a removed grant, an alarm on a dimension set AWS does not publish, an alarm
 //     without actions, a collector that may create log groups, a data tier back on the default network ACL, a lost
 //     return path, oversized tasks, a Worker without its database grant or with the Api's, a key-ring grant without its
-//     encryption context) make their family fail, while the template without the fault passes that family.
+//     encryption context, a web ACL that lets bodies past its inspection limit through, a trail key usable for any
+//     trail) make their family fail, while the template without the fault passes that family.
 //   - The templates with a public load balancer also have the one CloudFront public key whose PEM came from a parameter
 //     every new key was written to: they fail rule signing-key-generations.
 //   - The templates before the network ACLs (the same fixtures: every subnet on the VPC's allow-all default ACL) fail
@@ -51,44 +53,44 @@ function expectSome(lines, pattern, what) {
 
 const ruleViolations = async (stack, id, facts) => (await checkRules(stack, facts)).find((r) => r.id === id).violations;
 
-// ---- the templates before issue 10 fail each finding's check ----
+// ---- the templates before the deploy-readiness rules fail each rule written for what broke them ----
 const before = {
-  dev: applicationStack(loadAssembly(fixture("before-issue-10.Platform-dev.template.json.gz"))),
-  prod: applicationStack(loadAssembly(fixture("before-issue-10.Platform-prod.template.json.gz"))),
+  dev: applicationStack(loadAssembly(fixture("before-readiness-rules.Platform-dev.template.json.gz"))),
+  prod: applicationStack(loadAssembly(fixture("before-readiness-rules.Platform-prod.template.json.gz"))),
 };
 for (const [stage, stack] of Object.entries(before)) {
   const facts = { recordings: snapshot };
   const routing = await checkRouting(stack, snapshot);
   const iam = await checkIam(stack, snapshot);
-  const findings = [
-    ["1 (dev only): noncurrent versions expire on the day they reach Glacier", "lifecycle-order", /expire after 30 days but move to GLACIER after 30/, stage === "dev"],
-    ["2: RDS PostgreSQL 16.4 is no longer offered", "engine-versions", /PostgreSQL 16\.4 can no longer be created/],
-    ["5: the Core rule set blocks bodies over 8 KB", "waf-body-size", /SizeRestrictions_BODY blocks bodies over 8 KB/],
-    ["6: target groups probe /health, containers have no health check", "liveness-health-checks", [/ApiTargets\w+: the load balancer probes '\/health'/, /the worker container has no health check/]],
-    ["7: container limits leave the Service Connect proxy nothing", "fargate-size", /for the Service Connect proxy, more than the task's/],
-    ["7: Web does not depend on the Api it calls", "service-connect-order", /\(web\) calls api through Service Connect but does not depend/],
-    ["8: CloudTrail cannot describe the key nor decrypt", "cloudtrail-key-policy", [/CloudTrail's kms:DescribeKey .* ImplicitlyDenied/, /CloudTrail's kms:Decrypt .* ImplicitlyDenied/]],
-    ["10 (dev only): buckets set to be deleted are never emptied", "destroyable-stage", /Storage\w+: CloudFormation deletes only empty buckets/, stage === "dev"],
-    ["11: thumbnails do not go through CloudFront", "media-delivery", /no service is given MediaDelivery:CloudFront:BaseUrl/],
+  const breakages = [
+    ["(dev only) noncurrent versions expire on the day they reach Glacier", "lifecycle-order", /expire after 30 days but move to GLACIER after 30/, stage === "dev"],
+    ["RDS PostgreSQL 16.4 is no longer offered", "engine-versions", /PostgreSQL 16\.4 can no longer be created/],
+    ["the Core rule set blocks bodies over 8 KB", "waf-body-size", /SizeRestrictions_BODY blocks bodies over 8 KB/],
+    ["target groups probe /health, containers have no health check", "liveness-health-checks", [/ApiTargets\w+: the load balancer probes '\/health'/, /the worker container has no health check/]],
+    ["container limits leave the Service Connect proxy nothing", "fargate-size", /for the Service Connect proxy, more than the task's/],
+    ["Web does not depend on the Api it calls", "service-connect-order", /\(web\) calls api through Service Connect but does not depend/],
+    ["CloudTrail cannot describe the key nor decrypt", "cloudtrail-key-policy", [/CloudTrail's kms:DescribeKey .* ImplicitlyDenied/, /CloudTrail's kms:Decrypt .* ImplicitlyDenied/]],
+    ["(dev only) buckets set to be deleted are never emptied", "destroyable-stage", /Storage\w+: CloudFormation deletes only empty buckets/, stage === "dev"],
+    ["thumbnails do not go through CloudFront", "media-delivery", /no service is given MediaDelivery:CloudFront:BaseUrl/],
     ["the edge 5xx alarm lacks Region=Global and never gets data", "alarm-metrics", /AWS\/CloudFront 5xxErrorRate with dimensions \{DistributionId\}: AWS\/CloudFront publishes 5xxErrorRate only with \{DistributionId, Region\}/],
     ["the collector runs the image's default configuration", "telemetry-owned", [/otel-collector: runs the image's default configuration/, /lets the task create log groups/]],
   ];
-  for (const [finding, rule, pattern, applies = true] of findings) {
+  for (const [breakage, rule, pattern, applies = true] of breakages) {
     if (!applies) continue;
-    await test(`before issue 10 (${stage}): finding ${finding} → rule ${rule} fails`, async () => {
+    await test(`before the readiness rules (${stage}): ${breakage} → rule ${rule} fails`, async () => {
       const violations = await ruleViolations(stack, rule, facts);
       for (const p of [].concat(pattern)) expectSome(violations, p, rule);
     });
   }
-  await test(`before issue 10 (${stage}): finding 3: /media/* shadows Web's /media/{id} pages → routing fails`, async () => {
+  await test(`before the readiness rules (${stage}): /media/* shadows Web's /media/{id} pages → routing fails`, async () => {
     expectSome(routing.results.shadow, /web \/media\/\{id:guid\}: CloudFront behavior '\/media\/\*' sends its paths to the bucket/, "shadow");
     expectSome(routing.results.reach, /web POST \/media\/\{id:guid\}\/delete: .* refused/, "reach");
   });
-  await test(`before issue 10 (${stage}): finding 3: originals are served to anyone → routing fails`, async () =>
+  await test(`before the readiness rules (${stage}): originals are served to anyone → routing fails`, async () =>
     expectSome(routing.results.private, /serves the private object 'media\/\{id\}\/\{id\}\/original' from the bucket \w+ to anyone/, "private"));
-  await test(`before issue 10 (${stage}): finding 4: the Worker may not send to the dead-letter queue → IAM replay fails`, async () =>
+  await test(`before the readiness rules (${stage}): the Worker may not send to the dead-letter queue → IAM replay fails`, async () =>
     expectSome(iam.results.denied, /^worker sqs:SendMessage on arn:aws:sqs:[^ ]+DeadLetters/, "iam"));
-  await test(`before issue 10 (${stage}): finding 11: static assets are never cached at the edge → routing fails`, async () =>
+  await test(`before the readiness rules (${stage}): static assets are never cached at the edge → routing fails`, async () =>
     expectSome(routing.results.caching, /web \/css\/site\.css: behavior '\*' \(CachingDisabled\) caches nothing/, "caching"));
   await test(`before the network ACLs (${stage}): forbidden flows are not blocked by network ACLs → reachability fails`, async () => {
     const failures = checkReachability(stack).tests.filter((t) => t.failures.length).flatMap((t) => t.failures.map((f) => `${t.name}: ${f}`));
@@ -271,43 +273,43 @@ if (args.assembly) {
   });
 
   const alarm = (metricName) => Object.entries(clean.resources).find(([, r]) => r.Type === "AWS::CloudWatch::Alarm" && r.Properties.MetricName === metricName);
-  const alarmRule = async (id, what, mutate, pattern) => test(`planted (${clean.stage}): ${what} fails rule ${id}`, async () => {
+  const plantedRule = async (id, what, mutate, pattern) => test(`planted (${clean.stage}): ${what} fails rule ${id}`, async () => {
     const facts = { recordings };
     const before = await ruleViolations(clean, id, facts);
     if (before.length) throw new Error(`the template without the fault fails already:\n${before.join("\n")}`);
     expectSome(await ruleViolations(planted(mutate), id, facts), pattern, id);
   });
   const [edgeAlarm] = alarm("5xxErrorRate");
-  await alarmRule("alarm-metrics", "an edge 5xx alarm without Region=Global", (t) => {
+  await plantedRule("alarm-metrics", "an edge 5xx alarm without Region=Global", (t) => {
     const p = t.Resources[edgeAlarm].Properties;
     p.Dimensions = p.Dimensions.filter((d) => d.Name !== "Region");
   }, new RegExp(`${edgeAlarm}: AWS/CloudFront 5xxErrorRate with dimensions \\{DistributionId\\}`));
   const [unhealthyAlarm] = alarm("UnHealthyHostCount");
-  await alarmRule("alarm-metrics", "an unhealthy-host alarm on the load balancer alone", (t) => {
+  await plantedRule("alarm-metrics", "an unhealthy-host alarm on the load balancer alone", (t) => {
     const p = t.Resources[unhealthyAlarm].Properties;
     p.Dimensions = p.Dimensions.filter((d) => d.Name !== "TargetGroup");
   }, /UnHealthyHostCount with dimensions \{LoadBalancer\}: AWS\/ApplicationELB publishes UnHealthyHostCount only with \{LoadBalancer, TargetGroup\}/);
   const [lagAlarm] = alarm("ReplicaLag");
-  await alarmRule("alarm-metrics", "replica lag watched on the primary", (t) => {
+  await plantedRule("alarm-metrics", "replica lag watched on the primary", (t) => {
     const primary = Object.entries(t.Resources).find(([, r]) => r.Type === "AWS::RDS::DBInstance" && !r.Properties.SourceDBInstanceIdentifier)[0];
     t.Resources[lagAlarm].Properties.Dimensions = [{ Name: "DBInstanceIdentifier", Value: { Ref: primary } }];
   }, /ReplicaLag: dimension DBInstanceIdentifier names .* but AWS publishes ReplicaLag only for a read replica/);
   const [evictionsAlarm] = alarm("Evictions");
-  await alarmRule("alarm-metrics", "a Redis alarm on the replication group's id", (t) => {
+  await plantedRule("alarm-metrics", "a Redis alarm on the replication group's id", (t) => {
     const dimension = t.Resources[evictionsAlarm].Properties.Dimensions[0];
     dimension.Value = { Ref: dimension.Value["Fn::Join"][1][0].Ref };
   }, /CacheClusterId names the replication group \w+ itself; ElastiCache publishes per member cluster/);
-  await alarmRule("alarm-metrics", "a dimension naming a resource of another stack", (t) => {
+  await plantedRule("alarm-metrics", "a dimension naming a resource of another stack", (t) => {
     const dimension = t.Resources[unhealthyAlarm].Properties.Dimensions.find((d) => d.Name === "TargetGroup");
     dimension.Value = "targetgroup/elsewhere/0123456789abcdef";
   }, /dimension TargetGroup \("targetgroup\/elsewhere\/0123456789abcdef"\) names no AWS::ElasticLoadBalancingV2::TargetGroup of this stack/);
-  await alarmRule("alarm-actions", "an alarm without actions", (t) => {
+  await plantedRule("alarm-actions", "an alarm without actions", (t) => {
     delete t.Resources[edgeAlarm].Properties.AlarmActions;
   }, new RegExp(`${edgeAlarm}: no alarm action`));
-  await alarmRule("alarm-actions", "an alarm that never says it cleared", (t) => {
+  await plantedRule("alarm-actions", "an alarm that never says it cleared", (t) => {
     delete t.Resources[edgeAlarm].Properties.OKActions;
   }, new RegExp(`${edgeAlarm}: notifies \\w+ when it fires but not when it clears`));
-  await alarmRule("telemetry-owned", "a collector that may create log groups", (t) => {
+  await plantedRule("telemetry-owned", "a collector that may create log groups", (t) => {
     const policy = Object.values(t.Resources).find((r) => r.Type === "AWS::IAM::Policy" && r.Properties.PolicyDocument.Statement.some((s) => [].concat(s.Action).includes("xray:PutTraceSegments")));
     policy.Properties.PolicyDocument.Statement.find((s) => [].concat(s.Action).includes("logs:PutLogEvents")).Action.push("logs:CreateLogGroup");
   }, /lets the task create log groups/);
@@ -390,6 +392,15 @@ if (args.assembly) {
     });
     expectSome((await checkIam(faulty, recordings)).results.denied, /^web kms:Encrypt on key DataProtectionKey\w+ \(its Data Protection key ring, context web\): ImplicitlyDenied/, "iam");
   });
+
+  await plantedRule("waf-body-size", "a web ACL without its rule blocking bodies over the inspection limit", (t) => {
+    const acl = Object.values(t.Resources).find((r) => r.Type === "AWS::WAFv2::WebACL").Properties;
+    acl.Rules = acl.Rules.filter((r) => !r.Statement?.SizeConstraintStatement);
+  }, /no rule blocks bodies over the 65536-byte inspection limit/);
+  await plantedRule("cloudtrail-key-policy", "a data key whose CloudTrail statements name no trail", (t) => {
+    const key = Object.values(t.Resources).find((r) => r.Type === "AWS::KMS::Key" && JSON.stringify(r.Properties.KeyPolicy).includes("cloudtrail.amazonaws.com"));
+    for (const statement of key.Properties.KeyPolicy.Statement.filter((s) => JSON.stringify(s.Principal ?? "").includes("cloudtrail"))) delete statement.Condition;
+  }, /lets CloudTrail kms:DescribeKey on \w+ for any trail/);
 
   await test(`planted (${clean.stage}): removing the Api's sqs:SendMessage grant fails the IAM replay`, async () => {
     const cleanIam = await checkIam(clean, recordings);

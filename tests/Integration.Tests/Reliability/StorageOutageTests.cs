@@ -5,7 +5,9 @@ namespace Platform.Integration.Tests.Reliability;
 
 /// <summary>
 /// The S3/SQS emulator killed: what needs S3 answers 503 with Retry-After at once, the health report names storage and
-/// the queue, and once the emulator is back the bytes uploaded before the crash are still there to complete and process.
+/// the queue, and once the emulator is back (its bucket and queues created again by the AppHost) the same upload
+/// completes and is processed. The emulator keeps nothing through a crash (fauxqs has no persistence; S3 would keep the
+/// bytes), so the client uploads them again first.
 /// </summary>
 [Collection(nameof(Outages))]
 public sealed class StorageOutageTests(PlatformAppFixture fixture, ITestOutputHelper output) : OutageTest
@@ -45,7 +47,15 @@ public sealed class StorageOutageTests(PlatformAppFixture fixture, ITestOutputHe
             await ResourceControl.StartAsync(fixture.App, "aws-emulator", Ct);
         }
 
-        // The emulator kept the bytes through its crash, as S3 would: the same upload completes and is processed.
+        // The bucket is back (empty): the client's upload of the same bytes succeeds, and then the same upload completes.
+        var put = await Eventually.ReturnsAsync(async t =>
+        {
+            using var content = new ByteArrayContent(bytes);
+            content.Headers.ContentType = new("image/jpeg");
+            using var response = await MediaClient.Storage.PutAsync(created.UploadUrl, content, t);
+            return response.StatusCode;
+        }, status => status == HttpStatusCode.OK, Outages.Recovery, Ct);
+        Assert.Equal(HttpStatusCode.OK, put);
         var again = await Eventually.ReturnsAsync(t => user.CompleteAsync(created.Id, t), r => r.StatusCode != HttpStatusCode.ServiceUnavailable, Outages.Recovery, Ct);
         Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
         Assert.Equal("ready", (await user.WaitUntilProcessedAsync(created.Id, Ct)).Status);

@@ -59,16 +59,19 @@ public sealed class UploadLoad(IReadOnlyList<MediaClient> users, byte[] image)
     public void Track(MediaClient user, Guid id)
     {
         Interlocked.Increment(ref _attempts);
-        _accepted.TryAdd(id, new AcceptedUpload(id, user));
+        _accepted.TryAdd(id, new AcceptedUpload(id, user, _clock.Elapsed));
     }
 
-    /// <summary>Polls every accepted upload until it is ready or failed, or the time is up; returns those that are not.</summary>
-    public async Task<IReadOnlyList<AcceptedUpload>> WaitUntilProcessedAsync(TimeSpan timeout, CancellationToken ct)
+    /// <summary>
+    /// Polls every upload accepted at or after <paramref name="acceptedFrom"/> (on the load's clock) until it is ready or
+    /// failed, or the time is up; returns those that are not.
+    /// </summary>
+    public async Task<IReadOnlyList<AcceptedUpload>> WaitUntilProcessedAsync(TimeSpan timeout, TimeSpan acceptedFrom, CancellationToken ct)
     {
         var deadline = _clock.Elapsed + timeout;
         while (true)
         {
-            var open = _accepted.Values.Where(u => !u.IsFinal).ToList();
+            var open = _accepted.Values.Where(u => u.AcceptedAt >= acceptedFrom && !u.IsFinal).ToList();
             if (open.Count == 0 || _clock.Elapsed > deadline)
             {
                 return open;
@@ -134,7 +137,7 @@ public sealed class UploadLoad(IReadOnlyList<MediaClient> users, byte[] image)
         var complete = await TimeAsync("complete", t => user.CompleteAsync(created.Id, t));
         if (complete.Status == HttpStatusCode.Accepted)
         {
-            _accepted.TryAdd(created.Id, new AcceptedUpload(created.Id, user));
+            _accepted.TryAdd(created.Id, new AcceptedUpload(created.Id, user, _clock.Elapsed));
         }
 
         // A read of something this user uploaded, as the gallery makes.
@@ -161,7 +164,7 @@ public sealed class UploadLoad(IReadOnlyList<MediaClient> users, byte[] image)
 public sealed record ApiCall(string Name, TimeSpan At, TimedResponse Answer);
 
 /// <summary>An upload that got its 202, and every status a client saw it in, in order.</summary>
-public sealed class AcceptedUpload(Guid id, MediaClient user)
+public sealed class AcceptedUpload(Guid id, MediaClient user, TimeSpan acceptedAt)
 {
     private static readonly string[] Order = ["pending", "uploaded", "processing", "ready"];
     private readonly ConcurrentQueue<string> _seen = new();
@@ -169,6 +172,9 @@ public sealed class AcceptedUpload(Guid id, MediaClient user)
     public Guid Id { get; } = id;
 
     public MediaClient User { get; } = user;
+
+    /// <summary>When it got its 202, on the load's clock.</summary>
+    public TimeSpan AcceptedAt { get; } = acceptedAt;
 
     public string? Status { get; private set; }
 

@@ -1,6 +1,6 @@
-// What the integration tests recorded (tests/Integration.Tests/ServiceRecording.cs): each service's manifest (routes,
-// request body limit, the local names of its AWS resources) and every S3/SQS request the emulator served, signed by
-// the service it names.
+// What the integration tests recorded (tests/Integration.Tests/Recording: a startup hook in each service, a request log
+// in the emulator, both loaded by the test fixture): each service's manifest (routes, request body limit, the local
+// names of its AWS resources) and every S3/SQS request the emulator served, signed by the service it names.
 import fs from "node:fs";
 import path from "node:path";
 
