@@ -45,5 +45,13 @@ if selected devlist; then
   # eng/run.sh runs the Debug build; the startup row built it already.
   selected startup || { dotnet build AppHost/AppHost.csproj --nologo -clp:ErrorsOnly && touch AppHost/obj/platform-build.stamp; }
 fi
+if selected coldstart; then
+  # dotnet-trace (a .NET global tool from NuGet, installed beside the build output) records the Api's start for the
+  # coldstart row's profile; without it the row still has the timeline from the Api's own logs.
+  tools="eng/bench/obj/tools"
+  [ -x "$tools/dotnet-trace" ] || dotnet tool install dotnet-trace --version 10.0.750501 --tool-path "$tools" >/dev/null \
+    || log "dotnet-trace could not be installed: the Api's start-up profile will have its log timeline only"
+  [ -x "$tools/dotnet-trace" ] && export BENCH_DOTNET_TRACE="$PWD/$tools/dotnet-trace"
+fi
 log "Running"
 exec dotnet run --project eng/bench/Bench.csproj -c Release --no-build

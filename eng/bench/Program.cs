@@ -788,10 +788,15 @@ static async Task<(List<Row> Rows, string Profile)> ColdStartRowsAsync(int runs,
         profile.AppendLine(CultureInfo.InvariantCulture, $"      {name,-52} healthy at {run.HealthyMs,6:F0} ms, {run.CpuSeconds:F1} CPU-s");
     }
 
+    if (Environment.GetEnvironmentVariable("BENCH_DOTNET_TRACE") is { Length: > 0 } tool && File.Exists(tool))
+    {
+        profile.AppendLine(await TracedStartAsync(api, tool, ct));
+    }
+
     return (rows, profile.ToString().TrimEnd());
 }
 
-static async Task<ColdStart> ColdStartAsync(ServiceLaunch launch, Dictionary<string, string> extra, CancellationToken ct)
+static async Task<ColdStart> ColdStartAsync(ServiceLaunch launch, Dictionary<string, string> extra, CancellationToken ct, bool wrapped = false)
 {
     var port = FreePort();
     var start = new ProcessStartInfo(launch.Command[0], launch.Command.Skip(1))
@@ -856,9 +861,40 @@ static async Task<ColdStart> ColdStartAsync(ServiceLaunch launch, Dictionary<str
     }
     finally
     {
+        if (wrapped)
+        {
+            // A wrapper (dotnet-trace) runs the service as its child: the service stops as ECS stops it (SIGTERM), and
+            // the wrapper finishes its work before it exits.
+            foreach (var child in File.ReadAllText($"/proc/{process.Id}/task/{process.Id}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            {
+                Process.Start("kill", ["-TERM", child])?.WaitForExit();
+            }
+
+            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await process.WaitForExitAsync(grace.Token).ContinueWith(_ => { }, CancellationToken.None);
+        }
+
         process.Kill(entireProcessTree: true);
         await process.WaitForExitAsync(CancellationToken.None);
     }
+}
+
+/// <summary>
+/// The Api's start under dotnet-trace (stacks sampled at about 100 Hz on every thread, and the runtime's JIT and loader
+/// events), from process start to healthy; then the methods longest on a stack, inclusive.
+/// </summary>
+static async Task<string> TracedStartAsync(ServiceLaunch launch, string tool, CancellationToken ct)
+{
+    var file = Path.Combine(Path.GetTempPath(), $"platform-bench-{launch.Service}-start.nettrace");
+    var traced = launch with { Command = [tool, "collect", "--profile", "dotnet-sampled-thread-time,dotnet-common", "-o", file, "--", .. launch.Command] };
+    var run = await ColdStartAsync(traced, [], ct, wrapped: true);
+    var report = Process.Start(new ProcessStartInfo(tool, ["report", file, "topN", "-n", "30", "--inclusive"]) { RedirectStandardOutput = true, UseShellExecute = false })
+        ?? throw new InvalidOperationException("Could not start dotnet-trace report");
+    var text = await report.StandardOutput.ReadToEndAsync(ct);
+    await report.WaitForExitAsync(ct);
+    File.Delete(file);
+    return $"    {launch.Service} start under dotnet-trace (healthy at {run.HealthyMs:F0} ms with the tracing's own cost): methods longest on a stack, inclusive, all threads\n"
+        + string.Join('\n', text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => "      " + (l.Length > 160 ? l[..160] : l)));
 }
 
 /// <summary>User + system CPU time of a process so far (/proc/PID/stat, in clock ticks of 1/100 s).</summary>

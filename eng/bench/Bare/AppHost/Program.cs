@@ -9,7 +9,7 @@ using Microsoft.Extensions.Logging;
 
 var builder = DistributedApplication.CreateBuilder(args);
 var services = new[] { "one", "two", "three" }
-    .Select(name => builder.AddProject<Projects.BareService>(name).WithHttpHealthCheck("/health"))
+    .Select(name => builder.AddProject<Projects.BareService>(name, launchProfileName: null).WithHttpEndpoint().WithHttpHealthCheck("/health"))
     .ToArray();
 
 builder.Eventing.Subscribe<BeforeStartEvent>((e, ct) =>
