@@ -31,8 +31,8 @@ if selected startup; then
   STARTUP_COMMAND=eng/bench/Bare/run.sh bash eng/measure-startup.sh 1 >/dev/null
   bash eng/measure-startup.sh 1 >/dev/null
   for _ in $(seq 1 "$runs"); do
-    bare+=("$(STARTUP_COMMAND=eng/bench/Bare/run.sh bash eng/measure-startup.sh 1 | tee /dev/stderr | seconds)")
-    real+=("$(STARTUP_PROFILE="$profile" bash eng/measure-startup.sh 1 | tee /dev/stderr | seconds)")
+    out="$(STARTUP_COMMAND=eng/bench/Bare/run.sh bash eng/measure-startup.sh 1)"; echo "$out" >&2; bare+=("$(seconds <<<"$out")")
+    out="$(STARTUP_PROFILE="$profile" bash eng/measure-startup.sh 1)"; echo "$out" >&2; real+=("$(seconds <<<"$out")")
   done
   median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
   export BENCH_STARTUP_SECONDS="$(median "${real[@]}")" BENCH_STARTUP_BARE_SECONDS="$(median "${bare[@]}")" BENCH_STARTUP_PROFILE="$profile"

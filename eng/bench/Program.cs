@@ -770,7 +770,8 @@ static async Task<(List<Row> Rows, string Profile)> ColdStartRowsAsync(int runs,
     }, ct);
     var profile = new System.Text.StringBuilder();
     profile.AppendLine(CultureInfo.InvariantCulture, $"    Api start-up timeline (ms after process start; healthy at {traced.HealthyMs:F0} ms, first /health answer at {traced.FirstAnswerMs:F0} ms, {traced.CpuSeconds:F1} CPU-s):");
-    foreach (var (at, line) in traced.Lines.Take(60))
+    // StackExchange.Redis logs its connection handshake line by line at Information; its total is enough here.
+    foreach (var (at, line) in traced.Lines.Where(l => !l.Line.Contains("StackExchange.Redis", StringComparison.Ordinal) || l.Line.Contains("Total connect time", StringComparison.Ordinal)).Take(40))
     {
         profile.AppendLine(CultureInfo.InvariantCulture, $"      {at,7:F0}  {(line.Length > 150 ? line[..150] : line)}");
     }
@@ -888,14 +889,21 @@ static async Task<string> TracedStartAsync(ServiceLaunch launch, string tool, Ca
     var file = Path.Combine(Path.GetTempPath(), $"platform-bench-{launch.Service}-start.nettrace");
     var traced = launch with { Command = [tool, "collect", "--profile", "dotnet-sampled-thread-time,dotnet-common", "-o", file, "--", .. launch.Command] };
     var run = await ColdStartAsync(traced, [], ct, wrapped: true);
-    var report = Process.Start(new ProcessStartInfo(tool, ["report", file, "topN", "-n", "30", "--inclusive"]) { RedirectStandardOutput = true, UseShellExecute = false })
+    var report = Process.Start(new ProcessStartInfo(tool, ["report", file, "topN", "-n", "80", "--inclusive"]) { RedirectStandardOutput = true, UseShellExecute = false })
         ?? throw new InvalidOperationException("Could not start dotnet-trace report");
     var text = await report.StandardOutput.ReadToEndAsync(ct);
     await report.WaitForExitAsync(ct);
     File.Delete(file);
     return $"    {launch.Service} start under dotnet-trace (healthy at {run.HealthyMs:F0} ms with the tracing's own cost): methods longest on a stack, inclusive, all threads\n"
-        + string.Join('\n', text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => "      " + (l.Length > 160 ? l[..160] : l)));
+        + string.Join('\n', text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !IdleFrames().Any(l.Contains)).Take(30).Select(l => "      " + (l.Length > 160 ? l[..160] : l)));
 }
+
+/// <summary>
+/// Frames where a sampled thread waits or merely starts others (idle threads are sampled too): left out of the
+/// start-up report so what remains is work.
+/// </summary>
+static string[] IdleFrames() => ["Wait", "Thread", "ExecutionContext", "(Non-Activities)", "Callback", "RunWorkLoop", "cctor>b__", "EventLoop",
+    "Interop+Sys.Read", "TryReadEvent", "TimerQueue", "ExporterProc", "Missing Symbol", "Dispatch()", "InnerInvoke", "MethodBuilder"];
 
 /// <summary>User + system CPU time of a process so far (/proc/PID/stat, in clock ticks of 1/100 s).</summary>
 static double CpuSeconds(int pid)
