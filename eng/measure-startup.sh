@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Measures what a developer waits for: the time from `eng/run.sh` (already built) until the AppHost reports every
 # resource healthy, and the memory (RSS) of the whole process tree once it is. Usage: eng/measure-startup.sh [runs=3]
+# STARTUP_COMMAND=<script> measures another app started the same way and logging the same line (eng/bench.sh: the bare
+# Aspire app, eng/bench/Bare/run.sh).
 # With STARTUP_PROFILE=<file>, the last run's profile goes there too: when each resource started, became healthy or
 # finished (the AppHost's Platform.Startup timeline), and the CPU time every process spent until all were healthy.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 runs="${1:-3}"
+command="${STARTUP_COMMAND:-eng/run.sh}"
 
 # Processes started since the run began (DCP, Aspire's orchestrator, puts itself and everything it launches in sessions
 # of its own, so neither the process tree nor the session of eng/run.sh holds them all; on an otherwise idle machine
@@ -28,11 +31,11 @@ cpu_profile() {
 for run in $(seq 1 "$runs"); do
   log="$(mktemp)"
   start=$(date +%s.%N)
-  setsid bash eng/run.sh --Logging:LogLevel:Platform.Startup=Debug >"$log" 2>&1 &
+  setsid bash "$command" --Logging:LogLevel:Platform.Startup=Debug >"$log" 2>&1 &
   pid=$!
   for _ in $(seq 1 1200); do
     grep -q "resources are healthy" "$log" && break
-    if ! kill -0 "$pid" 2>/dev/null; then cat "$log" >&2; echo "eng/run.sh exited" >&2; exit 1; fi
+    if ! kill -0 "$pid" 2>/dev/null; then cat "$log" >&2; echo "$command exited" >&2; exit 1; fi
     sleep 0.05
   done
   end=$(date +%s.%N)
@@ -50,10 +53,12 @@ for run in $(seq 1 "$runs"); do
   fi
   sleep 2 # let the services settle before reading memory
   rss=$(rss_since_mb "$(printf '%.0f' "$(echo "$(date +%s.%N) - $start + 1" | bc)")")
-  printf 'run %d: all resources healthy %.1f s after eng/run.sh started; RSS of every process it started %s MB (%s)\n' \
-    "$run" "$(echo "$end - $start" | bc)" "$rss" "$(grep -o 'All [0-9]* resources are healthy, [0-9.]* s after the AppHost started' "$log")"
+  printf 'run %d: all resources healthy %.1f s after %s started; RSS of every process it started %s MB (%s)\n' \
+    "$run" "$(echo "$end - $start" | bc)" "$command" "$rss" "$(grep -o 'All [0-9]* resources are healthy, [0-9.]* s after the AppHost started' "$log")"
   kill -TERM -- -"$pid" 2>/dev/null || true
   for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  for _ in $(seq 1 300); do pgrep -f "$(pwd)/(Api|Web|Worker|\.data/postgres|eng/local-aws/server.mjs)" >/dev/null || break; sleep 0.1; done
+  for _ in $(seq 1 300); do pgrep -f "$(pwd)/(Api|Web|Worker|\.data/postgres|eng/local-aws/server.mjs|eng/bench/Bare)" >/dev/null || break; sleep 0.1; done
+  # The next run's dashboard needs its ports back.
+  for _ in $(seq 1 300); do ss -ltn | grep -qE ':1888[789] ' || break; sleep 0.1; done
   rm -f "$log"
 done
