@@ -406,6 +406,18 @@ if (args.assembly) {
     });
     expectSome((await checkIam(faulty, recordings)).results.denied, /^api sqs:SendMessage on arn:aws:sqs:.*: ImplicitlyDenied/, "iam");
   });
+
+  await test(`planted (${clean.stage}): a read replica without IAM database authentication fails rule iam-database-auth`, async () => {
+    const facts = { recordings };
+    const cleanViolations = await ruleViolations(clean, "iam-database-auth", facts);
+    if (cleanViolations.length) throw new Error(`the template without the fault fails already:\n${cleanViolations.join("\n")}`);
+    const faulty = planted((t) => {
+      const replica = Object.values(t.Resources).find((r) => r.Type === "AWS::RDS::DBInstance" && r.Properties.SourceDBInstanceIdentifier);
+      if (!replica) throw new Error("the stage has no read replica");
+      delete replica.Properties.EnableIAMDatabaseAuthentication;
+    });
+    expectSome(await ruleViolations(faulty, "iam-database-auth", facts), /^PostgresServerReplica\w+: \w+ grants rds-db:connect to it, but IAM database authentication is off \(a read replica does not inherit it/, "iam-database-auth");
+  });
 }
 
 const summary = {
