@@ -19,6 +19,9 @@ public sealed class GitHubOidcStack : Stack
 
     public const string TokenHost = "token.actions.githubusercontent.com";
 
+    /// <summary>How long a deploy job's credentials may last: the workflows' role-duration-seconds (10800) is no more.</summary>
+    public const int MaxSessionHours = 3;
+
     /// <summary>The deploy role of a stage: <c>platform-github-deploy-dev</c>, <c>platform-github-deploy-prod</c>.</summary>
     public static string RoleName(DeploymentStage stage) => $"platform-github-deploy-{stage.ToString().ToLowerInvariant()}";
 
@@ -66,7 +69,9 @@ public sealed class GitHubOidcStack : Stack
             Description = stage == DeploymentStage.Dev
                 ? "Assumed by the deploy workflow's dev jobs: builds and pushes service images, deploys Platform-dev through the CDK bootstrap roles."
                 : "Assumed by the deploy workflow's prod job: tags the images dev runs, deploys Platform-prod through the CDK bootstrap roles.",
-            MaxSessionDuration = Duration.Hours(1),
+            // A first prod create takes 45–70 minutes; the workflows ask for the same 3 hours (role-duration-seconds), so
+            // credentials never expire while CloudFormation works or rolls back.
+            MaxSessionDuration = Duration.Hours(MaxSessionHours),
             // StringEquals, not StringLike: the subject is exactly this repository's GitHub environment, which the job
             // reaches only through the environment's protection rules (required reviewers, the main branch).
             AssumedBy = new FederatedPrincipal(providerArn, new Dictionary<string, object>
