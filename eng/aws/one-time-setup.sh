@@ -48,8 +48,9 @@ qualifier="pf$stage"
 #    role may do, only by the prod one. One account per stage is stronger still.
 deploy_role="cdk-$qualifier-deploy-role-$account-$region"
 case "$stage" in
-  dev) other_stacks="\"arn:aws:cloudformation:$region:$account:stack/Platform-prod/*\", \"arn:aws:cloudformation:$region:$account:stack/PlatformGitHubOidc/*\"" ;;
-  prod) other_stacks="\"arn:aws:cloudformation:$region:$account:stack/Platform-dev/*\", \"arn:aws:cloudformation:$region:$account:stack/PlatformImages/*\"" ;;
+  # Platform-<stage>* also covers the stack's nested stacks (the secret rotation's: Platform-<stage>-<id>-<suffix>).
+  dev) other_stacks="\"arn:aws:cloudformation:$region:$account:stack/Platform-prod*/*\", \"arn:aws:cloudformation:$region:$account:stack/PlatformGitHubOidc/*\"" ;;
+  prod) other_stacks="\"arn:aws:cloudformation:$region:$account:stack/Platform-dev*/*\", \"arn:aws:cloudformation:$region:$account:stack/PlatformImages/*\"" ;;
 esac
 aws iam put-role-policy --role-name "$deploy_role" --policy-name PlatformStageDeploy --policy-document "$(tr -d '\n' <<JSON
 {"Version": "2012-10-17", "Statement": [
@@ -58,7 +59,8 @@ aws iam put-role-policy --role-name "$deploy_role" --policy-name PlatformStageDe
   {"Sid": "NeverChangeTheOtherStagesStacks", "Effect": "Deny",
    "Action": ["cloudformation:CreateChangeSet", "cloudformation:ExecuteChangeSet", "cloudformation:CreateStack",
               "cloudformation:UpdateStack", "cloudformation:DeleteStack", "cloudformation:RollbackStack",
-              "cloudformation:ContinueUpdateRollback"],
+              "cloudformation:ContinueUpdateRollback", "cloudformation:CancelUpdateStack",
+              "cloudformation:UpdateTerminationProtection", "cloudformation:SetStackPolicy"],
    "Resource": [$other_stacks]}
 ]}
 JSON

@@ -90,8 +90,19 @@ public sealed class AccountScriptsTests : IDisposable
         Assert.Equal(["ssm:GetParameters", "ssm:GetParameter"], read["Action"]!.AsArray().Select(a => (string)a!));
         Assert.Equal($"arn:aws:ssm:us-east-1:123456789012:parameter/Platform-{stage}/edge-signing/*", (string?)read["Resource"]);
         var deny = Assert.Single(statements, s => (string?)s!["Effect"] == "Deny")!;
-        Assert.Contains("cloudformation:ExecuteChangeSet", deny["Action"]!.AsArray().Select(a => (string)a!));
-        Assert.Contains($"arn:aws:cloudformation:us-east-1:123456789012:stack/{otherStack}/*", deny["Resource"]!.AsArray().Select(r => (string)r!));
+        var denied = deny["Action"]!.AsArray().Select(a => (string)a!).ToList();
+        foreach (var action in new[] { "cloudformation:ExecuteChangeSet", "cloudformation:CancelUpdateStack", "cloudformation:UpdateTerminationProtection", "cloudformation:SetStackPolicy" })
+        {
+            Assert.Contains(action, denied);
+        }
+
+        // The other stage's stack and its nested stacks (the secret rotation's: <stack>-<logical id>-<suffix>), never this stage's.
+        var patterns = deny["Resource"]!.AsArray().Select(r => "^" + System.Text.RegularExpressions.Regex.Escape((string)r!).Replace("\\*", ".*", StringComparison.Ordinal) + "$").ToList();
+        bool Denied(string stackName) => patterns.Any(p => System.Text.RegularExpressions.Regex.IsMatch($"arn:aws:cloudformation:us-east-1:123456789012:stack/{stackName}/0f1e2d3c", p));
+        Assert.True(Denied(otherStack), otherStack);
+        Assert.True(Denied($"{otherStack}-PostgresServerSecretAttachmentRotation8A164F82-1A2B3C4D5E6F"), $"the nested stack of {otherStack}");
+        Assert.False(Denied($"Platform-{stage}"), $"Platform-{stage} is this stage's own stack");
+        Assert.False(Denied($"Platform-{stage}-PostgresServerSecretAttachmentRotation8A164F82-1A2B3C4D5E6F"), $"the nested stack of Platform-{stage} is this stage's own");
     }
 
     [Fact]
