@@ -106,6 +106,18 @@ public sealed class AccountScriptsTests : IDisposable
     }
 
     [Fact]
+    public async Task The_one_time_setup_says_the_dev_environment_must_be_limited_to_the_protected_branch()
+    {
+        // The dev role's change sets run with the execution role, which may write inline policies on Platform roles
+        // (iam:PutRolePolicy cannot be conditioned on a policy's content): only reviewed code may reach the dev environment.
+        var (exit, output) = await RunAsync("one-time-setup.sh", "dev");
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("deployment branch policy", output, StringComparison.Ordinal);
+        Assert.Contains("environments/dev/deployment-branch-policies", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_dev_bootstrap_deploy_role_may_read_every_ssm_parameter_the_dev_template_resolves_at_deploy_time()
     {
         // The committed dev template (eng/aws/update-baseline.sh): CloudFormation resolves each SSM-typed parameter with
