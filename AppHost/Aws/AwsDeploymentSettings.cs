@@ -139,6 +139,15 @@ public sealed partial record AwsDeploymentSettings
             throw new InvalidOperationException("The CDK context value 'domainName' needs 'hostedZoneId', 'hostedZoneName' and 'cloudFrontCertificateArn' too.");
         }
 
+        if (settings.CertificateArn is { } lb && !lb.StartsWith($"arn:aws:acm:{settings.Region}:", StringComparison.Ordinal))
+        {
+            // The load balancer's listener takes only a certificate of its own region: another region's would fail the
+            // listener's creation and roll the whole stack back.
+            throw new InvalidOperationException(
+                $"The CDK context value 'certificateArn' must be a certificate in {settings.Region}, the stack's region (the load balancer's listener takes only " +
+                $"a certificate of its own region); it is '{lb}'. Request or import one there: aws acm request-certificate --region {settings.Region}.");
+        }
+
         if (settings.CloudFrontCertificateArn is { } cf && !cf.StartsWith("arn:aws:acm:us-east-1:", StringComparison.Ordinal))
         {
             throw new InvalidOperationException("The CDK context value 'cloudFrontCertificateArn' must be a certificate in us-east-1 (CloudFront's rule).");

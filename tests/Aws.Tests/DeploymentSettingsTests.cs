@@ -44,6 +44,7 @@ public sealed class DeploymentSettingsTests
     [InlineData("githubRepository", "platform", "'githubRepository' is 'platform', which is not owner/name")]
     [InlineData("certificateArn", "arn:aws:iam::123456789012:role/x", "'certificateArn'")]
     [InlineData("alarmEmail", "nobody", "'alarmEmail' is 'nobody'")]
+    [InlineData("certificateArn", "arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555", "'certificateArn' must be a certificate in us-east-1, the stack's region")]
     [InlineData("githubOidcProviderArn", "arn:aws:iam::123456789012:oidc-provider/accounts.google.com", "'githubOidcProviderArn' is 'arn:aws:iam::123456789012:oidc-provider/accounts.google.com', which is not the ARN of an IAM OIDC provider for GitHub Actions")]
     [InlineData("githubOidcProviderArn", "token.actions.githubusercontent.com", "aws iam list-open-id-connect-providers")]
     [InlineData("githubOidcProviderArn", "arn:aws:iam::1234:oidc-provider/token.actions.githubusercontent.com", "'githubOidcProviderArn'")]
@@ -52,6 +53,12 @@ public sealed class DeploymentSettingsTests
         var error = Assert.Throws<InvalidOperationException>(() => Settings((key, value)));
 
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_load_balancer_s_certificate_is_taken_from_the_stack_s_region()
+    {
+        Assert.Equal("arn:aws:acm:us-east-1:123456789012:certificate/abc", Settings(("certificateArn", "arn:aws:acm:us-east-1:123456789012:certificate/abc")).CertificateArn);
     }
 
     [Fact]
