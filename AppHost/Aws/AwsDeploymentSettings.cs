@@ -42,8 +42,11 @@ public sealed partial record AwsDeploymentSettings
     /// <summary>Where alarm notifications go (an e-mail subscription to the alarm topic); required in prod.</summary>
     public string? AlarmEmail { get; init; }
 
-    /// <summary>The GitHub repository (<c>owner/name</c>) whose workflows may assume the deploy role.</summary>
-    public required string GitHubRepository { get; init; }
+    /// <summary>
+    /// The GitHub repository (<c>owner/name</c>) whose workflows may assume the deploy role. No default: the
+    /// <c>PlatformGitHubOidc</c> stack refuses to synthesize without it.
+    /// </summary>
+    public string? GitHubRepository { get; init; }
 
     /// <summary>
     /// The account's existing IAM OIDC provider for token.actions.githubusercontent.com (<c>aws iam
@@ -113,7 +116,7 @@ public sealed partial record AwsDeploymentSettings
             CloudFrontCertificateArn = Optional("cloudFrontCertificateArn", CertificateArnPattern(), "an ACM certificate ARN"),
             CloudFrontOriginPrefixListId = Checked("cloudFrontOriginPrefixListId", Required("cloudFrontOriginPrefixListId"), PrefixListPattern(), "a prefix list id (pl-…)"),
             AlarmEmail = Optional("alarmEmail", EmailPattern(), "an e-mail address"),
-            GitHubRepository = Checked("githubRepository", Required("githubRepository"), RepositoryPattern(), "owner/name"),
+            GitHubRepository = Optional("githubRepository", RepositoryPattern(), "owner/name"),
             GitHubOidcProviderArn = Optional("githubOidcProviderArn", GitHubOidcProviderArnPattern(),
                 "the ARN of an IAM OIDC provider for GitHub Actions (arn:aws:iam::<account>:oidc-provider/token.actions.githubusercontent.com; aws iam list-open-id-connect-providers)"),
         };

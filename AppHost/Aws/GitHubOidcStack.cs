@@ -35,10 +35,15 @@ public sealed class GitHubOidcStack : Stack
             Description = "Platform: GitHub Actions OIDC provider and the deploy role of each stage.",
         })
     {
+        // No default: a default repository would make the roles trust whoever owns that name on GitHub.
+        var repository = settings.GitHubRepository ?? throw new InvalidOperationException(
+            "The CDK context value 'githubRepository' is missing: the deploy roles trust the GitHub environments of exactly this repository (owner/name), " +
+            "and there is no default (-c githubRepository=owner/name with the CDK CLI, --Platform:Aws:Context:githubRepository=owner/name with the AppHost; " +
+            "the deploy workflow passes $GITHUB_REPOSITORY).");
         var providerArn = settings.GitHubOidcProviderArn ?? CreateProvider();
         foreach (var stage in Enum.GetValues<DeploymentStage>())
         {
-            var role = CreateRole(stage, providerArn, settings.GitHubRepository);
+            var role = CreateRole(stage, providerArn, repository);
             new CfnOutput(this, $"{stage}DeployRoleArn", new CfnOutputProps
             {
                 Value = role.RoleArn,

@@ -4,7 +4,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
-"$root/eng/aws/publish.sh" "$out"
+"$root/eng/aws/publish.sh" "$out" --Platform:Aws:Context:githubRepository=example-org/platform
 rm -f "$root"/eng/aws/baseline/*.template.json
 mkdir -p "$root/eng/aws/baseline"
 cp "$out"/*.template.json "$root/eng/aws/baseline/"

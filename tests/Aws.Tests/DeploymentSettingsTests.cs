@@ -62,6 +62,26 @@ public sealed class DeploymentSettingsTests
     }
 
     [Fact]
+    public void The_repository_has_no_default_github_repository_the_deploy_roles_would_trust()
+    {
+        var cdkJson = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(Synthesis.RepositoryRoot, "cdk.json")))!;
+
+        Assert.Null(cdkJson["context"]!["githubRepository"]);
+    }
+
+    [Fact]
+    public void Without_a_github_repository_the_oidc_stack_does_not_synthesize_and_says_which_value_to_give()
+    {
+        var settings = Settings(("githubRepository", null));
+        Assert.Null(settings.GitHubRepository);
+
+        var error = Assert.Throws<InvalidOperationException>(() => new GitHubOidcStack(new Amazon.CDK.App(), settings));
+
+        Assert.Contains("'githubRepository' is missing", error.Message, StringComparison.Ordinal);
+        Assert.Contains("--Platform:Aws:Context:githubRepository=", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void An_existing_github_oidc_provider_is_taken_by_its_arn()
     {
         Assert.Null(Settings().GitHubOidcProviderArn);
