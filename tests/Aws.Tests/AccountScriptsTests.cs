@@ -118,6 +118,18 @@ public sealed class AccountScriptsTests : IDisposable
     }
 
     [Fact]
+    public async Task Releasing_fails_with_ecr_s_message_when_looking_an_image_up_fails_for_another_reason_than_a_missing_image()
+    {
+        File.WriteAllText(Path.Combine(_stub, "ecr-denied"), "");
+
+        var (exit, _, error) = await RunScriptAsync("release-images.sh", "push", WriteAssembly(), "123456789012.dkr.ecr.us-east-1.amazonaws.com", "sha-0123456789abcdef");
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains("AccessDeniedException", error, StringComparison.Ordinal);
+        Assert.DoesNotContain(Calls, c => c.StartsWith("dotnet publish ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task The_dev_bootstrap_deploy_role_may_read_every_ssm_parameter_the_dev_template_resolves_at_deploy_time()
     {
         // The committed dev template (eng/aws/update-baseline.sh): CloudFormation resolves each SSM-typed parameter with
@@ -370,6 +382,9 @@ public sealed class AccountScriptsTests : IDisposable
           "iam get-policy") [ -f "$STUB_DIR/policy" ] || { echo "NoSuchEntity" >&2; exit 254; } ;;
           "iam create-policy") touch "$STUB_DIR/policy"; echo '{}' ;;
           "ecr describe-images")
+            if [ -f "$STUB_DIR/ecr-denied" ]; then
+              echo "An error occurred (AccessDeniedException) when calling the DescribeImages operation: not authorized to perform ecr:DescribeImages" >&2; exit 254
+            fi
             f="$(ecr "$4" "${6#imageTag=}")"; [ -f "$f" ] || { echo "ImageNotFoundException" >&2; exit 254; }; cat "$f"; echo ;;
           "ecr batch-get-image")
             if [[ "$*" == *MediaType* ]]; then echo application/vnd.oci.image.manifest.v1+json; else echo '{"schemaVersion": 2}'; fi ;;
