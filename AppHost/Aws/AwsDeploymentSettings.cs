@@ -49,6 +49,13 @@ public sealed partial record AwsDeploymentSettings
     public string? GitHubRepository { get; init; }
 
     /// <summary>
+    /// The security group CloudFront gives its VPC origin's network interfaces (<c>CloudFront-VPCOrigins-Service-SG</c>,
+    /// created with the VPC origin on the first deploy), by id: when set, the load balancer also admits that group on
+    /// the listener port, beside CloudFront's origin-facing prefix list.
+    /// </summary>
+    public string? VpcOriginSecurityGroupId { get; init; }
+
+    /// <summary>
     /// The account's existing IAM OIDC provider for token.actions.githubusercontent.com (<c>aws iam
     /// list-open-id-connect-providers</c>). IAM allows one provider per URL and account, so an account that already trusts
     /// GitHub must import it; without it, <c>PlatformGitHubOidc</c> creates the provider.
@@ -117,6 +124,7 @@ public sealed partial record AwsDeploymentSettings
             CloudFrontOriginPrefixListId = Checked("cloudFrontOriginPrefixListId", Required("cloudFrontOriginPrefixListId"), PrefixListPattern(), "a prefix list id (pl-…)"),
             AlarmEmail = Optional("alarmEmail", EmailPattern(), "an e-mail address"),
             GitHubRepository = Optional("githubRepository", RepositoryPattern(), "owner/name"),
+            VpcOriginSecurityGroupId = Optional("vpcOriginSecurityGroupId", SecurityGroupIdPattern(), "a security group id (sg-…)"),
             GitHubOidcProviderArn = Optional("githubOidcProviderArn", GitHubOidcProviderArnPattern(),
                 "the ARN of an IAM OIDC provider for GitHub Actions (arn:aws:iam::<account>:oidc-provider/token.actions.githubusercontent.com; aws iam list-open-id-connect-providers)"),
         };
@@ -206,6 +214,9 @@ public sealed partial record AwsDeploymentSettings
 
     [GeneratedRegex(@"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
     private static partial Regex EmailPattern();
+
+    [GeneratedRegex(@"^sg-[0-9a-f]{8}([0-9a-f]{9})?$")]
+    private static partial Regex SecurityGroupIdPattern();
 
     [GeneratedRegex(@"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
     private static partial Regex RepositoryPattern();
