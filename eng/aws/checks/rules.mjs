@@ -183,6 +183,11 @@ export const RULES = [
     check: iamDatabaseAuth,
   },
   {
+    id: "container-insights-alarms",
+    title: "Every alarm on a Container Insights metric watches a cluster with Container Insights on (else the metric never gets a data point)",
+    check: containerInsightsAlarms,
+  },
+  {
     id: "media-delivery",
     title: "Thumbnails and previews go through CloudFront privately: signed URLs, signing parameters out of the cache key, cached no longer than the URL window",
     check: mediaDelivery,
@@ -649,6 +654,21 @@ async function iamDatabaseAuth(stack) {
     if (enabled !== true && enabled !== "true") {
       const replica = stack.resources[id].Properties?.SourceDBInstanceIdentifier ? " (a read replica does not inherit it from its source)" : "";
       violations.push(`${id}: ${policy} grants rds-db:connect to it, but IAM database authentication is off${replica}: every IAM token is refused`);
+    }
+  }
+  return violations;
+}
+
+async function containerInsightsAlarms(stack) {
+  const violations = [];
+  for (const [id, alarm] of stack.ofType("AWS::CloudWatch::Alarm")) {
+    for (const metric of alarmMetrics_(alarm).filter((m) => m.namespace === "ECS/ContainerInsights")) {
+      const cluster = Stack.target([].concat(metric.dimensions).find((d) => d.Name === "ClusterName")?.Value);
+      const settings = stack.resources[cluster]?.Properties?.ClusterSettings ?? [];
+      const value = settings.find((s) => s.Name === "containerInsights")?.Value;
+      if (value !== "enabled" && value !== "enhanced") {
+        violations.push(`${id}: watches ECS/ContainerInsights ${metric.name} of cluster ${cluster ?? "?"}, whose Container Insights is ${value ?? "not set (off)"}: the metric never gets a data point`);
+      }
     }
   }
   return violations;
