@@ -116,8 +116,16 @@ public sealed class GitHubOidcStack : Stack
             Actions = ["cloudformation:DescribeStacks"],
             Resources = [$"arn:{Amazon.CDK.Aws.PARTITION}:cloudformation:{Region}:{Amazon.CDK.Aws.ACCOUNT_ID}:stack/Platform-*/*"],
         }));
+        // After a deploy the workflow checks that the alarm topic's subscriptions are confirmed (a PendingConfirmation
+        // e-mail pages nobody); the topic's name is CloudFormation's, Platform-<stage>-Alarms<hash>-<suffix>.
+        role.AddToPolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "CheckAlarmSubscriptions",
+            Actions = ["sns:ListSubscriptionsByTopic"],
+            Resources = [$"arn:{Amazon.CDK.Aws.PARTITION}:sns:{Region}:{Amazon.CDK.Aws.ACCOUNT_ID}:Platform-{name}-Alarms*"],
+        }));
         Add(role, new Suppression("AwsSolutions-IAM5",
-            "Resource patterns only, no action wildcards: the stage's CDK bootstrap roles (cdk-pfdev-* or cdk-pfprod-*), the platform/* repositories, the Platform-* stacks; ecr:GetAuthorizationToken has no resource-level permission."));
+            "Resource patterns only, no action wildcards: the stage's CDK bootstrap roles (cdk-pfdev-* or cdk-pfprod-*), the platform/* repositories, the Platform-* stacks, the stage's alarm topic; ecr:GetAuthorizationToken has no resource-level permission."));
         return role;
     }
 }
