@@ -67,8 +67,8 @@ public sealed class FargateServiceTranslator(PlatformStack stack) : AwsResourceT
         });
         if (!Profile.ContainerInsights)
         {
-            Add(_cluster.Node.DefaultChild!, new Suppression("AwsSolutions-ECS4",
-                "Container Insights is off in dev only (cost: about 50 custom metrics); prod has it and its tasks-below-desired alarms."));
+            const string reason = "Container Insights is off in dev only (cost: about 50 custom metrics); prod has it and its tasks-below-desired alarms.";
+            Add(_cluster.Node.DefaultChild!, new Suppression("AwsSolutions-ECS4", reason), new Suppression("CT.ECS.PR.2", reason));
         }
 
         foreach (var service in services)
