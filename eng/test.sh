@@ -80,6 +80,8 @@ log "AWS: synthesis, determinism, policies, workflows"
 aws="$PLATFORM_ROOT/artifacts/aws"
 rm -rf "$aws" && mkdir -p "$aws"
 export AWS_EC2_METADATA_DISABLED=true CDK_DISABLE_CLI_TELEMETRY=true PLATFORM_NO_BUILD=1
+# The repository the deploy roles trust has no default (cdk.json): offline synthesis names an example one.
+repository=(--Platform:Aws:Context:githubRepository=example-org/platform)
 # Production as it is meant to run: a domain, certificates and an alarm address (example values, nothing is looked up).
 prod_context=(
   --Platform:Aws:Context:stage=prod
@@ -89,9 +91,10 @@ prod_context=(
   --Platform:Aws:Context:certificateArn=arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555
   --Platform:Aws:Context:cloudFrontCertificateArn=arn:aws:acm:us-east-1:123456789012:certificate/66666666-7777-8888-9999-000000000000
   --Platform:Aws:Context:alarmEmail=oncall@example.com
+  "${repository[@]}"
 )
-check aws-synth-dev eng/aws/publish.sh "$aws/dev"
-check aws-synth-deterministic eng/aws/deterministic.sh "$aws/dev" "$aws/dev-again"
+check aws-synth-dev eng/aws/publish.sh "$aws/dev" "${repository[@]}"
+check aws-synth-deterministic eng/aws/deterministic.sh "$aws/dev" "$aws/dev-again" "${repository[@]}"
 check aws-synth-prod eng/aws/publish.sh "$aws/prod" "${prod_context[@]}"
 check aws-policy-dev node eng/policy/check.mjs "$aws/dev" "$aws/policy-dev.json"
 check aws-policy-prod node eng/policy/check.mjs "$aws/prod" "$aws/policy-prod.json"

@@ -42,8 +42,18 @@ public sealed partial record AwsDeploymentSettings
     /// <summary>Where alarm notifications go (an e-mail subscription to the alarm topic); required in prod.</summary>
     public string? AlarmEmail { get; init; }
 
-    /// <summary>The GitHub repository (<c>owner/name</c>) whose workflows may assume the deploy role.</summary>
-    public required string GitHubRepository { get; init; }
+    /// <summary>
+    /// The GitHub repository (<c>owner/name</c>) whose workflows may assume the deploy role. No default: the
+    /// <c>PlatformGitHubOidc</c> stack refuses to synthesize without it.
+    /// </summary>
+    public string? GitHubRepository { get; init; }
+
+    /// <summary>
+    /// The security group CloudFront gives its VPC origin's network interfaces (<c>CloudFront-VPCOrigins-Service-SG</c>,
+    /// created with the VPC origin on the first deploy), by id: when set, the load balancer also admits that group on
+    /// the listener port, beside CloudFront's origin-facing prefix list.
+    /// </summary>
+    public string? VpcOriginSecurityGroupId { get; init; }
 
     /// <summary>
     /// The account's existing IAM OIDC provider for token.actions.githubusercontent.com (<c>aws iam
@@ -113,7 +123,8 @@ public sealed partial record AwsDeploymentSettings
             CloudFrontCertificateArn = Optional("cloudFrontCertificateArn", CertificateArnPattern(), "an ACM certificate ARN"),
             CloudFrontOriginPrefixListId = Checked("cloudFrontOriginPrefixListId", Required("cloudFrontOriginPrefixListId"), PrefixListPattern(), "a prefix list id (pl-…)"),
             AlarmEmail = Optional("alarmEmail", EmailPattern(), "an e-mail address"),
-            GitHubRepository = Checked("githubRepository", Required("githubRepository"), RepositoryPattern(), "owner/name"),
+            GitHubRepository = Optional("githubRepository", RepositoryPattern(), "owner/name"),
+            VpcOriginSecurityGroupId = Optional("vpcOriginSecurityGroupId", SecurityGroupIdPattern(), "a security group id (sg-…)"),
             GitHubOidcProviderArn = Optional("githubOidcProviderArn", GitHubOidcProviderArnPattern(),
                 "the ARN of an IAM OIDC provider for GitHub Actions (arn:aws:iam::<account>:oidc-provider/token.actions.githubusercontent.com; aws iam list-open-id-connect-providers)"),
         };
@@ -137,6 +148,15 @@ public sealed partial record AwsDeploymentSettings
         if (settings.DomainName is not null && (settings.HostedZoneId is null || settings.HostedZoneName is null || settings.CloudFrontCertificateArn is null))
         {
             throw new InvalidOperationException("The CDK context value 'domainName' needs 'hostedZoneId', 'hostedZoneName' and 'cloudFrontCertificateArn' too.");
+        }
+
+        if (settings.CertificateArn is { } lb && !lb.StartsWith($"arn:aws:acm:{settings.Region}:", StringComparison.Ordinal))
+        {
+            // The load balancer's listener takes only a certificate of its own region: another region's would fail the
+            // listener's creation and roll the whole stack back.
+            throw new InvalidOperationException(
+                $"The CDK context value 'certificateArn' must be a certificate in {settings.Region}, the stack's region (the load balancer's listener takes only " +
+                $"a certificate of its own region); it is '{lb}'. Request or import one there: aws acm request-certificate --region {settings.Region}.");
         }
 
         if (settings.CloudFrontCertificateArn is { } cf && !cf.StartsWith("arn:aws:acm:us-east-1:", StringComparison.Ordinal))
@@ -194,6 +214,9 @@ public sealed partial record AwsDeploymentSettings
 
     [GeneratedRegex(@"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
     private static partial Regex EmailPattern();
+
+    [GeneratedRegex(@"^sg-[0-9a-f]{8}([0-9a-f]{9})?$")]
+    private static partial Regex SecurityGroupIdPattern();
 
     [GeneratedRegex(@"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")]
     private static partial Regex RepositoryPattern();

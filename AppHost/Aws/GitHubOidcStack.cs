@@ -19,6 +19,9 @@ public sealed class GitHubOidcStack : Stack
 
     public const string TokenHost = "token.actions.githubusercontent.com";
 
+    /// <summary>How long a deploy job's credentials may last: the workflows' role-duration-seconds (10800) is no more.</summary>
+    public const int MaxSessionHours = 3;
+
     /// <summary>The deploy role of a stage: <c>platform-github-deploy-dev</c>, <c>platform-github-deploy-prod</c>.</summary>
     public static string RoleName(DeploymentStage stage) => $"platform-github-deploy-{stage.ToString().ToLowerInvariant()}";
 
@@ -32,10 +35,15 @@ public sealed class GitHubOidcStack : Stack
             Description = "Platform: GitHub Actions OIDC provider and the deploy role of each stage.",
         })
     {
+        // No default: a default repository would make the roles trust whoever owns that name on GitHub.
+        var repository = settings.GitHubRepository ?? throw new InvalidOperationException(
+            "The CDK context value 'githubRepository' is missing: the deploy roles trust the GitHub environments of exactly this repository (owner/name), " +
+            "and there is no default (-c githubRepository=owner/name with the CDK CLI, --Platform:Aws:Context:githubRepository=owner/name with the AppHost; " +
+            "the deploy workflow passes $GITHUB_REPOSITORY).");
         var providerArn = settings.GitHubOidcProviderArn ?? CreateProvider();
         foreach (var stage in Enum.GetValues<DeploymentStage>())
         {
-            var role = CreateRole(stage, providerArn, settings.GitHubRepository);
+            var role = CreateRole(stage, providerArn, repository);
             new CfnOutput(this, $"{stage}DeployRoleArn", new CfnOutputProps
             {
                 Value = role.RoleArn,
@@ -66,7 +74,9 @@ public sealed class GitHubOidcStack : Stack
             Description = stage == DeploymentStage.Dev
                 ? "Assumed by the deploy workflow's dev jobs: builds and pushes service images, deploys Platform-dev through the CDK bootstrap roles."
                 : "Assumed by the deploy workflow's prod job: tags the images dev runs, deploys Platform-prod through the CDK bootstrap roles.",
-            MaxSessionDuration = Duration.Hours(1),
+            // A first prod create takes 45–70 minutes; the workflows ask for the same 3 hours (role-duration-seconds), so
+            // credentials never expire while CloudFormation works or rolls back.
+            MaxSessionDuration = Duration.Hours(MaxSessionHours),
             // StringEquals, not StringLike: the subject is exactly this repository's GitHub environment, which the job
             // reaches only through the environment's protection rules (required reviewers, the main branch).
             AssumedBy = new FederatedPrincipal(providerArn, new Dictionary<string, object>
@@ -106,8 +116,16 @@ public sealed class GitHubOidcStack : Stack
             Actions = ["cloudformation:DescribeStacks"],
             Resources = [$"arn:{Amazon.CDK.Aws.PARTITION}:cloudformation:{Region}:{Amazon.CDK.Aws.ACCOUNT_ID}:stack/Platform-*/*"],
         }));
+        // After a deploy the workflow checks that the alarm topic's subscriptions are confirmed (a PendingConfirmation
+        // e-mail pages nobody); the topic's name is CloudFormation's, Platform-<stage>-Alarms<hash>-<suffix>.
+        role.AddToPolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Sid = "CheckAlarmSubscriptions",
+            Actions = ["sns:ListSubscriptionsByTopic"],
+            Resources = [$"arn:{Amazon.CDK.Aws.PARTITION}:sns:{Region}:{Amazon.CDK.Aws.ACCOUNT_ID}:Platform-{name}-Alarms*"],
+        }));
         Add(role, new Suppression("AwsSolutions-IAM5",
-            "Resource patterns only, no action wildcards: the stage's CDK bootstrap roles (cdk-pfdev-* or cdk-pfprod-*), the platform/* repositories, the Platform-* stacks; ecr:GetAuthorizationToken has no resource-level permission."));
+            "Resource patterns only, no action wildcards: the stage's CDK bootstrap roles (cdk-pfdev-* or cdk-pfprod-*), the platform/* repositories, the Platform-* stacks, the stage's alarm topic; ecr:GetAuthorizationToken has no resource-level permission."));
         return role;
     }
 }

@@ -64,11 +64,18 @@ public sealed partial class PlatformStack
         // subnets for this account's VPC origin only. What the rule names is what AWS documents for a VPC origin's first
         // deployment: CloudFront's origin-facing managed prefix list (CloudFront Developer Guide, "Restrict access with VPC
         // origins"). The tighter source, the security group 'CloudFront-VPCOrigins-Service-SG', does not exist until
-        // CloudFront creates the VPC origin, and CloudFormation can only name a group by id: admitting it instead is a
-        // second, later change (docs/aws.md, "The edge: CloudFront, VPC origin, WAF"). One port only: the prefix list
+        // CloudFront creates the VPC origin, and CloudFormation can only name a group by id: admitting it too is a
+        // second, later change of context, not code: vpcOriginSecurityGroupId (docs/aws.md, "The edge: CloudFront, VPC origin, WAF"). One port only: the prefix list
         // counts as about 55 rules against the security group's quota of 60.
         LoadBalancerGroup.AddIngressRule(Peer.PrefixList(Settings.CloudFrontOriginPrefixListId), Port.Tcp(port),
             port == 443 ? "HTTPS from CloudFront's VPC origin" : "HTTP from CloudFront's VPC origin, inside the VPC");
+        if (Settings.VpcOriginSecurityGroupId is { } vpcOriginGroup)
+        {
+            // The second step: the VPC origin's own group (vpcOriginSecurityGroupId), once CloudFront has created it.
+            LoadBalancerGroup.AddIngressRule(Peer.SecurityGroupId(vpcOriginGroup), Port.Tcp(port),
+                "From CloudFront's VPC origin network interfaces (CloudFront-VPCOrigins-Service-SG)");
+        }
+
         // The group's only egress is to the services (added with their target groups): without this inline rule AWS would
         // add its default allow-all egress, because CDK writes those rules as separate resources.
         ((CfnSecurityGroup)LoadBalancerGroup.Node.DefaultChild!).SecurityGroupEgress = new object[]

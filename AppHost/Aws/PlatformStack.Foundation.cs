@@ -235,6 +235,9 @@ public sealed partial class PlatformStack
     private void PublishOutputs()
     {
         new CfnOutput(this, "Url", new CfnOutputProps { Value = PublicUrl, Description = "The site: CloudFront (and the domain when one is given)." });
+        // The deploy workflow checks after a prod deploy that the topic's e-mail subscription is confirmed (it pages nobody
+        // while PendingConfirmation).
+        new CfnOutput(this, "AlarmTopicArn", new CfnOutputProps { Value = AlarmTopic.TopicArn, Description = "The alarm topic: what pages whom." });
         foreach (var (resource, output, value) in Configuration.UsedPlainOutputs)
         {
             var id = ServiceConfiguration.Sanitize($"{resource.Name} {output}");

@@ -84,6 +84,13 @@ public sealed record StageProfile
 
     public required int MaxTasks { get; init; }
 
+    /// <summary>
+    /// Container Insights on the cluster (about 50 custom metrics a stage at 0.30 USD each, eng/aws/checks/cost.mjs) and
+    /// the tasks-below-desired alarms that read its metrics. Off in dev, whose single tasks the load balancer's
+    /// no-healthy-target alarms (Api, Web) and the queue-age alarm (Worker) watch, to keep dev within its budget.
+    /// </summary>
+    public required bool ContainerInsights { get; init; }
+
     // -------- edge --------
     public required PriceClass EdgePriceClass { get; init; }
 
@@ -113,6 +120,7 @@ public sealed record StageProfile
         TaskMemoryMiB = 1024,
         MinTasks = 1,
         MaxTasks = 2,
+        ContainerInsights = false,
         EdgePriceClass = PriceClass.PRICE_CLASS_100,
     };
 
@@ -141,6 +149,7 @@ public sealed record StageProfile
         TaskMemoryMiB = 2048,
         MinTasks = 2,
         MaxTasks = 10,
+        ContainerInsights = true,
         EdgePriceClass = PriceClass.PRICE_CLASS_ALL,
     };
 

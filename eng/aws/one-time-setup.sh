@@ -48,8 +48,9 @@ qualifier="pf$stage"
 #    role may do, only by the prod one. One account per stage is stronger still.
 deploy_role="cdk-$qualifier-deploy-role-$account-$region"
 case "$stage" in
-  dev) other_stacks="\"arn:aws:cloudformation:$region:$account:stack/Platform-prod/*\", \"arn:aws:cloudformation:$region:$account:stack/PlatformGitHubOidc/*\"" ;;
-  prod) other_stacks="\"arn:aws:cloudformation:$region:$account:stack/Platform-dev/*\", \"arn:aws:cloudformation:$region:$account:stack/PlatformImages/*\"" ;;
+  # Platform-<stage>* also covers the stack's nested stacks (the secret rotation's: Platform-<stage>-<id>-<suffix>).
+  dev) other_stacks="\"arn:aws:cloudformation:$region:$account:stack/Platform-prod*/*\", \"arn:aws:cloudformation:$region:$account:stack/PlatformGitHubOidc/*\"" ;;
+  prod) other_stacks="\"arn:aws:cloudformation:$region:$account:stack/Platform-dev*/*\", \"arn:aws:cloudformation:$region:$account:stack/PlatformImages/*\"" ;;
 esac
 aws iam put-role-policy --role-name "$deploy_role" --policy-name PlatformStageDeploy --policy-document "$(tr -d '\n' <<JSON
 {"Version": "2012-10-17", "Statement": [
@@ -58,12 +59,25 @@ aws iam put-role-policy --role-name "$deploy_role" --policy-name PlatformStageDe
   {"Sid": "NeverChangeTheOtherStagesStacks", "Effect": "Deny",
    "Action": ["cloudformation:CreateChangeSet", "cloudformation:ExecuteChangeSet", "cloudformation:CreateStack",
               "cloudformation:UpdateStack", "cloudformation:DeleteStack", "cloudformation:RollbackStack",
-              "cloudformation:ContinueUpdateRollback"],
+              "cloudformation:ContinueUpdateRollback", "cloudformation:CancelUpdateStack",
+              "cloudformation:UpdateTerminationProtection", "cloudformation:SetStackPolicy"],
    "Resource": [$other_stacks]}
 ]}
 JSON
 )"
 echo "CDK bootstrap $qualifier: its deploy role $deploy_role reads /$stack/edge-signing/* and changes no other stage's stack"
+
+# The execution role may write inline policies on the Platform-* roles (iam:PutRolePolicy cannot be conditioned on a
+# policy's content), and the dev GitHub role's change sets run with it: only reviewed code may reach the dev environment.
+# This script has no GitHub credentials; it says what to set.
+if [ "$stage" = dev ]; then
+  cat <<TEXT
+GitHub environment 'dev': restrict it to the protected branch (a deployment branch policy) before the first deploy:
+  Settings > Environments > dev > Deployment branches and tags: Selected branches, add 'main' (protected, reviewed), or
+  gh api -X PUT repos/OWNER/NAME/environments/dev -F 'deployment_branch_policy[protected_branches]=true' -F 'deployment_branch_policy[custom_branch_policies]=false'
+  (REST: PUT /repos/OWNER/NAME/environments/dev; check with GET .../environments/dev/deployment-branch-policies)
+TEXT
+fi
 
 if aws iam get-role --role-name AWSServiceRoleForECS >/dev/null 2>&1; then
   echo "ECS service-linked role: exists"

@@ -31,7 +31,10 @@ fi
 
 # Each step either writes its report (findings or none: exit 0 or 1) or did not run; report.mjs names the latter.
 unrun=()
-if ! eng/aws/publish.sh "$out" --Platform:Aws:Context:stage="$stage" "$@" >/dev/null; then
+# The deploy roles' repository has no default (cdk.json): this run's ($GITHUB_REPOSITORY in a workflow) or an example;
+# an argument given here wins.
+if ! eng/aws/publish.sh "$out" --Platform:Aws:Context:stage="$stage" \
+    --Platform:Aws:Context:githubRepository="${GITHUB_REPOSITORY:-example-org/platform}" "$@" >/dev/null; then
   echo "  NOT READY: the stage did not publish (see the log above)"
   exit 1
 fi

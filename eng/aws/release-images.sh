@@ -13,9 +13,19 @@ set -euo pipefail
 command -v aws >/dev/null || { echo "the AWS CLI v2 is needed" >&2; exit 1; }
 usage() { echo "usage: $0 push ASSEMBLY_DIR REGISTRY TAG | tag DIGESTS STAGE_TAG | parameters DIGESTS STACK" >&2; exit 2; }
 
-# The digest TAG names in REPOSITORY, or nothing (and a non-zero exit) when ECR has no such tag.
+# Sets `found` to the digest TAG names in REPOSITORY and returns 0, or returns 1 when ECR has no such image (or no such
+# repository). Any other failure (access denied, throttling, no network, expired credentials) stops the script with
+# ECR's message: read as "missing", it would rebuild and push over an immutable tag, or tag nothing and deploy anyway.
+errors="$(mktemp)"
+trap 'rm -f "$errors"' EXIT
 digest_of() {
-  aws ecr describe-images --repository-name "$1" --image-ids "imageTag=$2" --query 'imageDetails[0].imageDigest' --output text 2>/dev/null
+  local status=0
+  found="$(aws ecr describe-images --repository-name "$1" --image-ids "imageTag=$2" --query 'imageDetails[0].imageDigest' --output text 2>"$errors")" || status=$?
+  [ "$status" -eq 0 ] && return 0
+  if grep -qE 'ImageNotFoundException|RepositoryNotFoundException' "$errors"; then return 1; fi
+  echo "looking up $1:$2 in ECR failed (exit $status):" >&2
+  cat "$errors" >&2
+  exit 1
 }
 
 # Each image of a JSON list as one line of its fields.
@@ -29,13 +39,15 @@ case "${1:-}" in
     first=1
     echo "["
     while read -r service project repository parameter; do
-      if digest="$(digest_of "$repository" "$tag")"; then
+      if digest_of "$repository" "$tag"; then
+        digest="$found"
         echo "$repository:$tag exists ($digest): not built again" >&2
       else
         # arm64: the task definitions run on Graviton (RuntimePlatform in FargateServiceTranslator).
         dotnet publish "$project" -c Release --os linux --arch arm64 -t:PublishContainer \
           -p:ContainerRegistry="$registry" -p:ContainerRepository="$repository" -p:ContainerImageTags="$tag" >&2
-        digest="$(digest_of "$repository" "$tag")" || { echo "$repository:$tag is not in ECR after the push" >&2; exit 1; }
+        digest_of "$repository" "$tag" || { echo "$repository:$tag is not in ECR after the push" >&2; exit 1; }
+        digest="$found"
       fi
       [[ "$digest" =~ ^sha256:[0-9a-f]{64}$ ]] || { echo "$repository:$tag has no sha256 digest ('$digest')" >&2; exit 1; }
       [ "$first" = 1 ] || echo ","
@@ -49,7 +61,7 @@ case "${1:-}" in
     digests="$2" tag="$3"
     [[ "$tag" =~ ^(dev|prod)-(current|deploying)$ ]] || { echo "'$tag' is not a stage tag (the only mutable tags)" >&2; exit 2; }
     while read -r repository digest; do
-      if [ "$(digest_of "$repository" "$tag" || true)" = "$digest" ]; then
+      if digest_of "$repository" "$tag" && [ "$found" = "$digest" ]; then
         echo "$repository:$tag is $digest already"
         continue
       fi

@@ -70,6 +70,14 @@ if (deploy && stageWorkflow) {
   require_("deploy.yml", !/\bdocker (build|push)\b|Dockerfile/.test(text), "must not use docker build/push or a Dockerfile");
   require_("deploy.yml", /eng\/aws\/publish\.sh/.test(text), "must publish the app model (eng/aws/publish.sh)");
   require_("deploy.yml", /curl[^\n]*\/health/.test(text), "must smoke-check /health through the public URL");
+  require_("deploy-stage.yml", steps(stageWorkflow).some(s => /aws sns list-subscriptions-by-topic/.test(s.run ?? "") && /PendingConfirmation/.test(s.run ?? "") && /prod/.test(String(s.if ?? ""))),
+    "must check after a prod deploy that the alarm topic's subscription is not PendingConfirmation (an unconfirmed e-mail pages nobody)");
+  // configure-aws-credentials asks for one hour unless told; a first prod create takes longer.
+  for (const [file, workflow] of [["deploy.yml", deploy], ["deploy-stage.yml", stageWorkflow]]) {
+    for (const step of steps(workflow).filter(s => s.uses?.startsWith("aws-actions/configure-aws-credentials@"))) {
+      require_(file, Number(step.with?.["role-duration-seconds"]) >= 10800, "must ask for 3-hour credentials (role-duration-seconds: 10800, the deploy roles' MaxSessionDuration)");
+    }
+  }
 
   // Every job that gets AWS credentials runs in a GitHub environment: the deploy roles trust environments only.
   for (const [file, workflow] of [["deploy.yml", deploy], ["deploy-stage.yml", stageWorkflow]]) {

@@ -92,8 +92,43 @@ public sealed class AccountScriptsTests : IClassFixture<DevStackFixture>, IDispo
         Assert.Equal(["ssm:GetParameters", "ssm:GetParameter"], read["Action"]!.AsArray().Select(a => (string)a!));
         Assert.Equal($"arn:aws:ssm:us-east-1:123456789012:parameter/Platform-{stage}/edge-signing/*", (string?)read["Resource"]);
         var deny = Assert.Single(statements, s => (string?)s!["Effect"] == "Deny")!;
-        Assert.Contains("cloudformation:ExecuteChangeSet", deny["Action"]!.AsArray().Select(a => (string)a!));
-        Assert.Contains($"arn:aws:cloudformation:us-east-1:123456789012:stack/{otherStack}/*", deny["Resource"]!.AsArray().Select(r => (string)r!));
+        var denied = deny["Action"]!.AsArray().Select(a => (string)a!).ToList();
+        foreach (var action in new[] { "cloudformation:ExecuteChangeSet", "cloudformation:CancelUpdateStack", "cloudformation:UpdateTerminationProtection", "cloudformation:SetStackPolicy" })
+        {
+            Assert.Contains(action, denied);
+        }
+
+        // The other stage's stack and its nested stacks (the secret rotation's: <stack>-<logical id>-<suffix>), never this stage's.
+        var patterns = deny["Resource"]!.AsArray().Select(r => "^" + System.Text.RegularExpressions.Regex.Escape((string)r!).Replace("\\*", ".*", StringComparison.Ordinal) + "$").ToList();
+        bool Denied(string stackName) => patterns.Any(p => System.Text.RegularExpressions.Regex.IsMatch($"arn:aws:cloudformation:us-east-1:123456789012:stack/{stackName}/0f1e2d3c", p));
+        Assert.True(Denied(otherStack), otherStack);
+        Assert.True(Denied($"{otherStack}-PostgresServerSecretAttachmentRotation8A164F82-1A2B3C4D5E6F"), $"the nested stack of {otherStack}");
+        Assert.False(Denied($"Platform-{stage}"), $"Platform-{stage} is this stage's own stack");
+        Assert.False(Denied($"Platform-{stage}-PostgresServerSecretAttachmentRotation8A164F82-1A2B3C4D5E6F"), $"the nested stack of Platform-{stage} is this stage's own");
+    }
+
+    [Fact]
+    public async Task The_one_time_setup_says_the_dev_environment_must_be_limited_to_the_protected_branch()
+    {
+        // The dev role's change sets run with the execution role, which may write inline policies on Platform roles
+        // (iam:PutRolePolicy cannot be conditioned on a policy's content): only reviewed code may reach the dev environment.
+        var (exit, output) = await RunAsync("one-time-setup.sh", "dev");
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("deployment branch policy", output, StringComparison.Ordinal);
+        Assert.Contains("environments/dev/deployment-branch-policies", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Releasing_fails_with_ecr_s_message_when_looking_an_image_up_fails_for_another_reason_than_a_missing_image()
+    {
+        File.WriteAllText(Path.Combine(_stub, "ecr-denied"), "");
+
+        var (exit, _, error) = await RunScriptAsync("release-images.sh", "push", WriteAssembly(), "123456789012.dkr.ecr.us-east-1.amazonaws.com", "sha-0123456789abcdef");
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains("AccessDeniedException", error, StringComparison.Ordinal);
+        Assert.DoesNotContain(Calls, c => c.StartsWith("dotnet publish ", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -348,6 +383,9 @@ public sealed class AccountScriptsTests : IClassFixture<DevStackFixture>, IDispo
           "iam get-policy") [ -f "$STUB_DIR/policy" ] || { echo "NoSuchEntity" >&2; exit 254; } ;;
           "iam create-policy") touch "$STUB_DIR/policy"; echo '{}' ;;
           "ecr describe-images")
+            if [ -f "$STUB_DIR/ecr-denied" ]; then
+              echo "An error occurred (AccessDeniedException) when calling the DescribeImages operation: not authorized to perform ecr:DescribeImages" >&2; exit 254
+            fi
             f="$(ecr "$4" "${6#imageTag=}")"; [ -f "$f" ] || { echo "ImageNotFoundException" >&2; exit 254; }; cat "$f"; echo ;;
           "ecr batch-get-image")
             if [[ "$*" == *MediaType* ]]; then echo application/vnd.oci.image.manifest.v1+json; else echo '{"schemaVersion": 2}'; fi ;;

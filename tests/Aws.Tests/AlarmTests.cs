@@ -109,28 +109,13 @@ public sealed class AlarmTests(DevStackFixture stack)
     }
 
     [Fact]
-    public void Every_service_alarms_when_fewer_tasks_run_than_desired_and_silence_breaches()
+    public void Dev_runs_without_container_insights_so_no_alarm_waits_for_its_metrics()
     {
+        // Container Insights costs about 50 custom metrics a stage; dev's single tasks are watched by the load balancer's
+        // no-healthy-target alarms (Api, Web) and the queue-age alarm (Worker) instead.
         var cluster = Json.Resources("AWS::ECS::Cluster").Single();
-        Assert.Contains(cluster.Properties["ClusterSettings"]!.AsArray(), s => (string?)s!["Name"] == "containerInsights" && (string?)s["Value"] == "enabled");
-        var alarms = Alarms.On(Json, "ECS/ContainerInsights", "RunningTaskCount");
-        foreach (var (service, _) in Json.Resources("AWS::ECS::Service"))
-        {
-            var alarm = Assert.Single(alarms, a => Alarms.GetAtt(Alarms.Dimensions(a, "RunningTaskCount")["ServiceName"]).Id == service);
-            foreach (var metric in new[] { "RunningTaskCount", "DesiredTaskCount" })
-            {
-                var dimensions = Alarms.Dimensions(alarm, metric);
-                Assert.Equal(["ClusterName", "ServiceName"], dimensions.Keys.Order(StringComparer.Ordinal));
-                Assert.Equal(cluster.Id, Alarms.Ref(dimensions["ClusterName"]));
-                Assert.Equal((service, "Name"), Alarms.GetAtt(dimensions["ServiceName"]));
-            }
-
-            Assert.Equal("desired - running", alarm.Expression);
-            Assert.Equal("GreaterThanThreshold", (string?)alarm.Properties["ComparisonOperator"]);
-            Assert.Equal(0, (double)alarm.Properties["Threshold"]!);
-            Assert.Equal("breaching", alarm.TreatMissingData);
-            Alarms.NotifiesTheTopic(Json, alarm);
-        }
+        Assert.Contains(cluster.Properties["ClusterSettings"]!.AsArray(), s => (string?)s!["Name"] == "containerInsights" && (string?)s["Value"] == "disabled");
+        Assert.Empty(Alarms.On(Json, "ECS/ContainerInsights", "RunningTaskCount"));
     }
 
     [Fact]
@@ -167,6 +152,32 @@ public sealed class AlarmTests(DevStackFixture stack)
 /// <summary>Production: the cache's two nodes, and nobody is left out of an alarm.</summary>
 public sealed class ProdAlarmTests(ProdStackFixture stack) : IClassFixture<ProdStackFixture>
 {
+    [Fact]
+    public void Every_service_alarms_when_fewer_tasks_run_than_desired_and_silence_breaches()
+    {
+        var json = stack.Json;
+        var cluster = json.Resources("AWS::ECS::Cluster").Single();
+        Assert.Contains(cluster.Properties["ClusterSettings"]!.AsArray(), s => (string?)s!["Name"] == "containerInsights" && (string?)s["Value"] == "enabled");
+        var alarms = Alarms.On(json, "ECS/ContainerInsights", "RunningTaskCount");
+        foreach (var (service, _) in json.Resources("AWS::ECS::Service"))
+        {
+            var alarm = Assert.Single(alarms, a => Alarms.GetAtt(Alarms.Dimensions(a, "RunningTaskCount")["ServiceName"]).Id == service);
+            foreach (var metric in new[] { "RunningTaskCount", "DesiredTaskCount" })
+            {
+                var dimensions = Alarms.Dimensions(alarm, metric);
+                Assert.Equal(["ClusterName", "ServiceName"], dimensions.Keys.Order(StringComparer.Ordinal));
+                Assert.Equal(cluster.Id, Alarms.Ref(dimensions["ClusterName"]));
+                Assert.Equal((service, "Name"), Alarms.GetAtt(dimensions["ServiceName"]));
+            }
+
+            Assert.Equal("desired - running", alarm.Expression);
+            Assert.Equal("GreaterThanThreshold", (string?)alarm.Properties["ComparisonOperator"]);
+            Assert.Equal(0, (double)alarm.Properties["Threshold"]!);
+            Assert.Equal("breaching", alarm.TreatMissingData);
+            Alarms.NotifiesTheTopic(json, alarm);
+        }
+    }
+
     [Fact]
     public void Every_redis_node_of_the_replication_group_is_watched()
     {

@@ -44,6 +44,8 @@ public sealed class DeploymentSettingsTests
     [InlineData("githubRepository", "platform", "'githubRepository' is 'platform', which is not owner/name")]
     [InlineData("certificateArn", "arn:aws:iam::123456789012:role/x", "'certificateArn'")]
     [InlineData("alarmEmail", "nobody", "'alarmEmail' is 'nobody'")]
+    [InlineData("certificateArn", "arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555", "'certificateArn' must be a certificate in us-east-1, the stack's region")]
+    [InlineData("vpcOriginSecurityGroupId", "CloudFront-VPCOrigins-Service-SG", "'vpcOriginSecurityGroupId' is 'CloudFront-VPCOrigins-Service-SG', which is not a security group id (sg-…)")]
     [InlineData("githubOidcProviderArn", "arn:aws:iam::123456789012:oidc-provider/accounts.google.com", "'githubOidcProviderArn' is 'arn:aws:iam::123456789012:oidc-provider/accounts.google.com', which is not the ARN of an IAM OIDC provider for GitHub Actions")]
     [InlineData("githubOidcProviderArn", "token.actions.githubusercontent.com", "aws iam list-open-id-connect-providers")]
     [InlineData("githubOidcProviderArn", "arn:aws:iam::1234:oidc-provider/token.actions.githubusercontent.com", "'githubOidcProviderArn'")]
@@ -52,6 +54,39 @@ public sealed class DeploymentSettingsTests
         var error = Assert.Throws<InvalidOperationException>(() => Settings((key, value)));
 
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_load_balancer_s_certificate_is_taken_from_the_stack_s_region()
+    {
+        Assert.Equal("arn:aws:acm:us-east-1:123456789012:certificate/abc", Settings(("certificateArn", "arn:aws:acm:us-east-1:123456789012:certificate/abc")).CertificateArn);
+    }
+
+    [Fact]
+    public void Cloudfront_s_vpc_origin_security_group_is_optional_and_taken_by_its_id()
+    {
+        Assert.Null(Settings().VpcOriginSecurityGroupId);
+        Assert.Equal("sg-0123456789abcdef0", Settings(("vpcOriginSecurityGroupId", "sg-0123456789abcdef0")).VpcOriginSecurityGroupId);
+    }
+
+    [Fact]
+    public void The_repository_has_no_default_github_repository_the_deploy_roles_would_trust()
+    {
+        var cdkJson = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(Synthesis.RepositoryRoot, "cdk.json")))!;
+
+        Assert.Null(cdkJson["context"]!["githubRepository"]);
+    }
+
+    [Fact]
+    public void Without_a_github_repository_the_oidc_stack_does_not_synthesize_and_says_which_value_to_give()
+    {
+        var settings = Settings(("githubRepository", null));
+        Assert.Null(settings.GitHubRepository);
+
+        var error = Assert.Throws<InvalidOperationException>(() => new GitHubOidcStack(new Amazon.CDK.App(), settings));
+
+        Assert.Contains("'githubRepository' is missing", error.Message, StringComparison.Ordinal);
+        Assert.Contains("--Platform:Aws:Context:githubRepository=", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -89,11 +89,12 @@ public sealed class GitHubOidcStackTests(DevStackFixture stack) : IClassFixture<
         var allowed = statements.SelectMany(s => s.Actions()).ToHashSet(StringComparer.Ordinal);
         Assert.DoesNotContain("*", allowed);
         Assert.DoesNotContain("iam:*", allowed);
-        // IAM only on the stacks' own roles, GitHub's provider and service-linked roles: never on every resource.
+        // IAM only on the stacks' own roles, GitHub's provider, service-linked roles and the bootstrap's execution role
+        // (passed to the rotation's nested stack): never on every resource.
         Assert.All(statements.Where(s => s.Actions().Any(a => a.StartsWith("iam:", StringComparison.Ordinal))), s =>
         {
             var resources = s["Resource"] is JsonArray list ? list.Select(r => (string)r!).ToList() : [(string)s["Resource"]!];
-            Assert.All(resources, r => Assert.Matches(@"^arn:aws:iam::\*:(role/(Platform|platform-github-deploy-|aws-service-role/)|oidc-provider/token\.actions\.githubusercontent\.com$)", r));
+            Assert.All(resources, r => Assert.Matches(@"^arn:aws:iam::\*:(role/(Platform|platform-github-deploy-|aws-service-role/|cdk-pf\*-cfn-exec-role-\*$)|oidc-provider/token\.actions\.githubusercontent\.com$)", r));
         });
 
         // The IAM service prefix of each CloudFormation namespace the stacks use.
@@ -158,6 +159,20 @@ public sealed class GitHubOidcStackTests(DevStackFixture stack) : IClassFixture<
             {
                 Assert.True(transforms.TryGetValue(t, out var actions), $"{name} uses the transform {t}: add what it expands into to this table and to the policy");
                 Assert.All(actions, a => Assert.True(Allows(a), $"{t} needs {a} (eng/aws/cloudformation-execution-policy.json)"));
+            }
+        }
+
+        // Creating that nested stack, CloudFormation hands it the execution role it runs with (the stage bootstrap's
+        // cdk-<qualifier>-cfn-exec-role-<account>-<region>): iam:PassRole on that role, to CloudFormation only.
+        if (stack.App.StackNames.Any(name => stack.App.Json(name)["Transform"]?.ToJsonString().Contains("AWS::SecretsManager-2020-07-23", StringComparison.Ordinal) == true))
+        {
+            foreach (var stage in Enum.GetValues<DeploymentStage>())
+            {
+                var executionRole = $"arn:aws:iam::123456789012:role/cdk-{CdkBootstrap.Qualifier(stage)}-cfn-exec-role-123456789012-us-east-1";
+                Assert.True(IamPolicy.Allows(policy, "iam:PassRole", executionRole, new Dictionary<string, string> { ["iam:PassedToService"] = "cloudformation.amazonaws.com" }),
+                    $"the rotation's nested stack needs iam:PassRole on {executionRole} (iam:PassedToService cloudformation.amazonaws.com)");
+                Assert.False(IamPolicy.Allows(policy, "iam:PassRole", executionRole, new Dictionary<string, string> { ["iam:PassedToService"] = "lambda.amazonaws.com" }),
+                    $"{executionRole} may be passed to CloudFormation only");
             }
         }
     }

@@ -14,6 +14,9 @@ internal static class Synthesis
 
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
+    /// <summary>The GitHub repository offline synthesis names (eng/test.sh and eng/aws/preflight.sh name the same).</summary>
+    public const string ExampleRepository = "example-org/platform";
+
     /// <summary>The real AppHost's model in publish mode.</summary>
     public static async Task<IDistributedApplicationTestingBuilder> RealModelAsync(params string[] settings)
     {
@@ -37,7 +40,9 @@ internal static class Synthesis
     public static async Task<SynthesizedApp> SynthesizeAsync(IEnumerable<IResource> resources, params (string Key, string Value)[] context)
     {
         var output = Directory.CreateTempSubdirectory("platform-cdk-").FullName;
-        var merged = PlatformCdkApp.LoadContext(RepositoryRoot, context.Select(c => new KeyValuePair<string, string?>(c.Key, c.Value)));
+        // The repository the deploy roles trust has no default (cdk.json); offline synthesis names an example one.
+        var merged = PlatformCdkApp.LoadContext(RepositoryRoot,
+            [new("githubRepository", ExampleRepository), .. context.Select(c => new KeyValuePair<string, string?>(c.Key, c.Value))]);
         using var cts = new CancellationTokenSource(Timeout);
         try
         {

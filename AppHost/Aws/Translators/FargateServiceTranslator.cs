@@ -61,10 +61,15 @@ public sealed class FargateServiceTranslator(PlatformStack stack) : AwsResourceT
         _cluster = new Cluster(Stack, "Cluster", new ClusterProps
         {
             Vpc = Stack.Network,
-            ContainerInsights = true,
+            ContainerInsights = Profile.ContainerInsights,
             // Service Connect: every service finds another as http://{name}:8080, as Aspire's service discovery does locally.
             DefaultCloudMapNamespace = new CloudMapNamespaceOptions { Name = $"platform-{Stack.Settings.StageName}.internal", Type = NamespaceType.HTTP, UseForServiceConnect = true },
         });
+        if (!Profile.ContainerInsights)
+        {
+            const string reason = "Container Insights is off in dev only (cost: about 50 custom metrics); prod has it and its tasks-below-desired alarms.";
+            Add(_cluster.Node.DefaultChild!, new Suppression("AwsSolutions-ECS4", reason), new Suppression("CT.ECS.PR.2", reason));
+        }
 
         foreach (var service in services)
         {
@@ -283,7 +288,11 @@ public sealed class FargateServiceTranslator(PlatformStack stack) : AwsResourceT
             ScaleInCooldown = Duration.Minutes(5),
             ScaleOutCooldown = Duration.Minutes(1),
         });
-        Stack.WatchRunningTasks(service.Name, _cluster!, fargate);
+        if (Profile.ContainerInsights)
+        {
+            Stack.WatchRunningTasks(service.Name, _cluster!, fargate);
+        }
+
         Stack.Watch(fargate.MetricCpuUtilization(new Amazon.CDK.AWS.CloudWatch.MetricOptions { Period = Duration.Minutes(5) }), $"{service.Name} CPU",
             ComparisonOperator.GREATER_THAN_THRESHOLD, 85, $"{service.Name} runs hot even after scaling out.");
 

@@ -223,6 +223,9 @@ public sealed class RdsPostgresTranslator(PlatformStack stack) : AwsResourceTran
             CloudwatchLogsExports = ["postgresql", "upgrade"],
             PubliclyAccessible = false,
         });
+        // platform_reader signs in to the replica with IAM tokens only, and a read replica does not inherit IAM database
+        // authentication from its source: without this every token is refused (rule iam-database-auth).
+        ((CfnDBInstance)replica.Node.DefaultChild!).EnableIamDatabaseAuthentication = true;
         Add(replica,
             new("AwsSolutions-RDS11", "Its port is 5433 like the primary's; a replica inherits its engine, which the rule needs to see and cannot."),
             new("AwsSolutions-RDS3", "A read replica scales reads; the primary is the Multi-AZ one (prod), and a failed replica is replaced from it."),

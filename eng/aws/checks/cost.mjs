@@ -1,7 +1,8 @@
 // The fixed monthly cost of a stage at list prices, before traffic, computed from the synthesized template (what the
 // stack creates and how it is sized) and eng/aws/checks/prices.json (one price table with its date and source).
-// What scales with use (requests, GB processed or stored, LCUs, log ingestion, Container Insights metrics, CloudFront,
-// S3, SQS) is not counted. A stage over its budget fails (dev: BUDGETS below; docs/aws.md, "Cost per stage").
+// What scales with use (requests, GB processed or stored, LCUs, log ingestion, CloudFront, S3, SQS) is not counted,
+// except two estimates that do not depend on the app's traffic: the stage's own CloudTrail trail (a paid copy of the
+// account's management events) and Container Insights (custom metrics per cluster and service). A stage over its budget fails (dev: BUDGETS below; docs/aws.md, "Cost per stage").
 //   node eng/aws/checks/cost.mjs --assembly artifacts/aws/dev
 import fs from "node:fs";
 import { Stack, applicationStack, loadAssembly } from "./lib/assembly.mjs";
@@ -92,8 +93,31 @@ export function checkCost(stack, prices = PRICES) {
   if (alarms) add("CloudWatch", `${alarms} alarms on ${alarmMetrics} metrics`, alarmMetrics * prices.cloudWatchAlarmMetricMonth);
   const dashboards = stack.ofType("AWS::CloudWatch::Dashboard").length;
   if (dashboards) add("CloudWatch", `${dashboards} dashboard(s)`, dashboards * prices.cloudWatchDashboardMonth);
-  const trails = stack.ofType("AWS::CloudTrail::Trail").length;
-  if (trails) add("CloudTrail", `${trails} trail(s): the first copy of management events is free`, trails * prices.cloudTrailFirstTrailMonth);
+  // CloudTrail: only an account's first copy of management events is free, and an account that is already in use (or in
+  // an AWS Organization with an organization trail) has one, so the stage's trail is priced as a second copy, at an
+  // estimated volume of management events, plus the trail's CloudWatch Logs ingestion.
+  const trails = stack.ofType("AWS::CloudTrail::Trail");
+  for (const [id, trail] of trails) {
+    const events = prices.cloudTrailManagementEventsMonthEstimate;
+    add("CloudTrail", `${id}: a second copy of ~${events / 1000}k management events (estimate) × ${prices.cloudTrailManagementEventsPer100k}/100k`,
+      (events / 100000) * prices.cloudTrailManagementEventsPer100k);
+    if (trail.Properties.CloudWatchLogsLogGroupArn) {
+      add("CloudTrail", `${id}: ~${prices.cloudTrailLogsGbMonthEstimate} GB into CloudWatch Logs (estimate) × ${prices.cloudWatchLogsIngestionGb}/GB`,
+        prices.cloudTrailLogsGbMonthEstimate * prices.cloudWatchLogsIngestionGb);
+    }
+  }
+
+  // Container Insights: custom metrics per cluster and per service, and each task's performance log events.
+  for (const [id, cluster] of stack.ofType("AWS::ECS::Cluster")) {
+    const setting = (cluster.Properties.ClusterSettings ?? []).find((s) => s.Name === "containerInsights")?.Value;
+    if (setting !== "enabled" && setting !== "enhanced") continue;
+    const services = stack.ofType("AWS::ECS::Service").filter(([, s]) => Stack.target(s.Properties.Cluster) === id);
+    const tasks = services.reduce((n, [serviceId, s]) => n + Number(scalingMinimum(serviceId) ?? s.Properties.DesiredCount ?? 1), 0);
+    const ci = prices.containerInsights;
+    const metrics = ci.metricsPerCluster + services.length * ci.metricsPerService;
+    add("Container Insights", `${id}: ~${metrics} custom metrics (${services.length} services, estimate) × ${prices.cloudWatchCustomMetricMonth}`, metrics * prices.cloudWatchCustomMetricMonth);
+    add("Container Insights", `${id}: ${tasks} tasks' performance logs, ~${ci.logsGbPerTaskMonth} GB each (estimate) × ${prices.cloudWatchLogsIngestionGb}/GB`, tasks * ci.logsGbPerTaskMonth * prices.cloudWatchLogsIngestionGb);
+  }
 
   const total = Math.round(lines.reduce((sum, l) => sum + l.monthly, 0) * 100) / 100;
   const groups = {};

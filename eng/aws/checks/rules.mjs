@@ -178,6 +178,16 @@ export const RULES = [
     check: signingKeyGenerations,
   },
   {
+    id: "iam-database-auth",
+    title: "Every database instance an rds-db:connect grant names has IAM database authentication on (a read replica does not inherit it from its source)",
+    check: iamDatabaseAuth,
+  },
+  {
+    id: "container-insights-alarms",
+    title: "Every alarm on a Container Insights metric watches a cluster with Container Insights on (else the metric never gets a data point)",
+    check: containerInsightsAlarms,
+  },
+  {
     id: "media-delivery",
     title: "Thumbnails and previews go through CloudFront privately: signed URLs, signing parameters out of the cache key, cached no longer than the URL window",
     check: mediaDelivery,
@@ -625,6 +635,48 @@ function signingKeyGenerations(stack) {
     }
     if (ssmName === undefined || !ssmName.split("/").includes(generation) || !parameter.endsWith(generation)) {
       violations.push(`${id}: key generation ${generation}, but its EncodedKey comes from ${parameter} (${ssmName ?? "not an SSM parameter"}), which is not bound to generation ${generation}: a new key written there changes this public key in place, which CloudFront refuses`);
+    }
+  }
+  return violations;
+}
+
+// IAM database authentication: a token from rds-db:connect signs in only to an instance with
+// EnableIAMDatabaseAuthentication; RDS sets it per instance, and a read replica is created without it unless asked
+// ("IAM database authentication for MariaDB, MySQL, and PostgreSQL"; CreateDBInstanceReadReplica,
+// EnableIAMDatabaseAuthentication).
+async function iamDatabaseAuth(stack) {
+  const violations = [];
+  const statements = [
+    ...stack.ofType("AWS::IAM::Policy").map(([id, p]) => [id, p.Properties.PolicyDocument]),
+    ...stack.ofType("AWS::IAM::Role").flatMap(([id, r]) => (r.Properties.Policies ?? []).map((p) => [id, p.PolicyDocument])),
+  ].flatMap(([id, document]) => [].concat(document?.Statement ?? []).map((statement) => [id, statement]));
+  const named = new Map();
+  for (const [policy, statement] of statements) {
+    if (statement.Effect !== "Allow" || ![].concat(statement.Action ?? []).some((a) => /^rds-db:(connect|\*)$/.test(a))) continue;
+    for (const target of Stack.references(statement.Resource)) {
+      if (stack.resources[target]?.Type === "AWS::RDS::DBInstance" && !named.has(target)) named.set(target, policy);
+    }
+  }
+  for (const [id, policy] of named) {
+    const enabled = stack.resolve(stack.resources[id].Properties?.EnableIAMDatabaseAuthentication);
+    if (enabled !== true && enabled !== "true") {
+      const replica = stack.resources[id].Properties?.SourceDBInstanceIdentifier ? " (a read replica does not inherit it from its source)" : "";
+      violations.push(`${id}: ${policy} grants rds-db:connect to it, but IAM database authentication is off${replica}: every IAM token is refused`);
+    }
+  }
+  return violations;
+}
+
+async function containerInsightsAlarms(stack) {
+  const violations = [];
+  for (const [id, alarm] of stack.ofType("AWS::CloudWatch::Alarm")) {
+    for (const metric of alarmMetrics_(alarm).filter((m) => m.namespace === "ECS/ContainerInsights")) {
+      const cluster = Stack.target([].concat(metric.dimensions).find((d) => d.Name === "ClusterName")?.Value);
+      const settings = stack.resources[cluster]?.Properties?.ClusterSettings ?? [];
+      const value = settings.find((s) => s.Name === "containerInsights")?.Value;
+      if (value !== "enabled" && value !== "enhanced") {
+        violations.push(`${id}: watches ECS/ContainerInsights ${metric.name} of cluster ${cluster ?? "?"}, whose Container Insights is ${value ?? "not set (off)"}: the metric never gets a data point`);
+      }
     }
   }
   return violations;

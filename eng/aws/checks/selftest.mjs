@@ -417,6 +417,43 @@ if (args.assembly) {
     });
     expectSome((await checkIam(faulty, recordings)).results.denied, /^api sqs:SendMessage on arn:aws:sqs:.*: ImplicitlyDenied/, "iam");
   });
+
+  await test(`planted (${clean.stage}): a read replica without IAM database authentication fails rule iam-database-auth`, async () => {
+    const facts = { recordings };
+    const cleanViolations = await ruleViolations(clean, "iam-database-auth", facts);
+    if (cleanViolations.length) throw new Error(`the template without the fault fails already:\n${cleanViolations.join("\n")}`);
+    const faulty = planted((t) => {
+      const replica = Object.values(t.Resources).find((r) => r.Type === "AWS::RDS::DBInstance" && r.Properties.SourceDBInstanceIdentifier);
+      if (!replica) throw new Error("the stage has no read replica");
+      delete replica.Properties.EnableIAMDatabaseAuthentication;
+    });
+    expectSome(await ruleViolations(faulty, "iam-database-auth", facts), /^PostgresServerReplica\w+: \w+ grants rds-db:connect to it, but IAM database authentication is off \(a read replica does not inherit it/, "iam-database-auth");
+  });
+
+  await test(`planted (${clean.stage}): an alarm on a Container Insights metric of a cluster without Container Insights fails rule container-insights-alarms`, async () => {
+    const facts = { recordings };
+    const cleanViolations = await ruleViolations(clean, "container-insights-alarms", facts);
+    if (cleanViolations.length) throw new Error(`the template without the fault fails already:\n${cleanViolations.join("\n")}`);
+    const faulty = planted((t) => {
+      const [clusterId, cluster] = Object.entries(t.Resources).find(([, r]) => r.Type === "AWS::ECS::Cluster");
+      cluster.Properties.ClusterSettings = [{ Name: "containerInsights", Value: "disabled" }];
+      const [serviceId] = Object.entries(t.Resources).find(([, r]) => r.Type === "AWS::ECS::Service");
+      t.Resources.PlantedTasksRunning = { Type: "AWS::CloudWatch::Alarm", Properties: {
+        Namespace: "ECS/ContainerInsights", MetricName: "RunningTaskCount", Statistic: "Average", Period: 60, EvaluationPeriods: 1, Threshold: 1,
+        ComparisonOperator: "LessThanThreshold", Dimensions: [{ Name: "ClusterName", Value: { Ref: clusterId } }, { Name: "ServiceName", Value: { "Fn::GetAtt": [serviceId, "Name"] } }] } };
+    });
+    expectSome(await ruleViolations(faulty, "container-insights-alarms", facts), /^PlantedTasksRunning: watches ECS\/ContainerInsights RunningTaskCount of cluster \w+, whose Container Insights is disabled/, "container-insights-alarms");
+  });
+
+  await test(`planted (${clean.stage}): the stage's own CloudTrail trail and Container Insights are priced, not free`, async () => {
+    const faulty = planted((t) => {
+      const cluster = Object.values(t.Resources).find((r) => r.Type === "AWS::ECS::Cluster");
+      cluster.Properties.ClusterSettings = [{ Name: "containerInsights", Value: "enabled" }];
+    });
+    const cost = checkCost(faulty);
+    if (!(cost.groups.CloudTrail > 0)) throw new Error(`the stage's trail costs ${cost.groups.CloudTrail ?? 0}: a second copy of management events is paid`);
+    if (!(cost.groups["Container Insights"] >= 10)) throw new Error(`Container Insights on ${Object.keys(faulty.resources).filter((id) => faulty.resources[id].Type === "AWS::ECS::Service").length} services costs ${cost.groups["Container Insights"] ?? 0}: its custom metrics are not counted`);
+  });
 }
 
 const summary = {
