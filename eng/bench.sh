@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The performance table of issue 12, every row against a baseline measured in the same run (see eng/bench/Program.cs):
+# The performance table, every row against a baseline measured in the same run (see eng/bench/Program.cs):
 # the gallery's list against bare Kestrel (wrk), start-up (eng/measure-startup.sh), a 12-megapixel JPEG and 200 small
 # images against the Worker's own thumbnailer, and a mixed load through the whole system. Starts the real AppHost
 # (process runtime, throw-away data folder) and stops it at the end. Takes about five minutes; run it on an idle machine.

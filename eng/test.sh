@@ -103,7 +103,7 @@ unset PLATFORM_NO_BUILD
 # Deploy readiness, offline, per stage (README, "Deploy readiness"): the templates against the CloudFormation resource
 # spec, the semantic rules, the app's real routes through CloudFront and the load balancer, and the AWS calls the
 # integration tests recorded (artifacts/recorded) replayed against the stack's policies; each rule and check one test.
-# Then the checks' own test: each fails on the templates before issue 10 and on planted faults.
+# Then the checks' own test: each fails on templates with known faults and on faults planted in the current one.
 log "AWS: deploy readiness (schema, rules, routing, IAM replay) and the checks' self-test"
 readiness_started=$(date +%s)
 readiness() {

@@ -1,4 +1,4 @@
-// The performance table of issue 12, each row against a baseline measured in the same run on the same machine, so the
+// The performance table, each row against a baseline measured in the same run on the same machine, so the
 // numbers mean something on another machine too:
 //   1. GET /api/media?page=1&pageSize=20 (20 ready images, warm) with wrk, against bare Kestrel serving the same JSON
 //      (eng/bench/Baseline); the same with pageSize=1, and revalidation with If-None-Match (304).

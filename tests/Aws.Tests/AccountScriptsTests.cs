@@ -33,7 +33,7 @@ public sealed class AccountScriptsTests : IDisposable
     private string[] Calls => File.Exists(Path.Combine(_stub, "calls.log")) ? File.ReadAllLines(Path.Combine(_stub, "calls.log")) : [];
 
     [Fact]
-    public async Task Finding_9_the_one_time_setup_creates_the_ecs_service_linked_role_a_new_account_lacks()
+    public async Task The_one_time_setup_creates_the_ecs_service_linked_role_a_new_account_lacks()
     {
         var (exit, output) = await RunAsync("one-time-setup.sh", "dev");
 
@@ -222,7 +222,7 @@ public sealed class AccountScriptsTests : IDisposable
     }
 
     [Fact]
-    public async Task Finding_10_destroying_dev_deletes_the_stack_then_empties_and_removes_its_retained_buckets()
+    public async Task Destroying_dev_deletes_the_stack_then_empties_and_removes_its_retained_buckets()
     {
         var (exit, _) = await RunAsync("destroy.sh", "dev");
 

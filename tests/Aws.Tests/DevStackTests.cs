@@ -4,7 +4,7 @@ using Amazon.CDK.Assertions;
 namespace Platform.Aws.Tests;
 
 /// <summary>The dev stack of the real app model: every part of the reference architecture, and how the model shaped it.</summary>
-public sealed class DevStackTests(DevStackFixture stack) : ReviewFindings(stack), IClassFixture<DevStackFixture>
+public sealed class DevStackTests(DevStackFixture stack) : EveryStageStackTests(stack), IClassFixture<DevStackFixture>
 {
     private Template Template => stack.Template;
 
@@ -446,7 +446,7 @@ public sealed class DevStackTests(DevStackFixture stack) : ReviewFindings(stack)
 
 
     [Fact]
-    public void Finding_10_dev_retains_its_buckets_so_cdk_destroy_never_stops_at_a_non_empty_one()
+    public void Dev_retains_its_buckets_so_cdk_destroy_never_stops_at_a_non_empty_one()
     {
         // eng/aws/destroy.sh removes them once the stack is gone (AccountScriptsTests); the rest of dev goes with it.
         var buckets = Json["Resources"]!.AsObject().Where(r => (string?)r.Value!["Type"] == "AWS::S3::Bucket").ToList();

@@ -4,7 +4,7 @@ using Amazon.CDK.Assertions;
 namespace Platform.Aws.Tests;
 
 /// <summary>The prod stage: Multi-AZ, deletion protection, retention, HTTPS to the VPC origin, the public host and DNS.</summary>
-public sealed class ProdStackTests(ProdStackFixture stack) : ReviewFindings(stack), IClassFixture<ProdStackFixture>
+public sealed class ProdStackTests(ProdStackFixture stack) : EveryStageStackTests(stack), IClassFixture<ProdStackFixture>
 {
     private Template Template => stack.Template;
 

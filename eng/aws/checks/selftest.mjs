@@ -1,6 +1,6 @@
 // The checks, checked: each must fail on what it exists to catch.
-//   - The templates of the commit before issue 10 (fixtures/before-issue-10.*.template.json.gz) fail the check of each
-//     review finding, with the finding's own message; the current templates pass the same checks (eng/test.sh).
+//   - Templates with known faults (fixtures/known-faults.*.template.json.gz: an early form of the stack) fail the check
+//     made for each fault, with that fault's own message; the current templates pass the same checks (eng/test.sh).
 //   - The templates with a public load balancer (fixtures/public-load-balancer.*.template.json.gz: CloudFront reached it
 //     as a custom origin through CloudFront's origin-facing prefix list, and prod sent the viewer's Host to an HTTPS
 //     origin whose certificate covers origin.{domain}) fail the routing checks for the origin and, in prod, for reach.
@@ -11,7 +11,7 @@
 //     encryption context) make their family fail, while the template without the fault passes that family.
 //   - The templates with a public load balancer also have the one CloudFront public key whose PEM came from a parameter
 //     every new key was written to: they fail rule signing-key-generations.
-//   - The templates before the network ACLs (the same fixtures: every subnet on the VPC's allow-all default ACL) fail
+//   - The templates with known faults also lack network ACLs (every subnet on the VPC's allow-all default ACL): they fail
 //     the reachability check's forbidden flows, and cost more than dev's budget.
 // Both use a snapshot of real recordings (fixtures/recorded, from an integration run) unless --recorded is given.
 //   node eng/aws/checks/selftest.mjs --assembly artifacts/aws/dev [--recorded artifacts/recorded] [--ctrf FILE]
@@ -51,46 +51,46 @@ function expectSome(lines, pattern, what) {
 
 const ruleViolations = async (stack, id, facts) => (await checkRules(stack, facts)).find((r) => r.id === id).violations;
 
-// ---- the templates before issue 10 fail each finding's check ----
-const before = {
-  dev: applicationStack(loadAssembly(fixture("before-issue-10.Platform-dev.template.json.gz"))),
-  prod: applicationStack(loadAssembly(fixture("before-issue-10.Platform-prod.template.json.gz"))),
+// ---- the templates with known faults fail the check of each fault ----
+const faulty = {
+  dev: applicationStack(loadAssembly(fixture("known-faults.Platform-dev.template.json.gz"))),
+  prod: applicationStack(loadAssembly(fixture("known-faults.Platform-prod.template.json.gz"))),
 };
-for (const [stage, stack] of Object.entries(before)) {
+for (const [stage, stack] of Object.entries(faulty)) {
   const facts = { recordings: snapshot };
   const routing = await checkRouting(stack, snapshot);
   const iam = await checkIam(stack, snapshot);
-  const findings = [
-    ["1 (dev only): noncurrent versions expire on the day they reach Glacier", "lifecycle-order", /expire after 30 days but move to GLACIER after 30/, stage === "dev"],
-    ["2: RDS PostgreSQL 16.4 is no longer offered", "engine-versions", /PostgreSQL 16\.4 can no longer be created/],
-    ["5: the Core rule set blocks bodies over 8 KB", "waf-body-size", /SizeRestrictions_BODY blocks bodies over 8 KB/],
-    ["6: target groups probe /health, containers have no health check", "liveness-health-checks", [/ApiTargets\w+: the load balancer probes '\/health'/, /the worker container has no health check/]],
-    ["7: container limits leave the Service Connect proxy nothing", "fargate-size", /for the Service Connect proxy, more than the task's/],
-    ["7: Web does not depend on the Api it calls", "service-connect-order", /\(web\) calls api through Service Connect but does not depend/],
-    ["8: CloudTrail cannot describe the key nor decrypt", "cloudtrail-key-policy", [/CloudTrail's kms:DescribeKey .* ImplicitlyDenied/, /CloudTrail's kms:Decrypt .* ImplicitlyDenied/]],
-    ["10 (dev only): buckets set to be deleted are never emptied", "destroyable-stage", /Storage\w+: CloudFormation deletes only empty buckets/, stage === "dev"],
-    ["11: thumbnails do not go through CloudFront", "media-delivery", /no service is given MediaDelivery:CloudFront:BaseUrl/],
+  const faults = [
+    ["(dev only) noncurrent versions expire on the day they reach Glacier", "lifecycle-order", /expire after 30 days but move to GLACIER after 30/, stage === "dev"],
+    ["RDS PostgreSQL 16.4 is no longer offered", "engine-versions", /PostgreSQL 16\.4 can no longer be created/],
+    ["the Core rule set blocks bodies over 8 KB", "waf-body-size", /SizeRestrictions_BODY blocks bodies over 8 KB/],
+    ["target groups probe /health, containers have no health check", "liveness-health-checks", [/ApiTargets\w+: the load balancer probes '\/health'/, /the worker container has no health check/]],
+    ["container limits leave the Service Connect proxy nothing", "fargate-size", /for the Service Connect proxy, more than the task's/],
+    ["Web does not depend on the Api it calls", "service-connect-order", /\(web\) calls api through Service Connect but does not depend/],
+    ["CloudTrail cannot describe the key nor decrypt", "cloudtrail-key-policy", [/CloudTrail's kms:DescribeKey .* ImplicitlyDenied/, /CloudTrail's kms:Decrypt .* ImplicitlyDenied/]],
+    ["(dev only) buckets set to be deleted are never emptied", "destroyable-stage", /Storage\w+: CloudFormation deletes only empty buckets/, stage === "dev"],
+    ["thumbnails do not go through CloudFront", "media-delivery", /no service is given MediaDelivery:CloudFront:BaseUrl/],
     ["the edge 5xx alarm lacks Region=Global and never gets data", "alarm-metrics", /AWS\/CloudFront 5xxErrorRate with dimensions \{DistributionId\}: AWS\/CloudFront publishes 5xxErrorRate only with \{DistributionId, Region\}/],
     ["the collector runs the image's default configuration", "telemetry-owned", [/otel-collector: runs the image's default configuration/, /lets the task create log groups/]],
   ];
-  for (const [finding, rule, pattern, applies = true] of findings) {
+  for (const [fault, rule, pattern, applies = true] of faults) {
     if (!applies) continue;
-    await test(`before issue 10 (${stage}): finding ${finding} → rule ${rule} fails`, async () => {
+    await test(`known faults (${stage}): ${fault} → rule ${rule} fails`, async () => {
       const violations = await ruleViolations(stack, rule, facts);
       for (const p of [].concat(pattern)) expectSome(violations, p, rule);
     });
   }
-  await test(`before issue 10 (${stage}): finding 3: /media/* shadows Web's /media/{id} pages → routing fails`, async () => {
+  await test(`known faults (${stage}): /media/* shadows Web's /media/{id} pages → routing fails`, async () => {
     expectSome(routing.results.shadow, /web \/media\/\{id:guid\}: CloudFront behavior '\/media\/\*' sends its paths to the bucket/, "shadow");
     expectSome(routing.results.reach, /web POST \/media\/\{id:guid\}\/delete: .* refused/, "reach");
   });
-  await test(`before issue 10 (${stage}): finding 3: originals are served to anyone → routing fails`, async () =>
+  await test(`known faults (${stage}): originals are served to anyone → routing fails`, async () =>
     expectSome(routing.results.private, /serves the private object 'media\/\{id\}\/\{id\}\/original' from the bucket \w+ to anyone/, "private"));
-  await test(`before issue 10 (${stage}): finding 4: the Worker may not send to the dead-letter queue → IAM replay fails`, async () =>
+  await test(`known faults (${stage}): the Worker may not send to the dead-letter queue → IAM replay fails`, async () =>
     expectSome(iam.results.denied, /^worker sqs:SendMessage on arn:aws:sqs:[^ ]+DeadLetters/, "iam"));
-  await test(`before issue 10 (${stage}): finding 11: static assets are never cached at the edge → routing fails`, async () =>
+  await test(`known faults (${stage}): static assets are never cached at the edge → routing fails`, async () =>
     expectSome(routing.results.caching, /web \/css\/site\.css: behavior '\*' \(CachingDisabled\) caches nothing/, "caching"));
-  await test(`before the network ACLs (${stage}): forbidden flows are not blocked by network ACLs → reachability fails`, async () => {
+  await test(`known faults (${stage}): no network ACLs: forbidden flows are not blocked by network ACLs → reachability fails`, async () => {
     const failures = checkReachability(stack).tests.filter((t) => t.failures.length).flatMap((t) => t.failures.map((f) => `${t.name}: ${f}`));
     for (const flow of [/forbidden internet → database \w+ \(tcp 543\d\)/, /forbidden public subnets → cache \w+ \(tcp 6379\)/, /forbidden internet → api directly/, /forbidden data subnets → internet/]) {
       expectSome(failures.filter((f) => flow.test(f)), /not blocked by network ACLs .*uses the VPC's default network ACL, which allows all/, String(flow));
@@ -98,8 +98,8 @@ for (const [stage, stack] of Object.entries(before)) {
     expectSome(failures, /each tier \(public, app, data\) has a network ACL of its own: .*$/, "acl per tier");
   });
 }
-await test("before the cost work (dev): the dev stage costs more than its budget → cost fails", async () =>
-  expectSome(checkCost(before.dev).violations, /Platform-dev costs \d+\.\d+ USD a month .* over its budget of 150 \(largest: interface endpoints/, "cost"));
+await test("known faults (dev): the dev stage costs more than its budget → cost fails", async () =>
+  expectSome(checkCost(faulty.dev).violations, /Platform-dev costs \d+\.\d+ USD a month .* over its budget of 150 \(largest: interface endpoints/, "cost"));
 
 // ---- the templates with a public load balancer fail the edge's routing checks ----
 for (const stage of ["dev", "prod"]) {
@@ -111,7 +111,7 @@ for (const stage of ["dev", "prod"]) {
     expectSome(routing.results.origin, /load balancer \w+ is in public subnets/, "origin");
     if (stage === "dev") expectSome(routing.results.origin, /in plain HTTP across the internet/, "origin");
   });
-  await test(`before signing key generations (${stage}): the one public key reads a parameter every new key is written to → rule signing-key-generations fails`, async () =>
+  await test(`public load balancer (${stage}): the one public key reads a parameter every new key is written to → rule signing-key-generations fails`, async () =>
     expectSome(await ruleViolations(stack, "signing-key-generations", { recordings: snapshot }), /^EdgeSigningKey\w+: its logical id carries no key generation, and its EncodedKey comes from EdgeSigningPublicKey \(\/Platform-\w+\/edge-signing\/public-key\)/, "signing-key-generations"));
   if (stage === "prod") {
     await test("public load balancer (prod): the viewer's Host goes to an HTTPS origin whose certificate covers origin.{domain} → 502 on every page", async () => {

@@ -3,17 +3,17 @@ using System.Text.Json.Nodes;
 namespace Platform.Aws.Tests;
 
 /// <summary>
-/// The review findings of issue 10, each a test on the dev and on the prod stack (the derived test classes), each
-/// failing on the templates before the fix (eng/aws/checks/selftest.mjs proves the same on those templates); and what
-/// the review listed as left out and was added since (HSTS at the edge).
+/// What every stage's stack must get right to deploy and to run, each a test on the dev and on the prod stack (the
+/// derived test classes). eng/aws/checks/selftest.mjs proves the matching checks fail on templates with these faults
+/// (fixtures/known-faults.*).
 /// </summary>
-public abstract class ReviewFindings(PlatformStackFixture stack)
+public abstract class EveryStageStackTests(PlatformStackFixture stack)
 {
     protected JsonObject Json => stack.Json;
 
-    /// <summary>Finding 1: S3 rejects a lifecycle rule whose expiration does not come after its transitions.</summary>
+    /// <summary>S3 rejects a lifecycle rule whose expiration does not come after its transitions.</summary>
     [Fact]
-    public void Finding_1_every_lifecycle_expiration_comes_after_its_transitions_so_s3_accepts_the_bucket()
+    public void Every_lifecycle_expiration_comes_after_its_transitions_so_s3_accepts_the_bucket()
     {
         foreach (var (id, bucket) in Json.Resources("AWS::S3::Bucket"))
         {
@@ -35,9 +35,9 @@ public abstract class ReviewFindings(PlatformStackFixture stack)
         }
     }
 
-    /// <summary>Finding 2: a major version RDS still offers for new instances (the list the rule engine-versions reads).</summary>
+    /// <summary>A major version RDS still offers for new instances (the list the rule engine-versions reads).</summary>
     [Fact]
-    public void Finding_2_the_database_runs_a_postgres_major_version_rds_offers_for_new_instances()
+    public void The_database_runs_a_postgres_major_version_rds_offers_for_new_instances()
     {
         var offered = JsonNode.Parse(File.ReadAllText(Path.Combine(Synthesis.RepositoryRoot, "eng", "aws", "checks", "engine-versions.json")))!["rds"]!["postgres"]!["majors"]!
             .AsArray().Select(v => (string)v!).ToList();
@@ -49,9 +49,9 @@ public abstract class ReviewFindings(PlatformStackFixture stack)
         Assert.All(instances.Where(i => i.Properties["SourceDBInstanceIdentifier"] is not null), replica => Assert.Null(replica.Properties["EngineVersion"]));
     }
 
-    /// <summary>Finding 4: the Worker sends a message it can never process to the dead-letter queue itself.</summary>
+    /// <summary>The Worker sends a message it can never process to the dead-letter queue itself.</summary>
     [Fact]
-    public void Finding_4_the_worker_may_send_what_it_cannot_process_to_the_dead_letter_queue()
+    public void The_worker_may_send_what_it_cannot_process_to_the_dead_letter_queue()
     {
         var deadLetters = Json.Id("AWS::SQS::Queue", "MessagingDeadLetters");
         Assert.Contains("sqs:SendMessage", Json.ActionsOn(Json.Id("AWS::IAM::Role", "WorkerTaskRole"), deadLetters));
@@ -59,9 +59,9 @@ public abstract class ReviewFindings(PlatformStackFixture stack)
         Assert.Contains("kms:GenerateDataKey", Json.ActionsOf(Json.Id("AWS::IAM::Role", "WorkerTaskRole")));
     }
 
-    /// <summary>Finding 5: the WAF lets through every body the app accepts (64 KiB) and blocks larger ones.</summary>
+    /// <summary>The WAF lets through every body the app accepts (64 KiB) and blocks larger ones.</summary>
     [Fact]
-    public void Finding_5_the_waf_lets_through_every_body_the_app_accepts_and_blocks_larger_ones()
+    public void The_waf_lets_through_every_body_the_app_accepts_and_blocks_larger_ones()
     {
         var acl = Json.Single("AWS::WAFv2::WebACL");
         Assert.Equal("KB_64", (string?)acl["AssociationConfig"]!["RequestBody"]!["CLOUDFRONT"]!["DefaultSizeInspectionLimit"]);
@@ -75,9 +75,9 @@ public abstract class ReviewFindings(PlatformStackFixture stack)
         Assert.Equal("GT", (string?)size["Statement"]!["SizeConstraintStatement"]!["ComparisonOperator"]);
     }
 
-    /// <summary>Finding 6: the load balancer and ECS probe liveness, and every service container has a health check.</summary>
+    /// <summary>The load balancer and ECS probe liveness, and every service container has a health check.</summary>
     [Fact]
-    public void Finding_6_the_load_balancer_and_every_container_probe_liveness_not_the_dependencies()
+    public void The_load_balancer_and_every_container_probe_liveness_not_the_dependencies()
     {
         Assert.All(Json.Resources("AWS::ElasticLoadBalancingV2::TargetGroup"), tg => Assert.Equal("/alive", (string?)tg.Properties["HealthCheckPath"]));
         foreach (var service in new[] { "Api", "Worker", "Web" })
@@ -89,9 +89,9 @@ public abstract class ReviewFindings(PlatformStackFixture stack)
         }
     }
 
-    /// <summary>Finding 7: container limits leave the Service Connect proxy its 64 MiB; Web starts after the Api it calls.</summary>
+    /// <summary>Container limits leave the Service Connect proxy its 64 MiB; Web starts after the Api it calls.</summary>
     [Fact]
-    public void Finding_7_tasks_leave_the_service_connect_proxy_its_memory_and_web_starts_after_the_api_it_calls()
+    public void Tasks_leave_the_service_connect_proxy_its_memory_and_web_starts_after_the_api_it_calls()
     {
         foreach (var (_, task) in Json.Resources("AWS::ECS::TaskDefinition"))
         {
@@ -106,11 +106,11 @@ public abstract class ReviewFindings(PlatformStackFixture stack)
     }
 
     /// <summary>
-    /// Finding 8: the data key lets CloudTrail describe it and decrypt (S3 Bucket Key) without an encryption context, and
+    /// The data key lets CloudTrail describe it and decrypt (S3 Bucket Key) without an encryption context, and
     /// encrypt under the trail's context, each only for this stack's trail.
     /// </summary>
     [Fact]
-    public void Finding_8_the_data_key_lets_this_trail_describe_it_encrypt_and_decrypt_so_create_trail_succeeds()
+    public void The_data_key_lets_this_trail_describe_it_encrypt_and_decrypt_so_create_trail_succeeds()
     {
         var trail = Json.Single("AWS::CloudTrail::Trail");
         var statements = Json.Named("AWS::KMS::Key", "DataKey").Properties["KeyPolicy"]!["Statement"]!.AsArray()
@@ -130,11 +130,11 @@ public abstract class ReviewFindings(PlatformStackFixture stack)
     }
 
     /// <summary>
-    /// Finding 3: thumbnails and previews go through a dedicated edge path that no page of the app uses, only with a
+    /// Thumbnails and previews go through a dedicated edge path that no page of the app uses, only with a
     /// CloudFront signed URL, only for their own keys, cached one URL window; Web's /media/{id} pages stay Web's.
     /// </summary>
     [Fact]
-    public void Finding_3_thumbnails_go_through_a_signed_edge_path_that_shadows_no_page_and_serves_no_original()
+    public void Thumbnails_go_through_a_signed_edge_path_that_shadows_no_page_and_serves_no_original()
     {
         var distribution = Json.Single("AWS::CloudFront::Distribution")["DistributionConfig"]!;
         var behaviors = distribution["CacheBehaviors"]!.AsArray().Select(b => b!.AsObject()).ToList();
@@ -182,9 +182,9 @@ public abstract class ReviewFindings(PlatformStackFixture stack)
         Assert.Contains("secret_arn_parameter=\"/$stack/edge-signing/$generation/private-key-arn\"", script, StringComparison.Ordinal);
     }
 
-    /// <summary>Finding 11: the site's static files are cached at the edge, one entry per version ('v').</summary>
+    /// <summary>The site's static files are cached at the edge, one entry per version ('v').</summary>
     [Fact]
-    public void Finding_11_static_assets_are_cached_at_the_edge_per_version()
+    public void Static_assets_are_cached_at_the_edge_per_version()
     {
         var behaviors = Json.Single("AWS::CloudFront::Distribution")["DistributionConfig"]!["CacheBehaviors"]!.AsArray().Select(b => b!.AsObject()).ToList();
         foreach (var folder in new[] { "/css/*", "/js/*" })
