@@ -5,6 +5,17 @@
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/prerequisites.sh"
 cd "$PLATFORM_ROOT"
+# A run leaves nothing in the temp folder: everything it starts (npm, builds, the test hosts, the AppHost and its
+# orchestrator, node, and jsii, which unpacks about 64 MB per CDK synthesis and never removes it) gets one folder of this
+# run as its TMPDIR, removed when the run ends, also when it fails or is interrupted. The path stays short: the
+# orchestrator puts Unix sockets in it, and those allow about 100 characters.
+run_tmp="$(mktemp -d "${TMPDIR:-/tmp}/platform-test.XXXXXX")"
+# mktemp makes it private; the 'postgres' user, which runs the database when the tests run as root, must enter it.
+chmod 755 "$run_tmp"
+trap 'rm -rf "$run_tmp"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+export TMPDIR="$run_tmp"
 set -e
 install_prerequisites
 # The browser tests drive Debian's Chromium; Playwright never downloads a browser of its own.
