@@ -31,10 +31,12 @@ apt_install_missing() {
   local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
   log "Installing ${missing[*]} (apt-get)"
   export DEBIAN_FRONTEND=noninteractive
-  if ! $sudo apt-get install -y --no-install-recommends "${missing[@]}" >/tmp/platform-apt.log 2>&1; then
-    $sudo apt-get update >>/tmp/platform-apt.log 2>&1 || true
-    $sudo apt-get install -y --no-install-recommends "${missing[@]}" >>/tmp/platform-apt.log 2>&1 \
-      || { tail -20 /tmp/platform-apt.log >&2; die "apt-get could not install ${missing[*]} (log: /tmp/platform-apt.log)"; }
+  local apt_log="$PLATFORM_ROOT/artifacts/apt-get.log"
+  mkdir -p "$(dirname "$apt_log")"
+  if ! $sudo apt-get install -y --no-install-recommends "${missing[@]}" >"$apt_log" 2>&1; then
+    $sudo apt-get update >>"$apt_log" 2>&1 || true
+    $sudo apt-get install -y --no-install-recommends "${missing[@]}" >>"$apt_log" 2>&1 \
+      || { tail -20 "$apt_log" >&2; die "apt-get could not install ${missing[*]} (log: artifacts/apt-get.log)"; }
   fi
 }
 

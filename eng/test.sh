@@ -5,6 +5,17 @@
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/prerequisites.sh"
 cd "$PLATFORM_ROOT"
+# A run leaves nothing in the temp folder: everything it starts (npm, builds, the test hosts, the AppHost and its
+# orchestrator, node, and jsii, which unpacks about 64 MB per CDK synthesis and never removes it) gets one folder of this
+# run as its TMPDIR, removed when the run ends, also when it fails or is interrupted. The path stays short: the
+# orchestrator puts Unix sockets in it, and those allow about 100 characters.
+run_tmp="$(mktemp -d "${TMPDIR:-/tmp}/platform-test.XXXXXX")"
+# mktemp makes it private; the 'postgres' user, which runs the database when the tests run as root, must enter it.
+chmod 755 "$run_tmp"
+trap 'rm -rf "$run_tmp"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+export TMPDIR="$run_tmp"
 set -e
 install_prerequisites
 # The browser tests drive Debian's Chromium; Playwright never downloads a browser of its own.
@@ -102,10 +113,10 @@ check cdk-synth eng/aws/cdk-synth.sh "$aws/dev"
 check workflows node eng/ci/validate-workflows.mjs
 unset PLATFORM_NO_BUILD
 
-# Deploy readiness, offline, per stage (README, "Deploy readiness"): the templates against the CloudFormation resource
+# Deploy readiness, offline, per stage (docs/aws.md, "Deploy readiness"): the templates against the CloudFormation resource
 # spec, the semantic rules, the app's real routes through CloudFront and the load balancer, and the AWS calls the
 # integration tests recorded (artifacts/recorded) replayed against the stack's policies; each rule and check one test.
-# Then the checks' own test: each fails on the templates from before the readiness rules and on planted faults.
+# Then the checks' own test: each fails on templates with known faults and on faults planted in the current one.
 log "AWS: deploy readiness (schema, rules, routing, IAM replay) and the checks' self-test"
 readiness_started=$(date +%s)
 readiness() {

@@ -19,10 +19,6 @@ public static class QueueMessages
     /// <summary>Every attribute a receiver must ask SQS for.</summary>
     public static readonly List<string> AttributeNames = [TypeAttribute, "traceparent", "tracestate"];
 
-    /// <summary>Sends <paramref name="body"/> as message type <paramref name="type"/>, carrying the current trace context.</summary>
-    public static Task<string> SendAsync<T>(this IAmazonSQS sqs, string queueUrl, string type, T body, CancellationToken cancellationToken) =>
-        sqs.SendJsonAsync(queueUrl, type, JsonSerializer.Serialize(body, Json), default, cancellationToken);
-
     /// <summary>
     /// Sends a body that is already JSON. The message continues the trace of <paramref name="parent"/> (one stored with
     /// the message, e.g. by an outbox), or of the current activity when none is given.

@@ -5,8 +5,12 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 expected="$1"
-out="$(mktemp -d)"
-trap 'rm -rf "$out"' EXIT
+# `cdk synth` runs the AppHost's publish (jsii unpacks about 64 MB into the temp folder and never removes it): the
+# command gets a temp folder of its own, removed with the templates it wrote when it ends.
+scratch="$(mktemp -d)"
+trap 'rm -rf "$scratch"' EXIT
+export TMPDIR="$scratch"
+out="$scratch/cdk.out"
 cd "$root"
 export AWS_EC2_METADATA_DISABLED=true CDK_DISABLE_CLI_TELEMETRY=true
 # The deploy roles' repository has no default (cdk.json); the offline synthesis names the example one.

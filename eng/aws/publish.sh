@@ -8,6 +8,11 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 [ $# -ge 1 ] || { echo "usage: $0 OUTDIR [AppHost arguments]" >&2; exit 2; }
 out="$(mkdir -p "$1" && cd "$1" && pwd)"; shift
 rm -rf "${out:?}"/*
+# The synthesis runs jsii, which unpacks about 64 MB into the temp folder and never removes it, and Aspire leaves its
+# pipeline folders there: the publish gets a temp folder of its own, removed when it ends.
+scratch="$(mktemp -d)"
+trap 'rm -rf "$scratch"' EXIT
+export TMPDIR="$scratch"
 build=(); [ "${PLATFORM_NO_BUILD:-0}" = 1 ] && build=(--no-build)
 started=$(date +%s%N)
 set +e

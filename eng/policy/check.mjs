@@ -7,6 +7,7 @@
 // Usage: node eng/policy/check.mjs <cloud-assembly-dir> [report.json]
 // Exits 1 on any unsuppressed finding or on a suppression without a reason.
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { createRequire } from "node:module";
 
@@ -35,11 +36,18 @@ const report = { nag: { findings: [], suppressed: [] }, guard: { findings: [], s
 
 // ---- cdk-nag ----
 for (const { name, file, template } of templates) {
-  const app = new cdk.App({ outdir: fs.mkdtempSync(path.join(process.env.TMPDIR ?? "/tmp", "nag-")) });
-  // No bootstrap parameters of its own: the template already has them.
-  const stack = new cdk.Stack(app, name, { synthesizer: new cdk.LegacyStackSynthesizer() });
-  new CfnInclude(stack, "Template", { templateFile: file });
-  const result = new AwsSolutionsChecks(app).validateScope(app);
+  // The app never synthesizes, but it needs an output folder: a temporary one, removed right after the check.
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "nag-"));
+  let result;
+  try {
+    const app = new cdk.App({ outdir });
+    // No bootstrap parameters of its own: the template already has them.
+    const stack = new cdk.Stack(app, name, { synthesizer: new cdk.LegacyStackSynthesizer() });
+    new CfnInclude(stack, "Template", { templateFile: file });
+    result = new AwsSolutionsChecks(app).validateScope(app);
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
   for (const violation of result.violations) {
     for (const resource of violation.violatingResources) {
       const logicalId = resource.constructPath.split("/").at(-1);

@@ -4,7 +4,7 @@ namespace Platform.AppHost.Tests;
 
 /// <summary>
 /// Values two places must agree on are decided once, in the AppHost, and passed to the services through configuration
-/// (docs: issue 13's configuration contract), so a change in Program.cs reaches every service that depends on it.
+/// (the configuration contract), so a change in Program.cs reaches every service that depends on it.
 /// </summary>
 public sealed class ConfigurationContractTests
 {

@@ -226,7 +226,6 @@ public sealed class QueueConsumerTests : IAsyncDisposable
     private sealed class TestHandler : IMessageHandler
     {
         private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly ConcurrentQueue<TaskCompletionSource> _waiters = new();
         private int _running;
         private int _started;
         private int _maxRunning;

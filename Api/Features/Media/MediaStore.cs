@@ -240,9 +240,6 @@ public sealed class MediaStore(
         return found.Length == 0 ? null : found[0];
     }
 
-    public async Task<MediaPageSnapshot> ListAsync(Guid ownerId, int page, int pageSize, CancellationToken ct) =>
-        await ListAsync(await ReadSourceAsync(ownerId, ct), ownerId, page, pageSize, ct);
-
     /// <summary>A page of the owner's items as of <paramref name="source"/>'s stamp.</summary>
     public async Task<MediaPageSnapshot> ListAsync(MediaReadSource source, Guid ownerId, int page, int pageSize, CancellationToken ct)
     {

@@ -26,8 +26,6 @@ public sealed class S3BucketTranslator(PlatformStack stack) : AwsResourceTransla
 
     private readonly Dictionary<S3BucketResource, Bucket> _buckets = [];
 
-    public Bucket BucketOf(S3BucketResource resource) => _buckets[resource];
-
     public override void Translate(IReadOnlyList<S3BucketResource> resources)
     {
         foreach (var resource in resources)

@@ -30,26 +30,6 @@ public static class AwsSdkConfigHosting
             return new AwsSdkConfig(string.IsNullOrWhiteSpace(profile) ? null : profile.Trim(), region.Trim(), b.ExecutionContext.IsPublishMode);
         });
 
-    /// <summary>Uses the named profile of <c>~/.aws</c> (instead of <c>Platform:Aws:Profile</c>).</summary>
-    public static IAwsSdkConfig WithProfile(this IAwsSdkConfig config, string profile)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(profile);
-        ((AwsSdkConfig)config).Profile = profile;
-        return config;
-    }
-
-    /// <summary>Uses <paramref name="region"/> (instead of <c>Platform:Aws:Region</c>).</summary>
-    public static IAwsSdkConfig WithRegion(this IAwsSdkConfig config, string region)
-    {
-        if (Amazon.RegionEndpoint.EnumerableAllRegions.All(r => r.SystemName != region))
-        {
-            throw new ArgumentException($"'{region}' is not an AWS region.", nameof(region));
-        }
-
-        ((AwsSdkConfig)config).Region = region;
-        return config;
-    }
-
     /// <summary>Gives a service the AWS SDK settings: <c>AWS__Region</c> and, with a profile, <c>AWS_PROFILE</c>.</summary>
     public static IResourceBuilder<T> WithReference<T>(this IResourceBuilder<T> service, IAwsSdkConfig config)
         where T : IResourceWithEnvironment =>

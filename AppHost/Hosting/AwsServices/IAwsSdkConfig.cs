@@ -13,9 +13,9 @@ public interface IAwsSdkConfig
 
 internal sealed class AwsSdkConfig(string? profile, string region, bool published) : IAwsSdkConfig
 {
-    public string? Profile { get; set; } = profile;
+    public string? Profile { get; } = profile;
 
-    public string Region { get; set; } = region;
+    public string Region { get; } = region;
 
     public AwsRegionValue RegionValue => new(published ? null : Region);
 }

@@ -28,7 +28,6 @@ public sealed record MediaItem(
 
     public bool IsFailed => KnownStatus == MediaStatus.Failed;
 
-    public bool IsImage => MediaContentTypes.Images.Contains(ContentType);
 }
 
 public sealed record MediaPage(IReadOnlyList<MediaItem> Items, int TotalCount, int Page, int PageSize)

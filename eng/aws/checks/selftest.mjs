@@ -1,7 +1,6 @@
 // The checks, checked: each must fail on what it exists to catch.
-//   - The templates from before the deploy-readiness rules (fixtures/before-readiness-rules.*.template.json.gz: each of
-//     them would have failed to deploy or to work in AWS) fail each rule or check written for what broke them, with that
-//     rule's own message; the current templates pass the same checks (eng/test.sh).
+//   - Templates with known faults (fixtures/known-faults.*.template.json.gz: an early form of the stack) fail the check
+//     made for each fault, with that fault's own message; the current templates pass the same checks (eng/test.sh).
 //   - The templates with a public load balancer (fixtures/public-load-balancer.*.template.json.gz: CloudFront reached it
 //     as a custom origin through CloudFront's origin-facing prefix list, and prod sent the viewer's Host to an HTTPS
 //     origin whose certificate covers origin.{domain}) fail the routing checks for the origin and, in prod, for reach.
@@ -13,7 +12,7 @@
 //     trail) make their family fail, while the template without the fault passes that family.
 //   - The templates with a public load balancer also have the one CloudFront public key whose PEM came from a parameter
 //     every new key was written to: they fail rule signing-key-generations.
-//   - The templates before the network ACLs (the same fixtures: every subnet on the VPC's allow-all default ACL) fail
+//   - The templates with known faults also lack network ACLs (every subnet on the VPC's allow-all default ACL): they fail
 //     the reachability check's forbidden flows, and cost more than dev's budget.
 // Both use a snapshot of real recordings (fixtures/recorded, from an integration run) unless --recorded is given.
 //   node eng/aws/checks/selftest.mjs --assembly artifacts/aws/dev [--recorded artifacts/recorded] [--ctrf FILE]
@@ -53,16 +52,16 @@ function expectSome(lines, pattern, what) {
 
 const ruleViolations = async (stack, id, facts) => (await checkRules(stack, facts)).find((r) => r.id === id).violations;
 
-// ---- the templates before the deploy-readiness rules fail each rule written for what broke them ----
-const before = {
-  dev: applicationStack(loadAssembly(fixture("before-readiness-rules.Platform-dev.template.json.gz"))),
-  prod: applicationStack(loadAssembly(fixture("before-readiness-rules.Platform-prod.template.json.gz"))),
+// ---- the templates with known faults fail the check of each fault ----
+const faulty = {
+  dev: applicationStack(loadAssembly(fixture("known-faults.Platform-dev.template.json.gz"))),
+  prod: applicationStack(loadAssembly(fixture("known-faults.Platform-prod.template.json.gz"))),
 };
-for (const [stage, stack] of Object.entries(before)) {
+for (const [stage, stack] of Object.entries(faulty)) {
   const facts = { recordings: snapshot };
   const routing = await checkRouting(stack, snapshot);
   const iam = await checkIam(stack, snapshot);
-  const breakages = [
+  const faults = [
     ["(dev only) noncurrent versions expire on the day they reach Glacier", "lifecycle-order", /expire after 30 days but move to GLACIER after 30/, stage === "dev"],
     ["RDS PostgreSQL 16.4 is no longer offered", "engine-versions", /PostgreSQL 16\.4 can no longer be created/],
     ["the Core rule set blocks bodies over 8 KB", "waf-body-size", /SizeRestrictions_BODY blocks bodies over 8 KB/],
@@ -75,24 +74,24 @@ for (const [stage, stack] of Object.entries(before)) {
     ["the edge 5xx alarm lacks Region=Global and never gets data", "alarm-metrics", /AWS\/CloudFront 5xxErrorRate with dimensions \{DistributionId\}: AWS\/CloudFront publishes 5xxErrorRate only with \{DistributionId, Region\}/],
     ["the collector runs the image's default configuration", "telemetry-owned", [/otel-collector: runs the image's default configuration/, /lets the task create log groups/]],
   ];
-  for (const [breakage, rule, pattern, applies = true] of breakages) {
+  for (const [fault, rule, pattern, applies = true] of faults) {
     if (!applies) continue;
-    await test(`before the readiness rules (${stage}): ${breakage} → rule ${rule} fails`, async () => {
+    await test(`known faults (${stage}): ${fault} → rule ${rule} fails`, async () => {
       const violations = await ruleViolations(stack, rule, facts);
       for (const p of [].concat(pattern)) expectSome(violations, p, rule);
     });
   }
-  await test(`before the readiness rules (${stage}): /media/* shadows Web's /media/{id} pages → routing fails`, async () => {
+  await test(`known faults (${stage}): /media/* shadows Web's /media/{id} pages → routing fails`, async () => {
     expectSome(routing.results.shadow, /web \/media\/\{id:guid\}: CloudFront behavior '\/media\/\*' sends its paths to the bucket/, "shadow");
     expectSome(routing.results.reach, /web POST \/media\/\{id:guid\}\/delete: .* refused/, "reach");
   });
-  await test(`before the readiness rules (${stage}): originals are served to anyone → routing fails`, async () =>
+  await test(`known faults (${stage}): originals are served to anyone → routing fails`, async () =>
     expectSome(routing.results.private, /serves the private object 'media\/\{id\}\/\{id\}\/original' from the bucket \w+ to anyone/, "private"));
-  await test(`before the readiness rules (${stage}): the Worker may not send to the dead-letter queue → IAM replay fails`, async () =>
+  await test(`known faults (${stage}): the Worker may not send to the dead-letter queue → IAM replay fails`, async () =>
     expectSome(iam.results.denied, /^worker sqs:SendMessage on arn:aws:sqs:[^ ]+DeadLetters/, "iam"));
-  await test(`before the readiness rules (${stage}): static assets are never cached at the edge → routing fails`, async () =>
+  await test(`known faults (${stage}): static assets are never cached at the edge → routing fails`, async () =>
     expectSome(routing.results.caching, /web \/css\/site\.css: behavior '\*' \(CachingDisabled\) caches nothing/, "caching"));
-  await test(`before the network ACLs (${stage}): forbidden flows are not blocked by network ACLs → reachability fails`, async () => {
+  await test(`known faults (${stage}): no network ACLs: forbidden flows are not blocked by network ACLs → reachability fails`, async () => {
     const failures = checkReachability(stack).tests.filter((t) => t.failures.length).flatMap((t) => t.failures.map((f) => `${t.name}: ${f}`));
     for (const flow of [/forbidden internet → database \w+ \(tcp 543\d\)/, /forbidden public subnets → cache \w+ \(tcp 6379\)/, /forbidden internet → api directly/, /forbidden data subnets → internet/]) {
       expectSome(failures.filter((f) => flow.test(f)), /not blocked by network ACLs .*uses the VPC's default network ACL, which allows all/, String(flow));
@@ -100,8 +99,8 @@ for (const [stage, stack] of Object.entries(before)) {
     expectSome(failures, /each tier \(public, app, data\) has a network ACL of its own: .*$/, "acl per tier");
   });
 }
-await test("before the cost work (dev): the dev stage costs more than its budget → cost fails", async () =>
-  expectSome(checkCost(before.dev).violations, /Platform-dev costs \d+\.\d+ USD a month .* over its budget of 150 \(largest: interface endpoints/, "cost"));
+await test("known faults (dev): the dev stage costs more than its budget → cost fails", async () =>
+  expectSome(checkCost(faulty.dev).violations, /Platform-dev costs \d+\.\d+ USD a month .* over its budget of 150 \(largest: interface endpoints/, "cost"));
 
 // ---- the templates with a public load balancer fail the edge's routing checks ----
 for (const stage of ["dev", "prod"]) {
@@ -113,7 +112,7 @@ for (const stage of ["dev", "prod"]) {
     expectSome(routing.results.origin, /load balancer \w+ is in public subnets/, "origin");
     if (stage === "dev") expectSome(routing.results.origin, /in plain HTTP across the internet/, "origin");
   });
-  await test(`before signing key generations (${stage}): the one public key reads a parameter every new key is written to → rule signing-key-generations fails`, async () =>
+  await test(`public load balancer (${stage}): the one public key reads a parameter every new key is written to → rule signing-key-generations fails`, async () =>
     expectSome(await ruleViolations(stack, "signing-key-generations", { recordings: snapshot }), /^EdgeSigningKey\w+: its logical id carries no key generation, and its EncodedKey comes from EdgeSigningPublicKey \(\/Platform-\w+\/edge-signing\/public-key\)/, "signing-key-generations"));
   if (stage === "prod") {
     await test("public load balancer (prod): the viewer's Host goes to an HTTPS origin whose certificate covers origin.{domain} → 502 on every page", async () => {
