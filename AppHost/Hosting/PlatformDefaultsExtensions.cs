@@ -16,7 +16,8 @@ public static class PlatformDefaultsExtensions
     /// Postgres shows as a failed API in the dashboard with the cause in the logs, not as a hang.</item>
     /// <item>Run mode: the console reports when everything is healthy (<see cref="StartupReport"/>) and why a resource failed
     /// (<see cref="ResourceFailureReport"/>); health checks answer as soon as their resource is ready
-    /// (<see cref="ReadinessProbing"/>); a container engine chosen by <c>auto</c> is checked before anything starts.</item>
+    /// (<see cref="ReadinessProbing"/>); a container engine chosen by <c>auto</c> is checked before anything starts; the local
+    /// state folder is made private (<see cref="LocalProcesses.KeepDataDirectoryPrivateAtStart"/>).</item>
     /// <item>Publish mode: the publish pipeline writes the AWS stack (CDK), see <see cref="Platform.AppHost.Aws.AwsPublishing"/>.</item>
     /// </list>
     /// </summary>
@@ -27,6 +28,7 @@ public static class PlatformDefaultsExtensions
         ResourceFailureReport.Subscribe(builder);
         ReadinessProbing.Apply(builder);
         LocalRuntime.CheckContainerEngineAtStart(builder);
+        LocalProcesses.KeepDataDirectoryPrivateAtStart(builder);
         Platform.AppHost.Aws.AwsPublishing.AddAwsSynthesisStep(builder);
         return builder;
     }

@@ -38,6 +38,22 @@ public sealed class SecretFileModeTests : IDisposable
         Assert.Equal("requirepass new", File.ReadAllText(path));
     }
 
+    [Fact]
+    public void The_local_state_folder_is_private_also_when_an_earlier_run_left_it_open()
+    {
+        var fresh = Path.Combine(_folder, "fresh", ".data");
+        var open = Directory.CreateDirectory(Path.Combine(_folder, "open", ".data")).FullName;
+        File.SetUnixFileMode(open, LocalProcesses.PrivateFolder | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+
+        LocalProcesses.CreatePrivateDirectory(fresh);
+        LocalProcesses.CreatePrivateDirectory(open);
+
+        // Nobody else may list or read it; as root, others may only pass through (Postgres' own user to its folder).
+        var othersMayOnlyPass = LocalProcesses.IsRoot ? UnixFileMode.GroupExecute | UnixFileMode.OtherExecute : UnixFileMode.None;
+        Assert.Equal(LocalProcesses.PrivateFolder | othersMayOnlyPass, File.GetUnixFileMode(fresh));
+        Assert.Equal(LocalProcesses.PrivateFolder | othersMayOnlyPass, File.GetUnixFileMode(open));
+    }
+
     /// <summary>
     /// initdb reads the superuser's password from a file in the shared temporary folder. A stand-in initdb records the
     /// mode that file has when initdb opens it; a file made with the default mode (644) and restricted afterwards, or

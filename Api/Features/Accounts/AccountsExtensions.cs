@@ -18,7 +18,8 @@ namespace Platform.Api.Features.Accounts;
 /// changes (sign-out, password change: <see cref="SignedInSessionHandler"/>); refresh tokens work once
 /// (<see cref="RefreshTokenReuse"/>).</item>
 /// <item>Sign-in, registration and refresh are throttled per client address and, for failed sign-ins, per address and
-/// account (<see cref="SignInThrottle"/>); no account lockout anyone could trigger (<see cref="PlatformUserManager"/>).</item>
+/// account (<see cref="SignInThrottle"/>); no account lockout anyone could trigger (<see cref="PlatformUserManager"/>);
+/// an unknown account costs the same time as a wrong password (<see cref="PlatformSignInManager"/>).</item>
 /// <item>Passwords: <see cref="PasswordPolicy"/>.</item>
 /// </list>
 /// </summary>
@@ -51,6 +52,7 @@ public static class AccountsExtensions
                 options.Password.RequiredUniqueChars = 1;
             })
             .AddUserManager<PlatformUserManager>()
+            .AddSignInManager<PlatformSignInManager>()
             .AddPasswordValidator<PasswordPolicy>()
             .AddEntityFrameworkStores<PlatformDbContext>();
         builder.Services.Configure<BearerTokenOptions>(IdentityConstants.BearerScheme, options => options.BearerTokenExpiration = AccessTokenLifetime);

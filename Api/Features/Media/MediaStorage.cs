@@ -191,6 +191,48 @@ public sealed class MediaStorage(IAmazonS3 s3, IOptions<S3BucketSettings> bucket
         }
     }
 
+    /// <summary>
+    /// Removes what upload URLs stored before <paramref name="cutoff"/> (at most <paramref name="limit"/> objects per
+    /// call): by then every URL that could have written it has expired and its item was completed (the bytes were copied
+    /// out), deleted or swept, so whatever is left under the upload prefix (a PUT after complete or after a delete) is
+    /// bytes no quota counts. The bucket's lifecycle rule does the same in AWS, but only daily and not in the emulator;
+    /// this keeps the bound the same in every stage. Returns how many objects went.
+    /// </summary>
+    public async Task<int> DeleteUploadsStoredBeforeAsync(DateTimeOffset cutoff, int limit, CancellationToken cancellationToken)
+    {
+        var stale = new List<string>();
+        string? continuation = null;
+        do
+        {
+            var page = await guard.RunAsync(ct => s3.ListObjectsV2Async(new ListObjectsV2Request
+            {
+                BucketName = BucketName,
+                Prefix = Platform.Messaging.MediaObjectKeys.UploadPrefix,
+                ContinuationToken = continuation,
+                MaxKeys = 1000,
+            }, ct), cancellationToken);
+            stale.AddRange((page.S3Objects ?? [])
+                .Where(o => o.LastModified is { } modified && new DateTimeOffset(modified.ToUniversalTime(), TimeSpan.Zero) < cutoff)
+                .Select(o => o.Key));
+            continuation = page.IsTruncated == true ? page.NextContinuationToken : null;
+        }
+        while (continuation is not null && stale.Count < limit);
+
+        if (stale.Count == 0)
+        {
+            return 0;
+        }
+
+        var batch = stale.Take(limit).ToList();
+        await guard.RunAsync(ct => s3.DeleteObjectsAsync(new DeleteObjectsRequest
+        {
+            BucketName = BucketName,
+            Objects = batch.Select(key => new KeyVersion { Key = key }).ToList(),
+            Quiet = true,
+        }, ct), cancellationToken);
+        return batch.Count;
+    }
+
     /// <summary>Removes the objects; a key with no object is fine (S3's DELETE is idempotent).</summary>
     public Task DeleteAsync(IEnumerable<string> keys, CancellationToken cancellationToken) =>
         guard.RunAsync(ct => Task.WhenAll(keys.Select(key => s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = BucketName, Key = key }, ct))), cancellationToken);

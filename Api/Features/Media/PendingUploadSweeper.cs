@@ -10,8 +10,10 @@ namespace Platform.Api.Features.Media;
 /// has passed, its row goes (with a <c>media.deleted</c> message, as for a delete by the owner), then its upload object
 /// and any open multipart upload. Every <c>Media:PendingCleanupInterval</c>, in batches of
 /// <c>Media:PendingCleanupBatchSize</c>; every Api instance runs it, and the rows each takes are its own
-/// (<see cref="MediaStore.DeleteExpiredUploadsAsync"/>). In AWS the bucket's lifecycle rules on the upload prefix are the
-/// backstop for whatever a failed call here leaves.
+/// (<see cref="MediaStore.DeleteExpiredUploadsAsync"/>). Each sweep also removes whatever sits under the upload prefix
+/// longer than an upload URL lives plus the grace (<see cref="MediaStorage.DeleteUploadsStoredBeforeAsync"/>): bytes
+/// a still-valid URL stored after its item was completed or deleted. In AWS the bucket's lifecycle rules on the upload
+/// prefix are the backstop for whatever a failed call here leaves.
 /// </summary>
 public sealed partial class PendingUploadSweeper(
     IServiceScopeFactory scopes, MediaStorage storage, TimeProvider clock, IOptions<MediaOptions> options, ILogger<PendingUploadSweeper> logger)
@@ -26,6 +28,10 @@ public sealed partial class PendingUploadSweeper(
             {
                 // A full batch means there may be more: sweep again at once, each batch a short transaction of its own.
                 while (await SweepOnceAsync(stoppingToken) >= options.Value.PendingCleanupBatchSize)
+                {
+                }
+
+                while (await SweepLeftoverUploadsAsync(stoppingToken) >= options.Value.PendingCleanupBatchSize)
                 {
                 }
             }
@@ -75,6 +81,26 @@ public sealed partial class PendingUploadSweeper(
 
         return expired.Count;
     }
+
+    /// <summary>One batch of leftover upload objects: returns how many were removed.</summary>
+    public async Task<int> SweepLeftoverUploadsAsync(CancellationToken ct)
+    {
+        var settings = options.Value;
+        var removed = await storage.DeleteUploadsStoredBeforeAsync(
+            clock.GetUtcNow() - settings.UploadUrlLifetime - settings.PendingUploadGrace - ClockSkewMargin, settings.PendingCleanupBatchSize, ct);
+        if (removed > 0)
+        {
+            LogLeftoversRemoved(logger, removed);
+        }
+
+        return removed;
+    }
+
+    /// <summary>S3 stamps objects with its own clock: a minute's margin keeps a skewed clock from cutting a URL's window short.</summary>
+    private static readonly TimeSpan ClockSkewMargin = TimeSpan.FromMinutes(1);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Removed {Count} object(s) left under the upload prefix after their URLs expired")]
+    private static partial void LogLeftoversRemoved(ILogger logger, int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Removed {Count} expired pending upload(s)")]
     private static partial void LogSwept(ILogger logger, int count);

@@ -26,6 +26,45 @@ internal static class LocalProcesses
             : Path.GetFullPath(configured, RepositoryRoot(builder));
     }
 
+    /// <summary>
+    /// Keeps the local state folder private before anything starts (run mode): it holds the database, the emulator's
+    /// copies of people's uploads, Redis' append-only file and the services' passwords, none of which another local user
+    /// may list or read, whatever mode the files inside get from the tools that write them.
+    /// </summary>
+    public static void KeepDataDirectoryPrivateAtStart(IDistributedApplicationBuilder builder)
+    {
+        if (!builder.ExecutionContext.IsRunMode)
+        {
+            return;
+        }
+
+        builder.Eventing.Subscribe<BeforeStartEvent>((_, _) =>
+        {
+            if (!OperatingSystem.IsWindows())
+            {
+                CreatePrivateDirectory(DataDirectory(builder));
+            }
+
+            return Task.CompletedTask;
+        });
+    }
+
+    /// <summary>
+    /// Creates <paramref name="path"/> with mode 700, or gives an existing one that mode (a folder an earlier run made with
+    /// the default 755). Run as root, the folder is 711 instead: Postgres then runs as the 'postgres' user, which must pass
+    /// through it to its own data folder (mode 700, its own) but still cannot list or read anything else in it.
+    /// </summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public static void CreatePrivateDirectory(string path)
+    {
+        var mode = IsRoot ? PrivateFolder | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute : PrivateFolder;
+        Directory.CreateDirectory(path, mode);
+        File.SetUnixFileMode(path, mode);
+    }
+
+    /// <summary>Mode 700.</summary>
+    public const UnixFileMode PrivateFolder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
     /// <summary>Finds an executable on the PATH, or fails with the Debian package that provides it.</summary>
     public static string RequireOnPath(string executable, string debianPackage) =>
         FindOnPath(executable) ?? throw MissingBinary(executable, debianPackage);

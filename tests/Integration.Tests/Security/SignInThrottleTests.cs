@@ -84,6 +84,9 @@ public sealed class SignInThrottleTests(PlatformAppFixture fixture)
     [InlineData("Password1234!")]
     [InlineData("qwertyuiop123")]
     [InlineData("aaaaaaaaaaaaaaaa")]
+    [InlineData("qwertyuiopasdf")]
+    [InlineData("1qaz2wsx3edc4rfv")]
+    [InlineData("michaeljordan23")]
     public async Task A_common_or_guessable_password_of_twelve_characters_or_more_is_refused_naming_the_rule(string password)
     {
         using var api = SignInClients.FromNewAddress(fixture);

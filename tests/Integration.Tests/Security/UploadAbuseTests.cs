@@ -95,6 +95,28 @@ public sealed class UploadAbuseTests(PlatformAppFixture fixture)
     }
 
     [Fact]
+    public async Task Bytes_put_to_an_upload_url_after_the_item_was_deleted_are_removed_once_the_url_has_expired()
+    {
+        using var attacker = await MediaClient.SignUpAsync(fixture, Ct);
+        var bytes = TestMedia.Jpeg(64, 64);
+        var created = await attacker.UploadAsync("gone.jpg", "image/jpeg", bytes, Ct);
+        using var deleted = await attacker.Api.DeleteAsync($"/api/media/{created.Id}", Ct);
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+
+        // The URL is still valid (and in AWS would accept the declared length): the bytes land under the upload prefix,
+        // outside any quota, since the item is gone.
+        await MediaClient.PutAsync(created, bytes, "image/jpeg", Ct);
+        using var s3 = Storage();
+        var key = KeyOf(created.UploadUrl);
+        Assert.NotNull(await HeadAsync(s3, key));
+
+        // Once no URL can write there any more (the fixture's 90 s plus the sweep's one-minute margin for S3's clock),
+        // the sweep removes them.
+        var stored = await Eventually.ReturnsAsync(t => HeadAsync(s3, key), size => size is null, ExpiryTimeout, Ct);
+        Assert.Null(stored);
+    }
+
+    [Fact]
     public async Task Creating_beyond_the_byte_quota_is_refused_with_a_problem_naming_the_quota_and_pending_uploads_count()
     {
         using var attacker = await MediaClient.SignUpAsync(fixture, Ct);
