@@ -57,6 +57,12 @@ public sealed record MediaStatusesResponse(IReadOnlyList<MediaStatusResponse> It
 /// <summary>Where one item is: its status and, once it failed, why.</summary>
 public sealed record MediaStatusResponse(Guid Id, string Status, string? FailureReason);
 
+/// <summary>
+/// Answer to <c>POST /api/media/{id}/complete</c>: the item and its status (uploaded, or further along when an earlier
+/// completion got there first). The item itself, with its URLs, is at the <c>Location</c>.
+/// </summary>
+public sealed record CompleteMediaResponse(Guid Id, string Status);
+
 /// <summary>One page of the owner's items, newest first.</summary>
 public sealed record MediaPageResponse(IReadOnlyList<MediaItemResponse> Items, int Page, int PageSize, int TotalCount);
 

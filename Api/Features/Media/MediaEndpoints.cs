@@ -165,9 +165,12 @@ public static class MediaEndpoints
                 ["used"] = exceeded.Used,
             });
 
-    private static async Task<Results<Accepted<MediaItemResponse>, NotFound, ValidationProblem, ProblemHttpResult>> CompleteAsync(
-        Guid id, CompleteMediaRequest? request, ClaimsPrincipal user, UploadCompletion completion, MediaStore store,
-        MediaResponses responses, CancellationToken ct)
+    /// <summary>
+    /// Answers with the item's id and status only: a client goes on by polling the status (or reading the item at the
+    /// <c>Location</c>, whose URLs are signed when asked for), so nothing is signed or rendered here.
+    /// </summary>
+    private static async Task<Results<Accepted<CompleteMediaResponse>, NotFound, ValidationProblem, ProblemHttpResult>> CompleteAsync(
+        Guid id, CompleteMediaRequest? request, ClaimsPrincipal user, UploadCompletion completion, CancellationToken ct)
     {
         var ownerId = user.UserId();
         var result = await completion.CompleteAsync(ownerId, id, request?.Parts, ct);
@@ -181,10 +184,7 @@ public static class MediaEndpoints
                 return Conflict(result.Title!, result.Detail!);
         }
 
-        var current = await store.GetAsync(ownerId, id, ct);
-        return current is null
-            ? TypedResults.NotFound()
-            : TypedResults.Accepted($"/api/media/{id}", await responses.CreateAsync(current));
+        return TypedResults.Accepted($"/api/media/{id}", new CompleteMediaResponse(id, result.Status!.Value.ToText()));
     }
 
     private static async Task<Results<RenderedResponse, ValidationProblem>> ListAsync(
