@@ -138,6 +138,7 @@ public sealed class MediaStore(
             await transaction.CommitAsync(ct);
         }
 
+        await outbox.SendAsync();
         foreach (var owner in expired.Select(e => e.OwnerId).Distinct())
         {
             await stamps.InvalidateAsync(owner);
@@ -152,7 +153,7 @@ public sealed class MediaStore(
 
     /// <summary>
     /// Pending → uploaded, once, and <c>media.uploaded</c> for the Worker in the same transaction: once the status is
-    /// committed the message will be sent, whatever happens to this request. True for the request that made the change;
+    /// committed the message will be sent — at once, by this request, or by the dispatcher should that fail. True for the request that made the change;
     /// a concurrent or repeated completion finds the status already moved and changes (and sends) nothing. A multipart
     /// upload is closed by then, so its id goes.
     /// </summary>
@@ -181,6 +182,8 @@ public sealed class MediaStore(
             await transaction.CommitAsync(ct);
         }
 
+        // Committed: the Worker's message leaves now, within this request (the dispatcher sends it should this fail).
+        await outbox.SendAsync();
         await stamps.InvalidateAsync(ownerId);
         return true;
     }
@@ -209,6 +212,7 @@ public sealed class MediaStore(
             await transaction.CommitAsync(ct);
         }
 
+        await outbox.SendAsync();
         await stamps.InvalidateAsync(ownerId);
         return new DeletedMedia(uploadId);
     }
