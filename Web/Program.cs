@@ -28,6 +28,11 @@ if (!app.Environment.IsDevelopment())
 }
 
 app.UseStatusCodePagesWithReExecute("/Error", "?statusCode={0}");
+
+// Routing runs here, after the security headers and error pages, and static assets end the request in it (they are
+// short-circuited): a stylesheet or script is served without reading the session from Redis, so it costs no Redis
+// call and loads even while Redis is down.
+app.UseRouting();
 app.UseAuthentication();
 app.UseMiddleware<SessionStoreUnavailableMiddleware>();
 app.UseMiddleware<SessionExpiredMiddleware>();
@@ -35,7 +40,7 @@ app.UseAuthorization();
 app.UseAntiforgery();
 app.UseScriptEndpointProblems("/uploads");
 
-app.MapStaticAssets();
+app.MapStaticAssets().ShortCircuit();
 app.MapRazorPages().WithStaticAssets();
 app.MapUploadEndpoints();
 app.MapDefaultEndpoints();

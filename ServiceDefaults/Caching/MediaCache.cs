@@ -37,6 +37,12 @@ public static class MediaCache
     public static string ListKey(Guid ownerId, OwnerStamp stamp, int page, int pageSize) => $"media:v1:{ownerId:N}:{stamp.Version:N}:list:{page}:{pageSize}";
 
     /// <summary>
+    /// The statuses of a set of the owner's items; <paramref name="idsHash"/> names the set (a hash of the sorted ids: a
+    /// set of 60 ids written out would pass the cache's key length limit).
+    /// </summary>
+    public static string StatusesKey(Guid ownerId, OwnerStamp stamp, string idsHash) => $"media:v1:{ownerId:N}:{stamp.Version:N}:statuses:{idsHash}";
+
+    /// <summary>
     /// HybridCache with Redis as its second level, on the connection Aspire's Redis client already manages (one
     /// multiplexer per process, with its health check and tracing), and the owners' stamps (<see cref="OwnerStamps"/>)
     /// behind Redis's <see cref="DependencyGuard"/>.

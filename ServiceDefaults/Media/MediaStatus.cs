@@ -22,6 +22,15 @@ public enum MediaStatus
     Failed,
 }
 
+/// <summary>
+/// The batch status read (<c>GET /api/media/status?ids=…</c>) the pages poll while items are being processed: one call
+/// for every item a page waits on. The Api refuses more ids than this; Web asks for no more.
+/// </summary>
+public static class MediaStatusBatch
+{
+    public const int MaxIds = 60;
+}
+
 public static class MediaStatusText
 {
     public static string ToText(this MediaStatus status) => status switch

@@ -140,6 +140,9 @@ public sealed record MediaItem(
     Guid Id, string FileName, string ContentType, long Size, string Status, int? Width, int? Height, int? PageCount,
     string? FailureReason, DateTimeOffset CreatedAt, string? ThumbnailUrl, string? PreviewUrl, string? DownloadUrl);
 
+/// <summary>What <c>complete</c> answers: the item and its status.</summary>
+public sealed record CompletedMedia(Guid Id, string Status);
+
 public sealed record MediaPage(List<MediaItem> Items, int Page, int PageSize, int TotalCount);
 
 public sealed record Problem(int Status, string? Title, string? Detail, Dictionary<string, string[]>? Errors);

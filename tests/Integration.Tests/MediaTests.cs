@@ -79,6 +79,25 @@ public sealed class MediaTests(PlatformAppFixture fixture)
     }
 
     [Fact]
+    public async Task Complete_answers_the_item_and_its_status_and_points_at_the_item()
+    {
+        using var user = await MediaClient.SignUpAsync(fixture, Ct);
+        var bytes = TestMedia.Jpeg(64, 48);
+        var created = await user.CreateAsync("small.jpg", "image/jpeg", bytes.Length, Ct);
+        await MediaClient.PutAsync(created, bytes, "image/jpeg", Ct);
+
+        using var completed = await user.CompleteAsync(created.Id, Ct);
+
+        Assert.Equal(HttpStatusCode.Accepted, completed.StatusCode);
+        Assert.Equal($"/api/media/{created.Id}", completed.Headers.Location?.OriginalString);
+        var body = await completed.Content.ReadFromJsonAsync<Dictionary<string, System.Text.Json.JsonElement>>(Ct);
+        // Only what a client acts on: the URLs of the item are read from its own address, signed when asked for.
+        Assert.Equal(["id", "status"], body!.Keys.Order());
+        Assert.Equal(created.Id, body["id"].GetGuid());
+        Assert.Contains(body["status"].GetString(), new[] { "uploaded", "processing", "ready" });
+    }
+
+    [Fact]
     public async Task Another_user_gets_404_for_my_item_and_never_sees_it_listed()
     {
         using var alice = await MediaClient.SignUpAsync(fixture, Ct);

@@ -34,7 +34,9 @@ public sealed class MultipartUploadTests(PlatformAppFixture fixture)
         var completed = await user.CompleteAsync(created.Id, parts, Ct);
         Assert.Equal(HttpStatusCode.Accepted, completed.StatusCode);
         // Verified and queued; the Worker may already have picked it up by the time the answer is read.
-        Assert.Contains((await completed.Content.ReadFromJsonAsync<MediaItem>(Ct))!.Status, new[] { "uploaded", "processing", "ready" });
+        var answer = await completed.Content.ReadFromJsonAsync<CompletedMedia>(Ct);
+        Assert.Equal(created.Id, answer!.Id);
+        Assert.Contains(answer.Status, new[] { "uploaded", "processing", "ready" });
 
         // Repeating complete, with or without the list, changes nothing.
         Assert.Equal(HttpStatusCode.Accepted, (await user.CompleteAsync(created.Id, parts, Ct)).StatusCode);

@@ -61,6 +61,11 @@ public sealed class PlatformAppFixture : IAsyncLifetime
             .WithEnvironment("Media__PendingUploadGrace", "00:00:00")
             .WithEnvironment("Media__PendingCleanupInterval", "00:00:02")
             .WithEnvironment("Media__QuotaBytes", (1L << 30).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        // Messages leave with the request that commits them; the outbox dispatcher only sends what could not be sent then
+        // (it wakes for each retry by itself). With its poll at ten minutes, longer than any test waits for processing,
+        // every upload that reaches ready shows its message went out at commit.
+        builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(p => p.Name == "api"))
+            .WithEnvironment("Outbox__PollInterval", "00:10:00");
         // The tests sign up and sign in hundreds of users from one address (loopback) within minutes, which the
         // production limit of sign-in attempts per address (10 a minute) would cut off. 50 per 10 s is still below the
         // 60 guesses at once the sign-in throttle test sends from an address of its own.

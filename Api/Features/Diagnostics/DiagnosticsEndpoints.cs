@@ -60,6 +60,7 @@ public static class DiagnosticsEndpoints
         db.Pings.Add(ping);
         outbox.Enqueue(MessageTypes.Ping, new PingMessage(ping.Id, ping.SentAt));
         await db.SaveChangesAsync(ct);
+        await outbox.SendAsync();
         return TypedResults.Accepted($"/api/diagnostics/pings/{ping.Id}", ToResponse(ping));
     }
 

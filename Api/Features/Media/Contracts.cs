@@ -48,6 +48,21 @@ public sealed record MediaItemResponse(
     string? PreviewUrl,
     string? DownloadUrl);
 
+/// <summary>
+/// Answer to <c>GET /api/media/status?ids=…</c>: the status of each requested item that is the caller's. An id that is
+/// not (someone else's, deleted, never existed) is simply absent, exactly as a single read answers 404 for all three.
+/// </summary>
+public sealed record MediaStatusesResponse(IReadOnlyList<MediaStatusResponse> Items);
+
+/// <summary>Where one item is: its status and, once it failed, why.</summary>
+public sealed record MediaStatusResponse(Guid Id, string Status, string? FailureReason);
+
+/// <summary>
+/// Answer to <c>POST /api/media/{id}/complete</c>: the item and its status (uploaded, or further along when an earlier
+/// completion got there first). The item itself, with its URLs, is at the <c>Location</c>.
+/// </summary>
+public sealed record CompleteMediaResponse(Guid Id, string Status);
+
 /// <summary>One page of the owner's items, newest first.</summary>
 public sealed record MediaPageResponse(IReadOnlyList<MediaItemResponse> Items, int Page, int PageSize, int TotalCount);
 
@@ -74,3 +89,6 @@ public sealed record MediaSnapshot(
 }
 
 public sealed record MediaPageSnapshot(IReadOnlyList<MediaSnapshot> Items, int TotalCount);
+
+/// <summary>What the cache holds for a batch status read: per item, only its status and failure reason.</summary>
+public sealed record MediaStatusSnapshot(Guid Id, MediaStatus Status, string? FailureReason);

@@ -39,6 +39,9 @@ public static class MediaEndpoints
         media.MapGet("/", ListAsync).WithName("ListMedia")
             .Produces<MediaPageResponse>(contentType: "application/json")
             .Produces(StatusCodes.Status304NotModified);
+        media.MapGet("/status", StatusesAsync).WithName("GetMediaStatuses")
+            .Produces<MediaStatusesResponse>(contentType: "application/json")
+            .ProducesValidationProblem();
         media.MapGet("/{id:guid}", GetAsync).WithName("GetMedia")
             .Produces<MediaItemResponse>(contentType: "application/json")
             .Produces(StatusCodes.Status304NotModified);
@@ -162,9 +165,12 @@ public static class MediaEndpoints
                 ["used"] = exceeded.Used,
             });
 
-    private static async Task<Results<Accepted<MediaItemResponse>, NotFound, ValidationProblem, ProblemHttpResult>> CompleteAsync(
-        Guid id, CompleteMediaRequest? request, ClaimsPrincipal user, UploadCompletion completion, MediaStore store,
-        MediaResponses responses, CancellationToken ct)
+    /// <summary>
+    /// Answers with the item's id and status only: a client goes on by polling the status (or reading the item at the
+    /// <c>Location</c>, whose URLs are signed when asked for), so nothing is signed or rendered here.
+    /// </summary>
+    private static async Task<Results<Accepted<CompleteMediaResponse>, NotFound, ValidationProblem, ProblemHttpResult>> CompleteAsync(
+        Guid id, CompleteMediaRequest? request, ClaimsPrincipal user, UploadCompletion completion, CancellationToken ct)
     {
         var ownerId = user.UserId();
         var result = await completion.CompleteAsync(ownerId, id, request?.Parts, ct);
@@ -178,10 +184,7 @@ public static class MediaEndpoints
                 return Conflict(result.Title!, result.Detail!);
         }
 
-        var current = await store.GetAsync(ownerId, id, ct);
-        return current is null
-            ? TypedResults.NotFound()
-            : TypedResults.Accepted($"/api/media/{id}", await responses.CreateAsync(current));
+        return TypedResults.Accepted($"/api/media/{id}", new CompleteMediaResponse(id, result.Status!.Value.ToText()));
     }
 
     private static async Task<Results<RenderedResponse, ValidationProblem>> ListAsync(
@@ -205,6 +208,42 @@ public static class MediaEndpoints
 
         var ownerId = user.UserId();
         return await responses.PageAsync(store, await store.ReadSourceAsync(ownerId, ct), ownerId, page, pageSize, ct);
+    }
+
+    /// <summary>
+    /// The status of up to <see cref="MediaStatusBatch.MaxIds"/> of the caller's items in one call (what a page polls while
+    /// items are processed). <c>ids</c> is a comma-separated list of item ids; repeats count once. An id that is not the
+    /// caller's is left out of the answer, never reported differently from one that does not exist.
+    /// </summary>
+    private static async Task<Results<Ok<MediaStatusesResponse>, ValidationProblem>> StatusesAsync(
+        string? ids, ClaimsPrincipal user, MediaStore store, CancellationToken ct)
+    {
+        var parts = (ids ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        string? error = null;
+        if (parts.Length == 0)
+        {
+            error = "Name at least one item id.";
+        }
+        else if (parts.Length > MediaStatusBatch.MaxIds)
+        {
+            error = $"At most {MediaStatusBatch.MaxIds} item ids may be asked for at once; {parts.Length} were given.";
+        }
+        else if (parts.FirstOrDefault(p => !Guid.TryParse(p, out _)) is { } malformed)
+        {
+            error = $"'{Shorten(malformed)}' is not an item id.";
+        }
+
+        if (error is not null)
+        {
+            return TypedResults.ValidationProblem(
+                new Dictionary<string, string[]> { ["ids"] = [error] },
+                title: $"'ids' must be 1 to {MediaStatusBatch.MaxIds} comma-separated item ids.");
+        }
+
+        var wanted = parts.Select(Guid.Parse).Distinct().ToList();
+        var statuses = await store.StatusesAsync(user.UserId(), wanted, ct);
+        return TypedResults.Ok(new MediaStatusesResponse(
+            [.. statuses.Select(s => new MediaStatusResponse(s.Id, s.Status.ToText(), s.FailureReason))]));
     }
 
     private static async Task<Results<RenderedResponse, NotFound>> GetAsync(

@@ -19,8 +19,6 @@ public sealed class MediaResponses(MediaUrls urls, MediaResponseCache cache, IOp
     /// <summary>Clients may keep a response but must ask again each time (cheaply, with the ETag): it is the user's own.</summary>
     public const string CacheControl = "private, no-cache";
 
-    public async Task<MediaItemResponse> CreateAsync(MediaSnapshot item) => Create(item, await urls.ForAsync(item, urls.CurrentWindow()));
-
     /// <summary>The item as rendered for <paramref name="source"/>'s stamp in the current window; null when it does not exist.</summary>
     public async Task<RenderedResponse?> ItemAsync(MediaStore store, MediaReadSource source, Guid ownerId, Guid id, CancellationToken ct)
     {

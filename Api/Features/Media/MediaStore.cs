@@ -138,6 +138,7 @@ public sealed class MediaStore(
             await transaction.CommitAsync(ct);
         }
 
+        await outbox.SendAsync();
         foreach (var owner in expired.Select(e => e.OwnerId).Distinct())
         {
             await stamps.InvalidateAsync(owner);
@@ -152,7 +153,7 @@ public sealed class MediaStore(
 
     /// <summary>
     /// Pending → uploaded, once, and <c>media.uploaded</c> for the Worker in the same transaction: once the status is
-    /// committed the message will be sent, whatever happens to this request. True for the request that made the change;
+    /// committed the message will be sent — at once, by this request, or by the dispatcher should that fail. True for the request that made the change;
     /// a concurrent or repeated completion finds the status already moved and changes (and sends) nothing. A multipart
     /// upload is closed by then, so its id goes.
     /// </summary>
@@ -181,6 +182,8 @@ public sealed class MediaStore(
             await transaction.CommitAsync(ct);
         }
 
+        // Committed: the Worker's message leaves now, within this request (the dispatcher sends it should this fail).
+        await outbox.SendAsync();
         await stamps.InvalidateAsync(ownerId);
         return true;
     }
@@ -209,6 +212,7 @@ public sealed class MediaStore(
             await transaction.CommitAsync(ct);
         }
 
+        await outbox.SendAsync();
         await stamps.InvalidateAsync(ownerId);
         return new DeletedMedia(uploadId);
     }
@@ -238,6 +242,51 @@ public sealed class MediaStore(
             EntryOptions,
             cancellationToken: ct);
         return found.Length == 0 ? null : found[0];
+    }
+
+    /// <summary>
+    /// The status of each of <paramref name="ids"/> that is the owner's, as of the owner's stamp: one query for the whole
+    /// set, cached under the stamp (which every change replaces), so a page polling the same set reads Redis only.
+    /// Ids that are not the owner's (someone else's, deleted, never were) are simply not in the answer.
+    /// </summary>
+    public async Task<IReadOnlyList<MediaStatusSnapshot>> StatusesAsync(Guid ownerId, IReadOnlyList<Guid> ids, CancellationToken ct)
+    {
+        var (stamp, db) = await ReadSourceAsync(ownerId, ct);
+        if (stamp is null)
+        {
+            return await ReadStatusesAsync(primary, ownerId, ids, ct);
+        }
+
+        return await cache.GetOrCreateAsync(
+            MediaCache.StatusesKey(ownerId, stamp, HashOf(ids)),
+            (db, ownerId, ids),
+            static async (state, token) => await ReadStatusesAsync(state.db, state.ownerId, state.ids, token),
+            EntryOptions,
+            cancellationToken: ct);
+    }
+
+    private static async Task<MediaStatusSnapshot[]> ReadStatusesAsync(PlatformDbContext db, Guid ownerId, IReadOnlyList<Guid> ids, CancellationToken ct)
+    {
+        var wanted = ids.ToArray();
+        var rows = await db.MediaItems.AsNoTracking()
+            .Where(m => m.OwnerId == ownerId && wanted.Contains(m.Id))
+            .Select(m => new { m.Id, m.Status, m.FailureReason })
+            .ToListAsync(ct);
+        return [.. rows.Select(r => new MediaStatusSnapshot(r.Id, r.Status, r.FailureReason)).OrderBy(r => r.Id)];
+    }
+
+    /// <summary>Names a set of ids whatever their order: SHA-256 over the sorted ids, hex.</summary>
+    private static string HashOf(IReadOnlyList<Guid> ids)
+    {
+        var bytes = new byte[ids.Count * 16];
+        var i = 0;
+        foreach (var id in ids.Order())
+        {
+            id.TryWriteBytes(bytes.AsSpan(i, 16));
+            i += 16;
+        }
+
+        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes)).ToLowerInvariant();
     }
 
     /// <summary>A page of the owner's items as of <paramref name="source"/>'s stamp.</summary>

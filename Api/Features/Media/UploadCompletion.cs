@@ -24,7 +24,7 @@ public sealed class UploadCompletion(IUploadRecords records, IUploadedObjects ob
 
         if (item.Status != MediaStatus.Pending)
         {
-            return UploadCompletionResult.Completed;
+            return UploadCompletionResult.CompletedAs(item.Status);
         }
 
         var uploadKey = MediaObjectKeys.Upload(ownerId, id);
@@ -108,7 +108,7 @@ public sealed class UploadCompletion(IUploadRecords records, IUploadedObjects ob
             // The upload's copy is no longer needed; should removing it fail, the bucket's lifecycle rule for the upload
             // prefix removes it (and whatever a later PUT to the URL stores there never reaches the original).
             await RemoveQuietlyAsync([uploadKey], id, ct);
-            return UploadCompletionResult.Completed;
+            return UploadCompletionResult.CompletedAs(MediaStatus.Uploaded);
         }
 
         // Nothing changed: the item was no longer pending when the update ran. A concurrent completion that got there
@@ -119,8 +119,8 @@ public sealed class UploadCompletion(IUploadRecords records, IUploadedObjects ob
             case null:
                 await RemoveQuietlyAsync([originalKey, uploadKey], id, ct);
                 return UploadCompletionResult.NotFound;
-            case { Status: not MediaStatus.Pending }:
-                return UploadCompletionResult.Completed;
+            case { Status: not MediaStatus.Pending } done:
+                return UploadCompletionResult.CompletedAs(done.Status);
             default:
                 return UploadCompletionResult.Conflict("The upload could not be recorded.", "The item did not change; complete it again.");
         }
@@ -177,10 +177,12 @@ public enum UploadCompletionOutcome
     Conflict,
 }
 
+/// <summary>What a completion came to; <see cref="Status"/> is the item's status when it is <see cref="UploadCompletionOutcome.Completed"/>.</summary>
 public sealed record UploadCompletionResult(
-    UploadCompletionOutcome Outcome, string? Title = null, string? Detail = null, Dictionary<string, string[]>? Errors = null)
+    UploadCompletionOutcome Outcome, string? Title = null, string? Detail = null, Dictionary<string, string[]>? Errors = null,
+    MediaStatus? Status = null)
 {
-    public static readonly UploadCompletionResult Completed = new(UploadCompletionOutcome.Completed);
+    public static UploadCompletionResult CompletedAs(MediaStatus status) => new(UploadCompletionOutcome.Completed, Status: status);
 
     public static readonly UploadCompletionResult NotFound = new(UploadCompletionOutcome.NotFound);
 

@@ -7,8 +7,10 @@ using Platform.ServiceDefaults.Resilience;
 namespace Platform.Messaging.Outbox;
 
 /// <summary>
-/// Sends the outbox's messages to the queue and marks them sent. Woken by <see cref="OutboxSignal"/> right after a commit,
-/// and every <see cref="OutboxOptions.PollInterval"/> anyway (messages of another instance that crashed, retries).
+/// Sends the outbox's messages that did not leave at commit (see <see cref="Outbox{TContext}.SendAsync"/>) and marks them
+/// sent: those whose send failed (woken by <see cref="OutboxSignal"/>, then again when each falls due after its back-off)
+/// and those whose request stopped before sending (found at the next <see cref="OutboxOptions.PollInterval"/> once their
+/// <see cref="OutboxOptions.ImmediateSendGrace"/> is over).
 /// <para>
 /// At least once: a message is marked sent only after SQS accepted it, so a crash in between sends it again (receivers
 /// are idempotent). Several Api instances share the work: each takes the rows it sends with <c>FOR UPDATE SKIP LOCKED</c>.
@@ -68,7 +70,8 @@ public sealed partial class OutboxDispatcher<TContext>(
 
             if (!more)
             {
-                await signal.WaitAsync(settings.PollInterval, stoppingToken).ContinueWith(
+                var wait = _failing ? Min(settings.PollInterval, settings.MaxRetryDelay) : await UntilNextDueAsync(settings, stoppingToken);
+                await signal.WaitAsync(wait, stoppingToken).ContinueWith(
                     static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             }
         }
@@ -104,8 +107,7 @@ public sealed partial class OutboxDispatcher<TContext>(
             {
                 message.Attempts++;
                 message.NextAttemptAt = clock.GetUtcNow() + settings.RetryDelay(message.Attempts);
-                var error = $"{ex.GetType().Name}: {ex.Message}";
-                message.LastError = error.Length <= OutboxMessageConfiguration.MaxErrorLength ? error : error[..OutboxMessageConfiguration.MaxErrorLength];
+                message.LastError = OutboxMessageConfiguration.Truncate($"{ex.GetType().Name}: {ex.Message}");
                 LogSendFailed(logger, message.Id, message.Type, message.Attempts, ex.Message);
 
                 // The queue is probably down for all of them: the rest of the batch waits for the next round.
@@ -117,6 +119,33 @@ public sealed partial class OutboxDispatcher<TContext>(
         await transaction.CommitAsync(ct);
         return sent == batch.Count && batch.Count == settings.BatchSize;
     }
+
+    /// <summary>
+    /// How long until the earliest unsent message falls due (a retry after its back-off, or one whose request never sent
+    /// it), at most <see cref="OutboxOptions.PollInterval"/>: a long poll interval never delays a retry.
+    /// </summary>
+    private async Task<TimeSpan> UntilNextDueAsync(OutboxOptions settings, CancellationToken ct)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<TContext>();
+            var next = await db.Set<OutboxMessage>().Where(m => m.SentAt == null).MinAsync(m => (DateTimeOffset?)m.NextAttemptAt, ct);
+            // Not sooner than MinWait: a due message another instance is sending right now (locked) is not spun on.
+            return next is { } due ? Min(settings.PollInterval, Max(MinWait, due - clock.GetUtcNow())) : settings.PollInterval;
+        }
+        catch (Exception) when (!ct.IsCancellationRequested)
+        {
+            // The next round reports it (the database is down): look again soon.
+            return Min(settings.PollInterval, settings.MaxRetryDelay);
+        }
+    }
+
+    private static readonly TimeSpan MinWait = TimeSpan.FromMilliseconds(100);
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     private async Task RemoveSentAsync(OutboxOptions settings, CancellationToken ct)
     {

@@ -8,6 +8,9 @@ public sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<Outbox
 {
     public const int MaxErrorLength = 500;
 
+    /// <summary>An error text cut to what <c>last_error</c> holds.</summary>
+    public static string Truncate(string error) => error.Length <= MaxErrorLength ? error : error[..MaxErrorLength];
+
     public void Configure(EntityTypeBuilder<OutboxMessage> builder)
     {
         builder.ToTable("outbox_messages");

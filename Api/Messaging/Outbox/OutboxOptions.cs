@@ -7,9 +7,21 @@ public sealed class OutboxOptions
 {
     public const string SectionName = "Outbox";
 
-    /// <summary>How often the dispatcher looks for messages nobody woke it for (another instance's, retries).</summary>
-    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00", ErrorMessage = "Outbox:PollInterval must be between 0.1 and 60 seconds.")]
+    /// <summary>
+    /// How often the dispatcher looks for messages nobody told it about: those whose request stopped between its commit
+    /// and its send (a crash, another instance's). It also wakes when a message it knows of falls due for a retry, and
+    /// when a send at commit fails. Messages normally leave at commit (see <see cref="Outbox{TContext}.SendAsync"/>).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00", ErrorMessage = "Outbox:PollInterval must be between 0.1 seconds and 1 hour.")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How long a new message is left to the request that committed it, which sends it at once; only after this does
+    /// the dispatcher take a message that is still unsent. Longer than a send may take (the queue's guard gives up after
+    /// 5 seconds), so the two never send the same message at the same time.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:10", "00:10:00", ErrorMessage = "Outbox:ImmediateSendGrace must be between 10 seconds and 10 minutes.")]
+    public TimeSpan ImmediateSendGrace { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Messages taken per round.</summary>
     [Range(1, 500, ErrorMessage = "Outbox:BatchSize must be between 1 and 500.")]

@@ -1,6 +1,9 @@
 namespace Platform.Messaging.Outbox;
 
-/// <summary>Wakes the dispatcher when a transaction with outbox messages commits, so they leave at once, not at the next poll.</summary>
+/// <summary>
+/// Wakes the dispatcher when a message needs it now rather than at its next poll: a send at commit failed, so the
+/// message is due for a retry after its back-off.
+/// </summary>
 public sealed class OutboxSignal
 {
     private readonly SemaphoreSlim _signal = new(0, 1);

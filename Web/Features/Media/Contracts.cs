@@ -35,6 +35,11 @@ public sealed record MediaPage(IReadOnlyList<MediaItem> Items, int TotalCount, i
     public int PageCount => Math.Max(1, (TotalCount + PageSize - 1) / PageSize);
 }
 
+/// <summary>The Api's batch status answer: the requested items that are the user's, each with its status.</summary>
+public sealed record MediaStatuses(IReadOnlyList<MediaStatusItem> Items);
+
+public sealed record MediaStatusItem(Guid Id, string Status, string? FailureReason);
+
 public sealed record UploadRequest(string FileName, string ContentType, long Size);
 
 /// <summary>

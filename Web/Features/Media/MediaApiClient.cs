@@ -11,6 +11,10 @@ public sealed class MediaApiClient(HttpClient http)
     public async Task<ApiResult<MediaItem>> GetAsync(Guid id, CancellationToken ct) =>
         await ReadAsync<MediaItem>(await http.GetAsync($"/api/media/{id}", ct), ct);
 
+    /// <summary>The status of each of <paramref name="ids"/> that is the user's, in one call (at most <see cref="Platform.Media.MediaStatusBatch.MaxIds"/>).</summary>
+    public async Task<ApiResult<MediaStatuses>> StatusesAsync(IEnumerable<Guid> ids, CancellationToken ct) =>
+        await ReadAsync<MediaStatuses>(await http.GetAsync($"/api/media/status?ids={string.Join(',', ids)}", ct), ct);
+
     public async Task<ApiResult<UploadTicket>> CreateUploadAsync(UploadRequest request, CancellationToken ct) =>
         await ReadAsync<UploadTicket>(await http.PostAsJsonAsync("/api/media", request, ct), ct);
 

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Platform.Media;
 
 namespace Platform.Web.Features.Media;
 
@@ -10,8 +11,6 @@ namespace Platform.Web.Features.Media;
 /// </summary>
 public static class UploadEndpoints
 {
-    private const int MaxStatusIds = 60;
-
     public static IEndpointRouteBuilder MapUploadEndpoints(this IEndpointRouteBuilder app)
     {
         var uploads = app.MapGroup("/uploads")
@@ -23,8 +22,6 @@ public static class UploadEndpoints
         uploads.MapGet("/status", StatusAsync);
         return app;
     }
-
-    public sealed record StatusItem(Guid Id, string Status, string? ThumbnailUrl, string? FailureReason);
 
     private static async Task<Results<Ok<UploadTicket>, ProblemHttpResult>> CreateAsync(UploadRequest request, MediaApiClient api, CancellationToken ct)
     {
@@ -40,22 +37,27 @@ public static class UploadEndpoints
         return result.Succeeded ? TypedResults.NoContent() : Problem(result);
     }
 
-    /// <summary>The current status of the given items, for the gallery and upload page to update themselves.</summary>
-    private static async Task<Results<Ok<List<StatusItem>>, ProblemHttpResult>> StatusAsync(string? ids, MediaApiClient api, CancellationToken ct)
+    /// <summary>
+    /// The current status of the given items, for the gallery and upload page to update themselves: one Api call for all
+    /// of them, however many are pending.
+    /// </summary>
+    private static async Task<Results<Ok<IReadOnlyList<MediaStatusItem>>, ProblemHttpResult>> StatusAsync(string? ids, MediaApiClient api, CancellationToken ct)
     {
         var parsed = (ids ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(s => Guid.TryParse(s, out var id) ? id : (Guid?)null)
             .ToList();
-        if (parsed.Count > MaxStatusIds || parsed.Any(id => id is null))
+        if (parsed.Count > MediaStatusBatch.MaxIds || parsed.Any(id => id is null))
         {
-            return TypedResults.Problem($"'ids' must be up to {MaxStatusIds} comma-separated item ids.", statusCode: StatusCodes.Status400BadRequest);
+            return TypedResults.Problem($"'ids' must be up to {MediaStatusBatch.MaxIds} comma-separated item ids.", statusCode: StatusCodes.Status400BadRequest);
         }
 
-        var items = await Task.WhenAll(parsed.Select(id => api.GetAsync(id!.Value, ct)));
-        return TypedResults.Ok(items
-            .Where(r => r.Succeeded)
-            .Select(r => new StatusItem(r.Value!.Id, r.Value.Status, r.Value.ThumbnailUrl, r.Value.FailureReason))
-            .ToList());
+        if (parsed.Count == 0)
+        {
+            return TypedResults.Ok<IReadOnlyList<MediaStatusItem>>([]);
+        }
+
+        var result = await api.StatusesAsync(parsed.Select(id => id!.Value).Distinct(), ct);
+        return result.Succeeded ? TypedResults.Ok(result.Value!.Items) : Problem(result);
     }
 
     private static ProblemHttpResult Problem<T>(ApiResult<T> result)

@@ -109,6 +109,14 @@ public sealed partial class MediaUploadedHandler(
         metrics.Finished(ImageThumbnailer.CanProcess(item.ContentType) ? "image" : "document", "failed", TimeSpan.Zero);
     }
 
+    /// <summary>
+    /// The original goes to a private temporary file before anything reads it, not straight from the response stream into
+    /// libvips (<c>Image.NewFromStream</c>/<c>ThumbnailStream</c>): libvips would then read the network inside its decode,
+    /// where the kill switch cannot stop a stalled read (the time limit would cover the network, not the decode), a
+    /// connection dropped halfway would read as a damaged image and fail the item for good instead of being retried, and
+    /// the signature check, the header check and the shrink-on-load decode could not each open the file from its start
+    /// (an HTTP body cannot seek). The WebP and GIF loaders need the whole file in memory anyway, where a file is mapped.
+    /// </summary>
     private async Task DownloadAsync(MediaItem item, string file, CancellationToken ct)
     {
         GetObjectResponse response;

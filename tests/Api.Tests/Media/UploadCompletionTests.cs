@@ -56,6 +56,7 @@ public sealed class UploadCompletionTests
 
         Assert.Equal(UploadCompletionOutcome.Completed, result.Outcome);
         Assert.Equal(MediaStatus.Uploaded, item.Status);
+        Assert.Equal(MediaStatus.Uploaded, result.Status);
         Assert.Equal(1, _records.Marked);
     }
 
@@ -68,6 +69,7 @@ public sealed class UploadCompletionTests
 
         Assert.Equal(UploadCompletionOutcome.Completed, result.Outcome);
         Assert.Equal(MediaStatus.Ready, item.Status);
+        Assert.Equal(MediaStatus.Ready, result.Status);
         Assert.Empty(_objects.Calls);
         Assert.Equal(0, _records.Marked);
     }
@@ -189,6 +191,7 @@ public sealed class UploadCompletionTests
         var result = await _completion.CompleteAsync(Owner, item.Id, null, Ct);
 
         Assert.Equal(UploadCompletionOutcome.Completed, result.Outcome);
+        Assert.Equal(MediaStatus.Uploaded, result.Status);
         Assert.Equal(0, _records.Marked);
     }
 

@@ -1,5 +1,7 @@
+using System.Net;
 using Microsoft.Playwright;
 using Platform.Integration.Tests.Browser;
+using Platform.Integration.Tests.Security;
 using static Microsoft.Playwright.Assertions;
 
 namespace Platform.Integration.Tests.Reliability;
@@ -54,5 +56,35 @@ public sealed class WebSessionOutageTests(PlatformAppFixture app, BrowserFixture
             status => status != 503, Outages.Recovery, Ct);
         Assert.Equal(200, back);
         await Expect(signedIn.Page.GetByRole(AriaRole.Heading, new() { Name = "Your gallery" })).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task Stylesheets_and_scripts_are_served_without_reading_the_session_so_they_load_while_redis_is_down()
+    {
+        using var signedIn = await WebFormSession.SignUpAsync(app, WebSession.NewEmail(), Ct);
+        string[] assets = ["/css/site.css", "/js/upload.js", "/js/gallery.js"];
+
+        await Outages.KillAsync(app.App, "redis", Ct);
+        try
+        {
+            // The session cookie goes with every request: a page needs the session and cannot be shown without Redis.
+            using var gallery = await signedIn.Http.GetAsync("/gallery", Ct);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, gallery.StatusCode);
+
+            foreach (var asset in assets)
+            {
+                using var response = await signedIn.Http.GetAsync(asset, Ct);
+                output.WriteLine($"Redis down, signed in: GET {asset} answered {(int)response.StatusCode}");
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                Assert.True((await response.Content.ReadAsByteArrayAsync(Ct)).Length > 0, $"{asset} has a body");
+                Assert.False(response.Headers.Contains("Set-Cookie"), $"{asset} set a cookie: {string.Join("; ", response.Headers.TryGetValues("Set-Cookie", out var set) ? set : [])}");
+                // The security headers are still there: they are added before static assets are served.
+                Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+            }
+        }
+        finally
+        {
+            await ResourceControl.StartAsync(app.App, "redis", Ct);
+        }
     }
 }
