@@ -15,7 +15,7 @@ var postgresWorker = postgres.AddLogin("postgres-worker", PostgresHosting.Worker
 var postgresRead = postgres.AddReadOnlyConnection("postgres-read");
 // Each service logs in to Redis as a user of its own, with only its keys and commands (Hosting/Redis/PlatformRedisUsers.cs).
 var redis = builder.AddPlatformRedis("redis");
-// Thumbnails and previews: in AWS through CloudFront with signed URLs; locally presigned S3 URLs (README, "Media through CloudFront").
+// Thumbnails and previews: in AWS through CloudFront with signed URLs; locally presigned S3 URLs (docs/aws.md, "Media through CloudFront").
 var storage = builder.AddS3Bucket("storage", bucketName: "media")
     .WithSignedEdgeDelivery(["media/*/*/thumb-*.webp"]);
 var messaging = builder.AddSqsQueue("messaging", queueName: "media-events").WithDeadLetterQueue(maxReceiveCount: 5);

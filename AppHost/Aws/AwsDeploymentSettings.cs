@@ -132,7 +132,7 @@ public sealed partial record AwsDeploymentSettings
         if (settings.Region != "us-east-1")
         {
             // CloudFront's web ACL (and its certificate) must live in us-east-1. Another region needs an edge stack there
-            // with cross-region references (README: "Multi-region").
+            // with cross-region references (docs/aws.md, "From the model to the stack").
             throw new InvalidOperationException(
                 $"The CDK context value 'region' is '{settings.Region}': this stack puts the CloudFront WAF web ACL beside the application, which AWS allows only in us-east-1.");
         }

@@ -6,7 +6,7 @@ using static Platform.AppHost.Aws.PolicySuppressions;
 namespace Platform.AppHost.Aws;
 
 /// <summary>
-/// <c>PlatformGitHubOidc</c>, deployed once per account by hand (README, "One-time setup"): GitHub's OIDC provider (or
+/// <c>PlatformGitHubOidc</c>, deployed once per account by hand (docs/aws.md, "One-time setup"): GitHub's OIDC provider (or
 /// the account's existing one, <see cref="AwsDeploymentSettings.GitHubOidcProviderArn"/>) and one deploy role per stage.
 /// Each role trusts exactly one GitHub environment of <c>githubRepository</c> (<c>dev</c> or <c>prod</c>), so only a job
 /// that passed that environment's protection rules gets its credentials. The dev role builds and pushes images; the prod

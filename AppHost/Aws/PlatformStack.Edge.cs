@@ -265,7 +265,7 @@ public sealed partial class PlatformStack
         {
             new("AwsSolutions-CFR1", "The media library serves every country; the WAF's IP reputation and rate rules do the filtering."),
             new("CT.CLOUDFRONT.PR.1", "The site's root is the web service (ASP.NET Core answers '/'), not an object in a bucket."),
-            new("CT.CLOUDFRONT.PR.4", "One region, one origin per path; the multi-region option (README) adds an origin group with failover."),
+            new("CT.CLOUDFRONT.PR.4", "One region, one origin per path; the multi-region option (docs/aws.md) adds an origin group with failover."),
         };
         if (Settings.CloudFrontCertificateArn is null)
         {
@@ -381,7 +381,7 @@ public sealed partial class PlatformStack
     /// With a hosted zone: the domain as an alias of CloudFront (A and AAAA), and origin.{domain} of the load balancer:
     /// the name CloudFront sends to the VPC origin and the load balancer's certificate covers. It resolves to private
     /// addresses, which nothing outside the VPC routes to. Simple routing for one region; a second region adds latency
-    /// or failover records (README, "Multi-region").
+    /// or failover records (docs/aws.md, "From the model to the stack").
     /// </summary>
     private void CreateDnsRecords()
     {

@@ -83,7 +83,7 @@ public sealed partial class PlatformStack : Stack
 
     /// <summary>
     /// The parameter with the digest of <paramref name="service"/>'s image: a digest, not a tag, so every stage runs the
-    /// very bytes the deploy workflow built once and dev ran (README, "Deploy to AWS").
+    /// very bytes the deploy workflow built once and dev ran (docs/aws.md, "Deploy to AWS").
     /// </summary>
     public CfnParameter ImageDigest(string service) => new(this, ImagesStack.DigestParameterName(service), new CfnParameterProps
     {

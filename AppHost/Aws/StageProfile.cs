@@ -5,7 +5,7 @@ namespace Platform.AppHost.Aws;
 
 /// <summary>
 /// Everything that differs between the stages, in one table: sizes, counts, retention and protection. The translation
-/// reads its stage's row and never asks which stage it is (README, "Stage profile"). Dev is cheap and destroyable;
+/// reads its stage's row and never asks which stage it is (docs/aws.md, "Stage profile"). Dev is cheap and destroyable;
 /// prod is highly available and keeps its data.
 /// </summary>
 public sealed record StageProfile

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The one-time set-up of an AWS account for Platform-<stage>, with administrator credentials (README, "One-time setup"),
+# The one-time set-up of an AWS account for Platform-<stage>, with administrator credentials (docs/aws.md, "One-time setup"),
 # before the first `cdk deploy`:
 #   0. The CloudFormation execution policy PlatformCloudFormationExecution (eng/aws/cloudformation-execution-policy.json:
 #      the services the stacks use, IAM only for the stacks' own roles), and `cdk bootstrap` of the stage's own

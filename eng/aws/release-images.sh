@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Build once, promote by digest (README, "Deploy to AWS"; docs/aws.md, "Release: build once, promote by digest"):
+# Build once, promote by digest (docs/aws.md, "Deploy to AWS"; docs/aws.md, "Release: build once, promote by digest"):
 #   eng/aws/release-images.sh push ASSEMBLY_DIR REGISTRY TAG > digests.json
 #       Builds and pushes each service image of ASSEMBLY_DIR/images.json as REPOSITORY:TAG (dotnet publish
 #       -t:PublishContainer), unless ECR already has that tag (the tags are immutable: a re-run, or a commit dev already

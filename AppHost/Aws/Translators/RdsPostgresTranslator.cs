@@ -36,7 +36,7 @@ public sealed class RdsPostgresTranslator(PlatformStack stack) : AwsResourceTran
     /// The PostgreSQL major version, the one place it is chosen. Major only: RDS creates the instance with that major's
     /// current default minor version, and <c>AutoMinorVersionUpgrade</c> keeps it current, so a first deploy never names
     /// a minor RDS has stopped offering (as 16.4 was). The rule engine-versions checks it against the versions RDS
-    /// offers (eng/aws/checks/engine-versions.json; README, "Engine versions", says how to refresh that list).
+    /// offers (eng/aws/checks/engine-versions.json; docs/aws.md, "Engine versions", says how to refresh that list).
     /// </summary>
     public const string PostgresMajorVersion = "17";
 

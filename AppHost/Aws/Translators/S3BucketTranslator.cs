@@ -106,7 +106,7 @@ public sealed class S3BucketTranslator(PlatformStack stack) : AwsResourceTransla
     }
 
     /// <summary>
-    /// Signed delivery through CloudFront (README, "Media through CloudFront"): a behavior at <c>{edgePath}/*</c> that
+    /// Signed delivery through CloudFront (docs/aws.md, "Media through CloudFront"): a behavior at <c>{edgePath}/*</c> that
     /// requires CloudFront signed URLs (the stack's key group), whose viewer-request function turns
     /// <c>{edgePath}/{key}</c> into the object key and answers 404 for any key that is not a delivered one, an origin
     /// access control the bucket policy lets read the delivered keys and nothing else, and a cache policy that keeps

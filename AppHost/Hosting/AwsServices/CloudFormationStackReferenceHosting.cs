@@ -51,7 +51,7 @@ public static class CloudFormationStackReferenceHosting
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     e.Logger.LogError(ex,
-                        "Could not read the outputs of stack '{Stack}' in {Region}: {Message}. Deploy it first (README, 'Deploy to AWS'), " +
+                        "Could not read the outputs of stack '{Stack}' in {Region}: {Message}. Deploy it first (docs/aws.md, 'Deploy to AWS'), " +
                         "and check the profile ({ProfileKey}) and region ({RegionKey}).",
                         resource.StackName, resource.Config.Region, ex.Message, AwsSdkConfigHosting.ProfileKey, AwsSdkConfigHosting.RegionKey);
                     await e.Notifications.PublishUpdateAsync(resource, s => s with { State = KnownResourceStates.FailedToStart });

@@ -8,7 +8,7 @@ namespace Aspire.Hosting;
 /// the given patterns are served by CloudFront under <c>{edgePath}/{objectKey}</c> to holders of a CloudFront signed
 /// URL, cached at the edge for one URL window, and no other object is reachable there. Locally nothing changes: the
 /// service that signs (the Api) gets no CloudFront settings and presigns S3 GETs against the emulator
-/// (contract: README, "Media through CloudFront").
+/// (contract: docs/aws.md, "Media through CloudFront").
 /// </summary>
 public static class EdgeDeliveryHosting
 {

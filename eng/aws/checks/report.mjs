@@ -88,7 +88,7 @@ if (details.cost) {
   row("cost", "not computed", false);
   problems.push("cost not computed");
 }
-lines.push("  Only an AWS account can tell (README, \"What stays unverifiable offline\"):");
+lines.push("  Only an AWS account can tell (docs/aws.md, \"What stays unverifiable offline\"):");
 lines.push("    - the one-time setup ran in the account: cdk bootstrap, eng/aws/one-time-setup.sh (ECS service-linked role, edge signing key)");
 lines.push("    - quotas and capacity (Fargate vCPUs, Elastic IPs, NAT gateways), engine versions offered today, the domain's certificates");
 lines.push("    - the images exist in ECR under the ImageTag, and the services start and answer /alive in a task");

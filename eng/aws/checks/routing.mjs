@@ -24,7 +24,7 @@ export const DEVELOPMENT_ONLY_ROUTES = [
   { service: "api", pattern: /^\/scalar(\/|$)/, why: "MapScalarApiReference runs only in Development (Api/Infrastructure/ApiDefaults.cs)" },
 ];
 
-// The media delivery contract (README, "Media through CloudFront"): thumbnails and previews go through the edge as
+// The media delivery contract (docs/aws.md, "Media through CloudFront"): thumbnails and previews go through the edge as
 // CloudFront signed URLs; originals are downloaded only through S3 presigned URLs made for their owner.
 export const EDGE_DELIVERED_OBJECT = /\/thumb-\d+\.webp$/;
 

@@ -6,7 +6,7 @@ namespace Platform.Api.Features.Media.Delivery;
 
 /// <summary>
 /// How the Api hands out read URLs (section <c>MediaDelivery</c>; the contract with the AWS stack is
-/// <c>notes/media-delivery-contract.md</c>). Validated at start: a wrong or missing value names its key.
+/// docs/aws.md, "Media through CloudFront"). Validated at start: a wrong or missing value names its key.
 /// </summary>
 public sealed class MediaDeliveryOptions : IValidatableObject
 {

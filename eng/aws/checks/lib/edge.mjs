@@ -161,7 +161,7 @@ export class Edge {
   /**
    * The names a load balancer listener's certificate covers. A certificate the stack creates says so itself; one given
    * by ARN (the 'certificateArn' context value) covers origin.{domain} for the distribution's domain, the deployment
-   * contract (AppHost/Aws/AwsDeploymentSettings.cs, README "Deploying").
+   * contract (AppHost/Aws/AwsDeploymentSettings.cs, docs/aws.md, "Deploy to AWS").
    */
   certificateNames(listener) {
     const names = [];
