@@ -17,7 +17,8 @@ public static class PlatformDefaultsExtensions
     /// <item>Run mode: the console reports when everything is healthy (<see cref="StartupReport"/>) and why a resource failed
     /// (<see cref="ResourceFailureReport"/>); health checks answer as soon as their resource is ready
     /// (<see cref="ReadinessProbing"/>); a container engine chosen by <c>auto</c> is checked before anything starts; the local
-    /// state folder is made private (<see cref="LocalProcesses.KeepDataDirectoryPrivateAtStart"/>).</item>
+    /// state folder is made private (<see cref="LocalProcesses.KeepDataDirectoryPrivateAtStart"/>); the services are declared
+    /// plain HTTP, so Aspire looks for no development certificate they would not use (<see cref="PlainHttpServices"/>).</item>
     /// <item>Publish mode: the publish pipeline writes the AWS stack (CDK), see <see cref="Platform.AppHost.Aws.AwsPublishing"/>.</item>
     /// </list>
     /// </summary>
@@ -29,6 +30,7 @@ public static class PlatformDefaultsExtensions
         ReadinessProbing.Apply(builder);
         LocalRuntime.CheckContainerEngineAtStart(builder);
         LocalProcesses.KeepDataDirectoryPrivateAtStart(builder);
+        PlainHttpServices.DeclareAtStart(builder);
         Platform.AppHost.Aws.AwsPublishing.AddAwsSynthesisStep(builder);
         return builder;
     }

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using Platform.Media;
 using Platform.Web.Features.Media;
 
 namespace Platform.Web.Pages;
@@ -23,15 +22,4 @@ public sealed class GalleryModel(MediaApiClient media) : PageModel
         Media = result.Value;
         Error = result.Error;
     }
-
-    /// <summary>A status in words for the tile of an item that is not ready yet.</summary>
-    public static string Describe(string status) => MediaStatusText.TryParse(status) switch
-    {
-        MediaStatus.Pending => "Waiting for upload",
-        MediaStatus.Uploaded => "Queued",
-        MediaStatus.Processing => "Processing…",
-        MediaStatus.Ready => "Ready",
-        MediaStatus.Failed => "Could not be processed",
-        _ => status,
-    };
 }

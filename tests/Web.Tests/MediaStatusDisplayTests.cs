@@ -1,6 +1,6 @@
+using System.Text.Json;
 using Platform.Media;
 using Platform.Web.Features.Media;
-using Platform.Web.Pages;
 
 namespace Platform.Web.Tests;
 
@@ -15,7 +15,7 @@ public sealed class MediaStatusDisplayTests
     [InlineData(MediaStatus.Failed, "Could not be processed")]
     public void Every_status_the_api_sends_has_words_of_its_own(MediaStatus status, string words)
     {
-        Assert.Equal(words, GalleryModel.Describe(status.ToText()));
+        Assert.Equal(words, MediaStatusWords.Describe(status.ToText()));
     }
 
     [Fact]
@@ -23,7 +23,7 @@ public sealed class MediaStatusDisplayTests
     {
         var item = Item("archived");
 
-        Assert.Equal("archived", GalleryModel.Describe(item.Status));
+        Assert.Equal("archived", MediaStatusWords.Describe(item.Status));
         Assert.Null(item.KnownStatus);
         Assert.False(item.IsReady);
         Assert.False(item.IsFailed);
@@ -35,6 +35,23 @@ public sealed class MediaStatusDisplayTests
         Assert.True(Item(MediaStatus.Ready.ToText()).IsReady);
         Assert.True(Item(MediaStatus.Failed.ToText()).IsFailed);
         Assert.False(Item(MediaStatus.Processing.ToText()).IsReady);
+    }
+
+    [Fact]
+    public void The_scripts_read_the_same_words_and_waiting_statuses_as_the_pages()
+    {
+        using var json = JsonDocument.Parse(MediaStatusWords.ScriptJson);
+        var root = json.RootElement;
+
+        foreach (var status in Enum.GetValues<MediaStatus>())
+        {
+            var name = JsonNamingPolicy.CamelCase.ConvertName(status.ToString());
+            Assert.Equal(status.ToText(), root.GetProperty("status").GetProperty(name).GetString());
+            Assert.Equal(MediaStatusWords.Describe(status), root.GetProperty("words").GetProperty(status.ToText()).GetString());
+        }
+
+        Assert.Equal(["pending", "uploaded", "processing"], root.GetProperty("waiting").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(MediaStatusBatch.MaxIds, root.GetProperty("maxIds").GetInt32());
     }
 
     private static MediaItem Item(string status) =>

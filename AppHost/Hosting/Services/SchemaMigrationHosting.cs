@@ -10,7 +10,7 @@ namespace Aspire.Hosting;
 /// </summary>
 /// <remarks>
 /// It runs the project's built assembly with <c>dotnet exec</c> (no <c>dotnet run</c>: nothing to evaluate, no wrapper
-/// process), from the output folder of the configuration the AppHost itself was built in. Run mode only: in AWS the
+/// process), from where the project said it builds it when the AppHost was built. Run mode only: in AWS the
 /// Api's tasks migrate at start, under EF Core's migration lock.
 /// </remarks>
 public static class SchemaMigrationHosting
@@ -29,9 +29,7 @@ public static class SchemaMigrationHosting
 
         var projectPath = new TProject().ProjectPath;
         var projectDirectory = Path.GetDirectoryName(projectPath)!;
-        var configuration = typeof(SchemaMigrationHosting).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
-        var framework = $"net{Environment.Version.Major}.{Environment.Version.Minor}";
-        var assembly = Path.Combine(projectDirectory, "bin", configuration, framework, Path.GetFileNameWithoutExtension(projectPath) + ".dll");
+        var assembly = TargetPath(projectPath);
 
         return builder.AddResource(new SchemaMigrationResource(name, projectDirectory, database.Resource))
             .WithArgs(context =>
@@ -39,7 +37,7 @@ public static class SchemaMigrationHosting
                 if (!File.Exists(assembly))
                 {
                     throw new DistributedApplicationException(
-                        $"'{assembly}' is missing: build the solution ({configuration}) before running the AppHost (eng/run.sh does).");
+                        $"'{assembly}' is missing: build the solution before running the AppHost (eng/run.sh does).");
                 }
 
                 context.Args.Add("exec");
@@ -49,6 +47,18 @@ public static class SchemaMigrationHosting
             .WithReference(database)
             .WaitFor(database)
             .WithIconName("DatabaseArrowUp");
+    }
+
+    /// <summary>
+    /// The assembly the referenced project builds, as the project itself answered when the AppHost was built
+    /// (AppHost.csproj, target <c>EmbedProjectReferenceTargetPaths</c>).
+    /// </summary>
+    private static string TargetPath(string projectPath)
+    {
+        var key = "TargetPath:" + Path.GetFileNameWithoutExtension(projectPath);
+        return typeof(SchemaMigrationHosting).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .FirstOrDefault(attribute => attribute.Key == key)?.Value
+            ?? throw new DistributedApplicationException($"The AppHost was built without the assembly metadata '{key}' (AppHost.csproj, target EmbedProjectReferenceTargetPaths).");
     }
 
     /// <summary>The connection string the owner of the schema migrates with at start (AWS), without its password.</summary>

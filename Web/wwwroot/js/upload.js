@@ -11,10 +11,8 @@
   const input = form.querySelector("input[type=file]");
   const list = document.querySelector("[data-upload-list]");
   const antiforgery = form.dataset.antiforgery;
-  const statusText = {
-    pending: "Waiting for upload", uploaded: "Queued", processing: "Processing…",
-    ready: "Ready", failed: "Could not be processed",
-  };
+  // The status names and words, as the page rendered them from the Web's MediaStatusWords.
+  const { status, words } = JSON.parse(document.querySelector("[data-media-statuses]").dataset.mediaStatuses);
 
   async function post(url, body) {
     const response = await fetch(url, {
@@ -140,11 +138,11 @@
         view.progress.value = 100;
         await post(`/uploads/${ticket.id}/complete`);
       }
-      view.li.dataset.status = "uploaded";
-      view.status.textContent = statusText.uploaded;
+      view.li.dataset.status = status.uploaded;
+      view.status.textContent = words[status.uploaded];
       follow(ticket.id, view);
     } catch (error) {
-      view.li.dataset.status = "failed";
+      view.li.dataset.status = status.failed;
       view.li.classList.add("upload-failed");
       view.status.textContent = error.message;
     }
@@ -159,9 +157,9 @@
       const [item] = await response.json();
       if (!item) continue;
       view.li.dataset.status = item.status;
-      view.status.textContent = item.status === "failed" && item.failureReason
-        ? `${statusText.failed}: ${item.failureReason}` : (statusText[item.status] || item.status);
-      if (item.status === "ready" || item.status === "failed") {
+      view.status.textContent = item.status === status.failed && item.failureReason
+        ? `${words[status.failed]}: ${item.failureReason}` : (words[item.status] || item.status);
+      if (item.status === status.ready || item.status === status.failed) {
         const link = document.createElement("a");
         link.href = `/media/${id}`;
         link.textContent = "View";
