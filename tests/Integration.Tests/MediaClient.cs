@@ -28,15 +28,17 @@ public sealed class MediaClient : IDisposable
     /// <summary>Talks to the bucket through presigned URLs, like a browser; it has no credentials of its own.</summary>
     public static HttpClient Storage { get; } = new() { Timeout = TimeSpan.FromSeconds(60) };
 
+    /// <summary>
+    /// A client without an account, at an address of its own (the Api trusts the loopback proxy that says so), as people
+    /// are: the suite's many anonymous sign-ins and sign-ups are not one client that the per-address sign-in limit throttles.
+    /// </summary>
     public static HttpClient Anonymous(PlatformAppFixture fixture) =>
-        new() { BaseAddress = fixture.App.GetEndpoint("api", "http"), Timeout = TimeSpan.FromSeconds(60) };
+        Security.SignInClients.FromNewAddress(fixture);
 
     public static async Task<MediaClient> SignUpAsync(PlatformAppFixture fixture, CancellationToken ct)
     {
+        // Each user signs in from an address of its own (Anonymous).
         var api = Anonymous(fixture);
-        // Each user signs in from an address of its own, as people do (the Api trusts the loopback proxy that says so):
-        // the suite's hundreds of users are not one client hitting the per-address sign-in limit.
-        api.DefaultRequestHeaders.Add("X-Forwarded-For", $"198.18.{Random.Shared.Next(0, 256)}.{Random.Shared.Next(1, 255)}");
         var email = $"user-{Guid.NewGuid():N}@example.test";
         var registered = await api.PostAsJsonAsync("/api/auth/register", new { email, password = Password }, ct);
         Assert.Equal(HttpStatusCode.OK, registered.StatusCode);
