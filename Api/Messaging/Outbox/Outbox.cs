@@ -74,9 +74,7 @@ public sealed partial class Outbox<TContext>(
 
             try
             {
-                ActivityContext.TryParse(message.TraceParent, message.TraceState, isRemote: true, out var parent);
-                await queueGuard.RunAsync(
-                    token => sqs.SendJsonAsync(queue.Value.QueueUrl, message.Type, message.Body, parent, token), CancellationToken.None);
+                await message.SendAsync(sqs, queue.Value.QueueUrl, queueGuard, CancellationToken.None);
             }
             catch (Exception ex)
             {
@@ -107,7 +105,7 @@ public sealed partial class Outbox<TContext>(
         try
         {
             var next = clock.GetUtcNow() + options.Value.RetryDelay(1);
-            var reason = OutboxMessageConfiguration.Truncate($"{error.GetType().Name}: {error.Message}");
+            var reason = OutboxMessageConfiguration.FailureOf(error);
             await db.Set<OutboxMessage>()
                 .Where(m => m.Id == message.Id && m.SentAt == null)
                 .ExecuteUpdateAsync(s => s

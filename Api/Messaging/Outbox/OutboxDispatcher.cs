@@ -97,9 +97,7 @@ public sealed partial class OutboxDispatcher<TContext>(
         {
             try
             {
-                ActivityContext.TryParse(message.TraceParent, message.TraceState, isRemote: true, out var parent);
-                await queueGuard.RunAsync(
-                    token => sqs.SendJsonAsync(queue.Value.QueueUrl, message.Type, message.Body, parent, token), ct);
+                await message.SendAsync(sqs, queue.Value.QueueUrl, queueGuard, ct);
                 message.SentAt = clock.GetUtcNow();
                 sent++;
             }
@@ -107,7 +105,7 @@ public sealed partial class OutboxDispatcher<TContext>(
             {
                 message.Attempts++;
                 message.NextAttemptAt = clock.GetUtcNow() + settings.RetryDelay(message.Attempts);
-                message.LastError = OutboxMessageConfiguration.Truncate($"{ex.GetType().Name}: {ex.Message}");
+                message.LastError = OutboxMessageConfiguration.FailureOf(ex);
                 LogSendFailed(logger, message.Id, message.Type, message.Attempts, ex.Message);
 
                 // The queue is probably down for all of them: the rest of the batch waits for the next round.

@@ -1,3 +1,7 @@
+using System.Diagnostics;
+using Amazon.SQS;
+using Platform.ServiceDefaults.Resilience;
+
 namespace Platform.Messaging.Outbox;
 
 /// <summary>
@@ -33,4 +37,14 @@ public sealed class OutboxMessage
 
     /// <summary>Why the last attempt failed (the exception's type and message), for operators.</summary>
     public string? LastError { get; set; }
+
+    /// <summary>
+    /// Sends the message to <paramref name="queueUrl"/> through the queue's guard, in the trace of the request that
+    /// enqueued it. The request's send at commit and the dispatcher both send this way.
+    /// </summary>
+    public Task SendAsync(IAmazonSQS sqs, string queueUrl, DependencyGuard queueGuard, CancellationToken ct)
+    {
+        ActivityContext.TryParse(TraceParent, TraceState, isRemote: true, out var parent);
+        return queueGuard.RunAsync(token => sqs.SendJsonAsync(queueUrl, Type, Body, parent, token), ct);
+    }
 }

@@ -11,6 +11,9 @@ public sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<Outbox
     /// <summary>An error text cut to what <c>last_error</c> holds.</summary>
     public static string Truncate(string error) => error.Length <= MaxErrorLength ? error : error[..MaxErrorLength];
 
+    /// <summary>What <c>last_error</c> records of a failed send.</summary>
+    public static string FailureOf(Exception error) => Truncate($"{error.GetType().Name}: {error.Message}");
+
     public void Configure(EntityTypeBuilder<OutboxMessage> builder)
     {
         builder.ToTable("outbox_messages");
