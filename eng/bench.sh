@@ -46,6 +46,16 @@ if selected devlist; then
   selected startup || { dotnet build AppHost/AppHost.csproj --nologo -clp:ErrorsOnly && touch AppHost/obj/platform-build.stamp; }
 fi
 if selected coldstart; then
+  # Each service's cold start is measured as it ships: published for this platform with ReadyToRun code, as the
+  # container image is (Directory.Build.props); the bare minimal API the same way.
+  log "Publishing the services and the bare minimal API (Release, ReadyToRun) for their cold starts"
+  published="eng/bench/obj/published"
+  rm -rf "$published"
+  for project in Api/Api.csproj Worker/Worker.csproj Web/Web.csproj eng/bench/Baseline/Baseline.csproj; do
+    dotnet publish "$project" -c Release --use-current-runtime --self-contained false --nologo -clp:ErrorsOnly \
+      -o "$published/$(basename "$project" .csproj)" >/dev/null
+  done
+  export BENCH_PUBLISHED_DIR="$PWD/$published"
   # dotnet-trace (a .NET global tool from NuGet, installed beside the build output) records the Api's start for the
   # coldstart row's profile; without it the row still has the timeline from the Api's own logs.
   tools="eng/bench/obj/tools"

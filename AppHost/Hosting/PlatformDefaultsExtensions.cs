@@ -18,7 +18,8 @@ public static class PlatformDefaultsExtensions
     /// (<see cref="ResourceFailureReport"/>); health checks answer as soon as their resource is ready
     /// (<see cref="ReadinessProbing"/>); a container engine chosen by <c>auto</c> is checked before anything starts; the local
     /// state folder is made private (<see cref="LocalProcesses.KeepDataDirectoryPrivateAtStart"/>); the services are declared
-    /// plain HTTP, so Aspire looks for no development certificate they would not use (<see cref="PlainHttpServices"/>).</item>
+    /// plain HTTP, so Aspire looks for no development certificate they would not use (<see cref="PlainHttpServices"/>); each
+    /// service runs as its built executable, without a <c>dotnet run</c> beside it (<see cref="ProjectBuildOutput"/>).</item>
     /// <item>Publish mode: the publish pipeline writes the AWS stack (CDK), see <see cref="Platform.AppHost.Aws.AwsPublishing"/>.</item>
     /// </list>
     /// </summary>
@@ -31,6 +32,7 @@ public static class PlatformDefaultsExtensions
         LocalRuntime.CheckContainerEngineAtStart(builder);
         LocalProcesses.KeepDataDirectoryPrivateAtStart(builder);
         PlainHttpServices.DeclareAtStart(builder);
+        ProjectBuildOutput.RunBuiltExecutablesAtStart(builder);
         Platform.AppHost.Aws.AwsPublishing.AddAwsSynthesisStep(builder);
         return builder;
     }

@@ -1,4 +1,3 @@
-using System.Reflection;
 using Aspire.Hosting.ApplicationModel;
 
 namespace Aspire.Hosting;
@@ -29,7 +28,7 @@ public static class SchemaMigrationHosting
 
         var projectPath = new TProject().ProjectPath;
         var projectDirectory = Path.GetDirectoryName(projectPath)!;
-        var assembly = TargetPath(projectPath);
+        var assembly = ProjectBuildOutput.TargetPath(projectPath);
 
         return builder.AddResource(new SchemaMigrationResource(name, projectDirectory, database.Resource))
             .WithArgs(context =>
@@ -47,18 +46,6 @@ public static class SchemaMigrationHosting
             .WithReference(database)
             .WaitFor(database)
             .WithIconName("DatabaseArrowUp");
-    }
-
-    /// <summary>
-    /// The assembly the referenced project builds, as the project itself answered when the AppHost was built
-    /// (AppHost.csproj, target <c>EmbedProjectReferenceTargetPaths</c>).
-    /// </summary>
-    private static string TargetPath(string projectPath)
-    {
-        var key = "TargetPath:" + Path.GetFileNameWithoutExtension(projectPath);
-        return typeof(SchemaMigrationHosting).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .FirstOrDefault(attribute => attribute.Key == key)?.Value
-            ?? throw new DistributedApplicationException($"The AppHost was built without the assembly metadata '{key}' (AppHost.csproj, target EmbedProjectReferenceTargetPaths).");
     }
 
     /// <summary>The connection string the owner of the schema migrates with at start (AWS), without its password.</summary>
