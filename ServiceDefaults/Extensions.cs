@@ -29,6 +29,9 @@ public static class ServiceDefaultsExtensions
         // Polly reports every execution of a pipeline at Information: one line per database or cache call. Retries,
         // timeouts and circuits opening or closing are warnings and errors, and stay.
         builder.Logging.AddFilter("Polly", LogLevel.Warning);
+        // The hosted services start side by side: Kestrel takes requests (health probes first) while Data Protection
+        // loads its key ring from Redis and the background services begin, instead of after all of them in turn.
+        builder.Services.Configure<HostOptions>(options => options.ServicesStartConcurrently = true);
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
         builder.Services.AddServiceDiscovery();

@@ -51,13 +51,18 @@ if selected coldstart; then
   log "Publishing the services and the bare minimal API (Release, ReadyToRun) for their cold starts"
   published="eng/bench/obj/published"
   rm -rf "$published"
+  # The runtime identifier named on the command line, as release-images.sh names it (--os/--arch): ReadyToRun is on for a
+  # publish for a platform (Directory.Build.props), which --use-current-runtime would decide too late for.
+  rid="$(dotnet --info | awk '/^ *RID:/ { print $2; exit }')"
   for project in Api/Api.csproj Worker/Worker.csproj Web/Web.csproj eng/bench/Baseline/Baseline.csproj; do
-    dotnet publish "$project" -c Release --use-current-runtime --self-contained false --nologo -clp:ErrorsOnly \
+    dotnet publish "$project" -c Release -r "$rid" --self-contained false --nologo -clp:ErrorsOnly \
       -o "$published/$(basename "$project" .csproj)" >/dev/null
   done
   export BENCH_PUBLISHED_DIR="$PWD/$published"
-  # dotnet-trace (a .NET global tool from NuGet, installed beside the build output) records the Api's start for the
-  # coldstart row's profile; without it the row still has the timeline from the Api's own logs.
+fi
+if selected coldstart || selected list || selected devlist; then
+  # dotnet-trace (a .NET global tool from NuGet, installed beside the build output) records the Api's start (coldstart)
+  # and samples it under the list's load (list, devlist); without it those rows print no profile.
   tools="eng/bench/obj/tools"
   [ -x "$tools/dotnet-trace" ] || dotnet tool install dotnet-trace --version 10.0.750501 --tool-path "$tools" >/dev/null \
     || log "dotnet-trace could not be installed: the Api's start-up profile will have its log timeline only"

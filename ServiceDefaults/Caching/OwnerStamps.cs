@@ -33,6 +33,7 @@ public sealed partial class OwnerStamps : BackgroundService
     private readonly DependencyGuard _guard;
     private readonly TimeProvider _clock;
     private readonly ILogger<OwnerStamps> _logger;
+    private readonly IServiceProvider _services;
     private readonly ConcurrentDictionary<Guid, byte> _pending = new();
     private readonly ConcurrentDictionary<Guid, Task<OwnerStamp?>> _reads = new();
     private long _lostAtTicks;
@@ -49,12 +50,7 @@ public sealed partial class OwnerStamps : BackgroundService
         _guard = guard;
         _clock = clock;
         _logger = logger;
-        if (services.GetService<IConnectionMultiplexer>() is { } multiplexer)
-        {
-            // Seen even when this process makes no call meanwhile (a quiet Api while Redis restarts).
-            multiplexer.ConnectionFailed += (_, _) => Lost();
-            multiplexer.ConnectionRestored += (_, _) => Answered();
-        }
+        _services = services;
     }
 
     /// <summary>Owners whose stamp must still be replaced because Redis was not reachable when their data changed.</summary>
@@ -130,6 +126,15 @@ public sealed partial class OwnerStamps : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Here rather than in the constructor: the multiplexer connects when it is first resolved, and this runs beside the
+        // host's start instead of before it (a connect is a few round trips the service need not wait for).
+        if (_services.GetService<IConnectionMultiplexer>() is { } multiplexer)
+        {
+            // Seen even when this process makes no call meanwhile (a quiet Api while Redis restarts).
+            multiplexer.ConnectionFailed += (_, _) => Lost();
+            multiplexer.ConnectionRestored += (_, _) => Answered();
+        }
+
         using var timer = new PeriodicTimer(CatchUpInterval, _clock);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {

@@ -161,7 +161,7 @@ if (Selected("list") || Selected("coldstart") || Selected("worker") || Selected(
     {
         if (Selected("list"))
         {
-            var listRows = await ListRowsAsync("list, production-like (Release, OTLP export)", apiUrl, storage, small, data.FullName, luaFile, wrkSeconds, 0.4, ct);
+            var listRows = await ListRowsAsync("list, production-like (Release, OTLP export)", apiUrl, storage, small, data.FullName, luaFile, wrkSeconds, 0.4, profiles, ct);
             rows.AddRange(listRows);
             if (listRows[0].Met is false)
             {
@@ -349,7 +349,7 @@ if (Selected("devlist"))
             await Task.Delay(100, ct);
         }
 
-        var devRows = await ListRowsAsync("list, developer's (eng/run.sh: Debug, dashboard)", new Uri("http://localhost:5200"), storage, small, devData.FullName, luaFile, wrkSeconds, 0.25, ct);
+        var devRows = await ListRowsAsync("list, developer's (eng/run.sh: Debug, dashboard)", new Uri("http://localhost:5200"), storage, small, devData.FullName, luaFile, wrkSeconds, 0.25, profiles, ct);
         rows.AddRange(devRows);
         if (devRows[0].Met is false)
         {
@@ -915,6 +915,30 @@ static async Task<string> TracedStartAsync(ServiceLaunch launch, string tool, Ca
 }
 
 /// <summary>
+/// Where a running service's CPU goes under a load: dotnet-trace samples it while <paramref name="load"/> runs, and the
+/// methods that were on top of a running stack most often (exclusive) are listed.
+/// </summary>
+static async Task<string> TracedLoadAsync(ServiceLaunch service, string tool, Func<Task<WrkResult>> load, int loadSeconds, string title, CancellationToken ct)
+{
+    var file = Path.Combine(Path.GetTempPath(), $"platform-bench-{service.Service}-load.nettrace");
+    // The session ends by itself (--duration) a little after the load: dotnet-trace reads no Enter from a redirected input.
+    using var collect = Process.Start(new ProcessStartInfo(tool, ["collect", "-p", service.Pid.ToString(CultureInfo.InvariantCulture), "--profile", "dotnet-sampled-thread-time",
+        "--duration", TimeSpan.FromSeconds(loadSeconds + 2).ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture), "-o", file])
+    { RedirectStandardOutput = true, UseShellExecute = false })
+        ?? throw new InvalidOperationException("Could not start dotnet-trace collect");
+    await Task.Delay(TimeSpan.FromSeconds(1), ct); // the session attaches
+    var run = await load();
+    await collect.WaitForExitAsync(ct);
+    var report = Process.Start(new ProcessStartInfo(tool, ["report", file, "topN", "-n", "120"]) { RedirectStandardOutput = true, UseShellExecute = false })
+        ?? throw new InvalidOperationException("Could not start dotnet-trace report");
+    var text = await report.StandardOutput.ReadToEndAsync(ct);
+    await report.WaitForExitAsync(ct);
+    File.Delete(file);
+    return $"    {title} ({run.RequestsPerSecond:F0} req/s while sampled): methods most often on top of a running stack, exclusive\n"
+        + string.Join('\n', text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !IdleFrames().Any(l.Contains) && !l.Contains("epoll", StringComparison.OrdinalIgnoreCase)).Take(30).Select(l => "      " + (l.Length > 160 ? l[..160] : l)));
+}
+
+/// <summary>
 /// Frames where a sampled thread waits or merely starts others (idle threads are sampled too): left out of the
 /// start-up report so what remains is work.
 /// </summary>
@@ -933,7 +957,7 @@ static double CpuSeconds(int pid)
 /// The gallery's list: one user's 20 ready images, the cache warm, wrk for a fixed time on 16 connections; the same JSON
 /// from bare Kestrel just before, then pageSize=1 and revalidation (304), which show what a request costs without the page.
 /// </summary>
-static async Task<List<Row>> ListRowsAsync(string label, Uri apiUrl, HttpClient storage, byte[] small, string dataDir, string luaFile, int wrkSeconds, double goal, CancellationToken ct)
+static async Task<List<Row>> ListRowsAsync(string label, Uri apiUrl, HttpClient storage, byte[] small, string dataDir, string luaFile, int wrkSeconds, double goal, List<string> listProfile, CancellationToken ct)
 {
     using var galleryUser = await SignUpAsync(apiUrl, ct);
     var galleryIds = new List<Guid>();
@@ -967,6 +991,11 @@ static async Task<List<Row>> ListRowsAsync(string label, Uri apiUrl, HttpClient 
     var list20 = await RunWrkAsync(luaFile, listUrl.ToString(), auth, wrkSeconds, ct);
     var list1 = await RunWrkAsync(luaFile, new Uri(apiUrl, "/api/media?page=1&pageSize=1").ToString(), auth, wrkSeconds, ct);
     var list304 = await RunWrkAsync(luaFile, listUrl.ToString(), [.. auth, $"If-None-Match: {listETag}"], wrkSeconds, ct);
+    if (Environment.GetEnvironmentVariable("BENCH_DOTNET_TRACE") is { Length: > 0 } tool && File.Exists(tool) && ServiceProcess("Api") is { } api)
+    {
+        listProfile.Add(await TracedLoadAsync(api, tool, () => RunWrkAsync(luaFile, listUrl.ToString(), auth, wrkSeconds, ct), wrkSeconds, $"{label}: the Api under the pageSize=20 load", ct));
+    }
+
     var ratio = list20.RequestsPerSecond / bare.RequestsPerSecond;
     var goalText = string.Create(CultureInfo.InvariantCulture, $">= {goal}x");
     return
