@@ -1,5 +1,6 @@
 using System.Reflection;
 using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.Configuration;
 
 namespace Aspire.Hosting;
 
@@ -15,11 +16,13 @@ public static class ProjectBuildOutput
     /// project file and stays as a second process beside every service, about 2.3 CPU-seconds each before the service
     /// itself starts: on a 2-core laptop the largest single cost of a start (docs/performance.md). The AppHost is built
     /// with its services (eng/run.sh, the test projects), so the executables are current. Under an IDE, which launches
-    /// and debugs the projects itself, Aspire's own launch stays.
+    /// and debugs the projects itself, and under <c>dotnet watch</c>, which rebuilds them, Aspire's own launch stays.
     /// </summary>
     public static void RunBuiltExecutablesAtStart(IDistributedApplicationBuilder builder)
     {
-        if (!builder.ExecutionContext.IsRunMode || Environment.GetEnvironmentVariable("DEBUG_SESSION_PORT") is { Length: > 0 })
+        if (!builder.ExecutionContext.IsRunMode
+            || Environment.GetEnvironmentVariable("DEBUG_SESSION_PORT") is { Length: > 0 }
+            || builder.Configuration.GetValue<bool>("DOTNET_WATCH"))
         {
             return;
         }
