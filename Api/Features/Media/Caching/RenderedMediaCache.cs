@@ -21,8 +21,9 @@ namespace Platform.Api.Features.Media.Caching;
 /// <see cref="RenderedResponse"/> is immutable (sealed, <c>[ImmutableObject(true)]</c>), so HybridCache keeps the
 /// instance itself in L1 and an L1 hit returns it: no copy, no deserialization. An entry lives
 /// <c>Media:RenderedCacheExpiration</c> at most and never past the <c>notAfter</c> its caller gives (the end of the URL
-/// window whose URLs it carries). L1 is the process's <see cref="IMemoryCache"/>, bounded to
-/// <see cref="MemoryLimitBytes"/> of serialized entries: beyond that the least recently used go.
+/// window whose URLs it carries); in memory no longer than <see cref="MemoryLifetime"/>. L1 is the process's
+/// <see cref="IMemoryCache"/>, bounded to <see cref="MemoryLimitBytes"/> of serialized entries: beyond that the least
+/// recently used go.
 /// </para>
 /// </summary>
 public sealed class RenderedMediaCache(HybridCache cache, TimeProvider clock, IOptions<MediaOptions> options)
@@ -32,6 +33,13 @@ public sealed class RenderedMediaCache(HybridCache cache, TimeProvider clock, IO
     /// its URLs is about 30 KB, so some two thousand pages; whatever memory does not hold, Redis does.
     /// </summary>
     public const long MemoryLimitBytes = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// The longest an entry stays in memory: what is read again and again (a gallery, a polled set of statuses) stays
+    /// warm, while the entries a change left behind (every change makes new keys) leave memory soon; Redis keeps them
+    /// for the other instances and for later.
+    /// </summary>
+    public static readonly TimeSpan MemoryLifetime = TimeSpan.FromMinutes(1);
 
     /// <summary>
     /// The response under <paramref name="key"/>: from memory, from Redis, or rendered by <paramref name="render"/>
@@ -52,7 +60,7 @@ public sealed class RenderedMediaCache(HybridCache cache, TimeProvider clock, IO
             return render(state, ct);
         }
 
-        var entry = new HybridCacheEntryOptions { Expiration = lifetime, LocalCacheExpiration = lifetime };
+        var entry = new HybridCacheEntryOptions { Expiration = lifetime, LocalCacheExpiration = lifetime < MemoryLifetime ? lifetime : MemoryLifetime };
         return cache.GetOrCreateAsync(key, state, render, entry, cancellationToken: ct);
     }
 }
