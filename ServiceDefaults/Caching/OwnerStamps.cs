@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Platform.ServiceDefaults.Resilience;
@@ -10,9 +12,25 @@ using StackExchange.Redis;
 namespace Platform.Caching;
 
 /// <summary>
-/// The owners' cache stamps in Redis (see <see cref="MediaCache"/>), and what keeps them honest when Redis goes away.
+/// The owners' cache stamps in Redis: the media cache's invalidation, across processes.
+/// <para>
+/// Every cached response of an owner's media sits under that owner's <em>stamp</em>, a small entry in Redis (never held
+/// in a process's memory; key <see cref="MediaCacheKeys.Stamp"/>). Any change — by the Api or by the Worker, in any
+/// process — replaces the stamp (<see cref="InvalidateAsync"/>), so every entry filed under the old one is out of reach
+/// at once, on every Api instance. This is key-based invalidation that works across processes: HybridCache's own tag
+/// invalidation is remembered per process (a tag's invalidation time is read from L2 once and then kept), so a tag
+/// removed by the Worker would not reach an Api instance that had already seen the tag. The stamp is all the Worker
+/// knows of the cache.
+/// </para>
+/// <para>
+/// The stamp also knows when the owner's data last changed. For a short window after a change the Api reads from the
+/// primary instead of the read replica, so neither the user (read-your-writes) nor the cache ever picks up a row the
+/// replica has not caught up with.
+/// </para>
+/// <para>
+/// And what keeps the stamps honest when Redis goes away:
 /// <list type="bullet">
-/// <item>A read without Redis gets no stamp: the caller reads the database and caches nothing.</item>
+/// <item>A read without Redis gets no stamp: the caller reads the primary and caches nothing.</item>
 /// <item>A change without Redis leaves the owner <em>pending</em>; every second, and before the owner's next read, the
 /// pending stamps are replaced once Redis answers. Entries cached before the outage are then out of reach.</item>
 /// <item>After Redis comes back (this process saw a call fail, or the connection drop and return), a stamp older than
@@ -20,6 +38,7 @@ namespace Platform.Caching;
 /// </list>
 /// So a reader never gets an entry older than the last change it could have known of; the worst left is an instance
 /// that never lost Redis while another did, which sees the other's changes once that one reaches Redis again.
+/// </para>
 /// </summary>
 public sealed partial class OwnerStamps : BackgroundService
 {
@@ -86,7 +105,7 @@ public sealed partial class OwnerStamps : BackgroundService
     {
         try
         {
-            var bytes = await _guard.RunAsync(ct => _redis.GetAsync(MediaCache.StampKey(ownerId), ct), CancellationToken.None);
+            var bytes = await _guard.RunAsync(ct => _redis.GetAsync(MediaCacheKeys.Stamp(ownerId), ct), CancellationToken.None);
             Answered();
             var stamp = bytes is null ? null : JsonSerializer.Deserialize<OwnerStamp>(bytes);
             if (stamp is not null && !_pending.ContainsKey(ownerId) && stamp.ChangedAt.UtcTicks >= Interlocked.Read(ref _recoveredAtTicks))
@@ -191,7 +210,7 @@ public sealed partial class OwnerStamps : BackgroundService
     private async Task<OwnerStamp> WriteNewStampAsync(Guid ownerId)
     {
         var stamp = new OwnerStamp(Guid.NewGuid(), _clock.GetUtcNow());
-        await _guard.RunAsync(ct => _redis.SetAsync(MediaCache.StampKey(ownerId), JsonSerializer.SerializeToUtf8Bytes(stamp), EntryOptions, ct), CancellationToken.None);
+        await _guard.RunAsync(ct => _redis.SetAsync(MediaCacheKeys.Stamp(ownerId), JsonSerializer.SerializeToUtf8Bytes(stamp), EntryOptions, ct), CancellationToken.None);
         return stamp;
     }
 
@@ -221,4 +240,37 @@ public sealed partial class OwnerStamps : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Replaced {Replaced} cache stamps that changed while Redis was away; {Left} left")]
     private static partial void LogCaughtUp(ILogger logger, int replaced, int left);
+}
+
+/// <summary>An owner's cache generation: <see cref="Version"/> names the entries, <see cref="ChangedAt"/> the last change.</summary>
+public sealed record OwnerStamp(Guid Version, DateTimeOffset ChangedAt);
+
+public static class OwnerStampsExtensions
+{
+    /// <summary>
+    /// The owners' stamps (<see cref="OwnerStamps"/>) in Redis, through <c>IDistributedCache</c> on the connection Aspire's
+    /// Redis client already manages (one multiplexer per process, with its health check and tracing), behind Redis's
+    /// <see cref="DependencyGuard"/>. That <c>IDistributedCache</c> is also what a HybridCache in the same process uses as
+    /// its second level.
+    /// </summary>
+    public static IServiceCollection AddOwnerStamps(this IServiceCollection services)
+    {
+        services.AddStackExchangeRedisCache(_ => { });
+        services.AddOptions<RedisCacheOptions>().Configure<IServiceProvider>((options, sp) =>
+            options.ConnectionMultiplexerFactory = () => Task.FromResult(sp.GetRequiredService<IConnectionMultiplexer>()));
+
+        // Redis is an optimisation: a call that takes more than a second is given up on, and a Redis that keeps failing is
+        // left alone for two seconds at a time (reads go to Postgres meanwhile).
+        services.AddDependencyGuard(OwnerStamps.GuardKey, "cache", new DependencyGuardOptions
+        {
+            Timeout = TimeSpan.FromSeconds(1),
+            BreakDuration = TimeSpan.FromSeconds(2),
+            // A cache read or write has no error of its own to report: whatever fails, Redis is not usable right now.
+            IsFailure = _ => true,
+        });
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<OwnerStamps>();
+        services.AddHostedService(sp => sp.GetRequiredService<OwnerStamps>());
+        return services;
+    }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Platform.Caching;
 
 namespace Platform.Aws.Tests;
 
@@ -49,7 +50,7 @@ public sealed class RedisIdentityStackTests(DevStackFixture stack) : IClassFixtu
         Assert.DoesNotContain("platform:", access["worker"], StringComparison.Ordinal);
         Assert.DoesNotContain("platform:api", access["web"], StringComparison.Ordinal);
         Assert.DoesNotContain("platform:web", access["api"], StringComparison.Ordinal);
-        Assert.Equal(["~media:v1:stamp:*"], access["worker"].Split(' ').Where(t => t.StartsWith('~')));
+        Assert.Equal(["~" + MediaCacheKeys.StampPattern], access["worker"].Split(' ').Where(t => t.StartsWith('~')));
         Assert.DoesNotContain("+lrange", access["worker"], StringComparison.Ordinal);
         Assert.DoesNotContain("+hget", access["worker"], StringComparison.Ordinal);
     }

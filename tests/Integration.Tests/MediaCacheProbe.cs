@@ -1,10 +1,11 @@
 using Aspire.Hosting.Testing;
+using Platform.Caching;
 using StackExchange.Redis;
 
 namespace Platform.Integration.Tests;
 
 /// <summary>
-/// The Api's media cache as Redis holds it. What a test looks at to know that a read was cached: a user can only see that
+/// The Api's media cache as Redis holds it (keys by <see cref="MediaCacheKeys"/>). What a test looks at to know that a read was cached: a user can only see that
 /// a status is never stale, which a cache that never caches would also show.
 /// </summary>
 public sealed class MediaCacheProbe : IAsyncDisposable
@@ -18,8 +19,11 @@ public sealed class MediaCacheProbe : IAsyncDisposable
     public static async Task<MediaCacheProbe> ConnectAsync(PlatformAppFixture fixture, CancellationToken ct) =>
         new(await ConnectionMultiplexer.ConnectAsync(await fixture.App.GetConnectionStringAsync("redis", ct) ?? ""));
 
-    /// <summary>How many cached entries of the item Redis holds: one per owner stamp it was read under.</summary>
-    public int ItemEntries(Guid id) => _redis.GetServers().Single().Keys(pattern: $"media:v1:*:item:{id:N}").Count();
+    /// <summary>
+    /// How many cached responses of the item Redis holds: one per owner stamp it was read under (and per URL window and
+    /// signing generation, which stay the same for the length of a test).
+    /// </summary>
+    public int ItemEntries(Guid id) => _redis.GetServers().Single().Keys(pattern: MediaCacheKeys.ItemResponsePattern(id)).Count();
 
     /// <summary>
     /// Reads the item until Redis holds at least <paramref name="atLeast"/> entries of it, and returns their number. A read

@@ -1,3 +1,5 @@
+using Platform.Caching;
+
 namespace Platform.Integration.Tests;
 
 /// <summary>
@@ -22,8 +24,8 @@ public sealed class MediaCacheTests(PlatformAppFixture fixture)
         for (var attempt = 1; attempt <= 5; attempt++)
         {
             var created = await user.CreateAsync($"cached-{attempt}.jpg", "image/jpeg", bytes.Length, Ct);
-            var ownerId = new Uri(created.UploadUrl).AbsolutePath.Split('/')[3]; // /{bucket}/media/{owner}/{id}/original
-            var stampKey = $"media:v1:stamp:{ownerId}";
+            var ownerId = Guid.Parse(new Uri(created.UploadUrl).AbsolutePath.Split('/')[3]); // /{bucket}/uploads/{owner}/{id}
+            var stampKey = MediaCacheKeys.Stamp(ownerId);
 
             Assert.Equal(1, await cache.ReadUntilCachedAsync(user, created.Id, atLeast: 1, Ct));
             Assert.True(await db.KeyExistsAsync(stampKey), "the owner's stamp lives in Redis");

@@ -1,6 +1,4 @@
 using System.Text.Json.Serialization;
-using Platform.Data;
-using Platform.Media;
 
 namespace Platform.Api.Features.Media;
 
@@ -65,30 +63,3 @@ public sealed record CompleteMediaResponse(Guid Id, string Status);
 
 /// <summary>One page of the owner's items, newest first.</summary>
 public sealed record MediaPageResponse(IReadOnlyList<MediaItemResponse> Items, int Page, int PageSize, int TotalCount);
-
-/// <summary>What the cache holds for an item: the row's data, never URLs (those are signed per response).</summary>
-public sealed record MediaSnapshot(
-    Guid Id,
-    Guid OwnerId,
-    string FileName,
-    string ContentType,
-    long Size,
-    string ObjectKey,
-    MediaStatus Status,
-    int? Width,
-    int? Height,
-    int? PageCount,
-    string? FailureReason,
-    DateTimeOffset CreatedAt,
-    string? CompleteTraceId,
-    string? ProcessedTraceId)
-{
-    public static MediaSnapshot From(MediaItem m) => new(
-        m.Id, m.OwnerId, m.FileName, m.ContentType, m.Size, m.ObjectKey, m.Status, m.Width, m.Height, m.PageCount,
-        m.FailureReason, m.CreatedAt, m.CompleteTraceId, m.ProcessedTraceId);
-}
-
-public sealed record MediaPageSnapshot(IReadOnlyList<MediaSnapshot> Items, int TotalCount);
-
-/// <summary>What the cache holds for a batch status read: per item, only its status and failure reason.</summary>
-public sealed record MediaStatusSnapshot(Guid Id, MediaStatus Status, string? FailureReason);

@@ -41,6 +41,7 @@ public static class MediaEndpoints
             .Produces(StatusCodes.Status304NotModified);
         media.MapGet("/status", StatusesAsync).WithName("GetMediaStatuses")
             .Produces<MediaStatusesResponse>(contentType: "application/json")
+            .Produces(StatusCodes.Status304NotModified)
             .ProducesValidationProblem();
         media.MapGet("/{id:guid}", GetAsync).WithName("GetMedia")
             .Produces<MediaItemResponse>(contentType: "application/json")
@@ -215,8 +216,8 @@ public static class MediaEndpoints
     /// items are processed). <c>ids</c> is a comma-separated list of item ids; repeats count once. An id that is not the
     /// caller's is left out of the answer, never reported differently from one that does not exist.
     /// </summary>
-    private static async Task<Results<Ok<MediaStatusesResponse>, ValidationProblem>> StatusesAsync(
-        string? ids, ClaimsPrincipal user, MediaStore store, CancellationToken ct)
+    private static async Task<Results<RenderedResponse, ValidationProblem>> StatusesAsync(
+        string? ids, ClaimsPrincipal user, MediaStore store, MediaResponses responses, CancellationToken ct)
     {
         var parts = (ids ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         string? error = null;
@@ -240,10 +241,9 @@ public static class MediaEndpoints
                 title: $"'ids' must be 1 to {MediaStatusBatch.MaxIds} comma-separated item ids.");
         }
 
+        var ownerId = user.UserId();
         var wanted = parts.Select(Guid.Parse).Distinct().ToList();
-        var statuses = await store.StatusesAsync(user.UserId(), wanted, ct);
-        return TypedResults.Ok(new MediaStatusesResponse(
-            [.. statuses.Select(s => new MediaStatusResponse(s.Id, s.Status.ToText(), s.FailureReason))]));
+        return await responses.StatusesAsync(store, await store.ReadSourceAsync(ownerId, ct), ownerId, wanted, ct);
     }
 
     private static async Task<Results<RenderedResponse, NotFound>> GetAsync(

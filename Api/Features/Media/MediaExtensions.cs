@@ -2,9 +2,9 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using Platform.Api.Features.Accounts;
+using Platform.Api.Features.Media.Caching;
 using Platform.Api.Features.Media.Delivery;
 using Platform.Api.Infrastructure;
-using Platform.Caching;
 using Platform.Media;
 using Platform.ServiceDefaults.Resilience;
 
@@ -31,14 +31,13 @@ public static class MediaExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
-        builder.Services.AddRedisHybridCache();
+        builder.Services.AddRenderedMediaCache();
         builder.Services.AddScoped<MediaStore>();
         builder.Services.AddDependencyGuard(MediaStorage.GuardKey, "storage");
         builder.Services.AddSingleton<MediaStorage>();
         builder.Services.AddScoped<IUploadRecords>(sp => sp.GetRequiredService<MediaStore>());
         builder.Services.AddSingleton<IUploadedObjects>(sp => sp.GetRequiredService<MediaStorage>());
         builder.Services.AddScoped<UploadCompletion>();
-        builder.Services.AddSingleton<MediaResponseCache>();
         builder.Services.AddSingleton<MediaUrls>();
         builder.Services.AddSingleton<MediaResponses>();
         builder.Services.AddHostedService<PendingUploadSweeper>();

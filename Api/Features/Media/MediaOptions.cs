@@ -66,22 +66,19 @@ public sealed class MediaOptions : IValidatableObject
     public int QuotaItems { get; set; } = 10_000;
 
     /// <summary>
-    /// How many bytes of rendered responses and signed URLs the Api keeps in memory (see <c>MediaResponseCache</c>):
-    /// about 30 KB per cached page of 20 items.
-    /// </summary>
-    [Range(1024 * 1024, 4L * 1024 * 1024 * 1024, ErrorMessage = "Media:ResponseCacheBytes must be between 1 MiB and 4 GiB.")]
-    public long ResponseCacheBytes { get; set; } = 64L * 1024 * 1024;
-
-    /// <summary>
-    /// After a change, reads fill the cache from the primary instead of the replica for this long, so a replica that
-    /// lags behind can never put an old row into the cache. Above RDS's usual replica lag, well below a user's patience.
+    /// After a change, reads go to the primary instead of the replica for this long, so a replica that lags behind can
+    /// never put an old row into the cache. Above RDS's usual replica lag, well below a user's patience.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:05:00", ErrorMessage = "Media:ReadYourWritesWindow must be between 0 and 5 minutes.")]
     public TimeSpan ReadYourWritesWindow { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>How long item and list reads stay in Redis (they are invalidated on every change anyway).</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "01:00:00", ErrorMessage = "Media:CacheExpiration must be between 1 second and 1 hour.")]
-    public TimeSpan CacheExpiration { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>
+    /// How long a rendered response (an item, a list page, a set of statuses) stays cached at most, in memory and in Redis;
+    /// never past the end of the URL window whose URLs it carries. A change puts the owner's entries out of reach at
+    /// once anyway (see <c>RenderedMediaCache</c>): this bounds how long the ones left behind take room.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00", ErrorMessage = "Media:RenderedCacheExpiration must be between 1 second and 1 hour.")]
+    public TimeSpan RenderedCacheExpiration { get; set; } = TimeSpan.FromMinutes(5);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Options;
 using Platform.Api.Data;
 using Platform.Caching;
@@ -12,26 +11,20 @@ using Platform.Messaging.Outbox;
 namespace Platform.Api.Features.Media;
 
 /// <summary>
-/// Media rows: writes on the primary, reads through the cache (HybridCache, Redis as L2) filled from the read replica —
-/// or from the primary right after a change, so the user reads their own writes. Every write invalidates the owner's
-/// cache entries (see <see cref="MediaCache"/>). Without Redis, reads go to the primary and nothing is cached.
+/// Media rows: writes on the primary, each followed by a new stamp for the owner (<see cref="OwnerStamps"/>), which
+/// puts everything cached of the owner out of reach; reads from where <see cref="ReadSourceAsync"/> says — the read
+/// replica, or the primary right after a change (so the user reads their own writes) or without Redis. Nothing here is
+/// cached: what is read is rendered and cached as a response (<see cref="MediaResponses"/>).
 /// Every query is scoped to the owner: another user's id is simply not found.
 /// </summary>
 public sealed class MediaStore(
     PlatformDbContext primary,
     PlatformReadDbContext replica,
-    HybridCache cache,
     OwnerStamps stamps,
     Outbox<PlatformDbContext> outbox,
     TimeProvider clock,
     IOptions<MediaOptions> options) : IUploadRecords
 {
-    private HybridCacheEntryOptions EntryOptions => new()
-    {
-        Expiration = options.Value.CacheExpiration,
-        LocalCacheExpiration = TimeSpan.FromSeconds(Math.Min(30, options.Value.CacheExpiration.TotalSeconds)),
-    };
-
     /// <summary>A new pending item with its server-chosen id and object key, not saved yet (see <see cref="AddAsync"/>).</summary>
     public MediaItem New(Guid ownerId, string fileName, string contentType, long size)
     {
@@ -217,113 +210,45 @@ public sealed class MediaStore(
         return new DeletedMedia(uploadId);
     }
 
-    public async Task<MediaSnapshot?> GetAsync(Guid ownerId, Guid id, CancellationToken ct) =>
+    /// <summary>The owner's item, read where <see cref="ReadSourceAsync"/> says.</summary>
+    public async Task<MediaItem?> GetAsync(Guid ownerId, Guid id, CancellationToken ct) =>
         await GetAsync(await ReadSourceAsync(ownerId, ct), ownerId, id, ct);
 
-    /// <summary>The owner's item as of <paramref name="source"/>'s stamp.</summary>
-    public async Task<MediaSnapshot?> GetAsync(MediaReadSource source, Guid ownerId, Guid id, CancellationToken ct)
-    {
-        var (stamp, db) = source;
-        if (stamp is null)
-        {
-            return await FindAsync(primary, ownerId, id, ct) is { } item ? MediaSnapshot.From(item) : null;
-        }
-
-        var found = await cache.GetOrCreateAsync(
-            MediaCache.ItemKey(ownerId, stamp, id),
-            (db, ownerId, id),
-            static async (state, token) =>
-            {
-                var (db, ownerId, id) = state;
-                var item = await FindAsync(db, ownerId, id, token);
-                // Cached as a one-element list so that "not found" is cached too, unambiguously.
-                return item is null ? [] : new[] { MediaSnapshot.From(item) };
-            },
-            EntryOptions,
-            cancellationToken: ct);
-        return found.Length == 0 ? null : found[0];
-    }
+    /// <summary>The owner's item, read from <paramref name="source"/>'s database.</summary>
+    public Task<MediaItem?> GetAsync(MediaReadSource source, Guid ownerId, Guid id, CancellationToken ct) =>
+        source.Db.MediaItems.AsNoTracking().SingleOrDefaultAsync(m => m.Id == id && m.OwnerId == ownerId, ct);
 
     /// <summary>
-    /// The status of each of <paramref name="ids"/> that is the owner's, as of the owner's stamp: one query for the whole
-    /// set, cached under the stamp (which every change replaces), so a page polling the same set reads Redis only.
-    /// Ids that are not the owner's (someone else's, deleted, never were) are simply not in the answer.
+    /// The status of each of <paramref name="ids"/> that is the owner's, in one query, ordered by id. Ids that are not the
+    /// owner's (someone else's, deleted, never were) are simply not in the answer.
     /// </summary>
-    public async Task<IReadOnlyList<MediaStatusSnapshot>> StatusesAsync(Guid ownerId, IReadOnlyList<Guid> ids, CancellationToken ct)
-    {
-        var (stamp, db) = await ReadSourceAsync(ownerId, ct);
-        if (stamp is null)
-        {
-            return await ReadStatusesAsync(primary, ownerId, ids, ct);
-        }
-
-        return await cache.GetOrCreateAsync(
-            MediaCache.StatusesKey(ownerId, stamp, HashOf(ids)),
-            (db, ownerId, ids),
-            static async (state, token) => await ReadStatusesAsync(state.db, state.ownerId, state.ids, token),
-            EntryOptions,
-            cancellationToken: ct);
-    }
-
-    private static async Task<MediaStatusSnapshot[]> ReadStatusesAsync(PlatformDbContext db, Guid ownerId, IReadOnlyList<Guid> ids, CancellationToken ct)
+    public async Task<IReadOnlyList<MediaItemStatus>> StatusesAsync(MediaReadSource source, Guid ownerId, IReadOnlyList<Guid> ids, CancellationToken ct)
     {
         var wanted = ids.ToArray();
-        var rows = await db.MediaItems.AsNoTracking()
+        var rows = await source.Db.MediaItems.AsNoTracking()
             .Where(m => m.OwnerId == ownerId && wanted.Contains(m.Id))
-            .Select(m => new { m.Id, m.Status, m.FailureReason })
+            .Select(m => new MediaItemStatus(m.Id, m.Status, m.FailureReason))
             .ToListAsync(ct);
-        return [.. rows.Select(r => new MediaStatusSnapshot(r.Id, r.Status, r.FailureReason)).OrderBy(r => r.Id)];
+        // In .NET's order of ids, as the answer has always been (PostgreSQL orders uuids differently).
+        return [.. rows.OrderBy(r => r.Id)];
     }
 
-    /// <summary>Names a set of ids whatever their order: SHA-256 over the sorted ids, hex.</summary>
-    private static string HashOf(IReadOnlyList<Guid> ids)
+    /// <summary>A page of the owner's items, newest first, and how many the owner has, from <paramref name="source"/>'s database.</summary>
+    public async Task<MediaPage> ListAsync(MediaReadSource source, Guid ownerId, int page, int pageSize, CancellationToken ct)
     {
-        var bytes = new byte[ids.Count * 16];
-        var i = 0;
-        foreach (var id in ids.Order())
-        {
-            id.TryWriteBytes(bytes.AsSpan(i, 16));
-            i += 16;
-        }
-
-        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes)).ToLowerInvariant();
-    }
-
-    /// <summary>A page of the owner's items as of <paramref name="source"/>'s stamp.</summary>
-    public async Task<MediaPageSnapshot> ListAsync(MediaReadSource source, Guid ownerId, int page, int pageSize, CancellationToken ct)
-    {
-        var (stamp, db) = source;
-        if (stamp is null)
-        {
-            return await ReadPageAsync(primary, ownerId, page, pageSize, ct);
-        }
-
-        return await cache.GetOrCreateAsync(
-            MediaCache.ListKey(ownerId, stamp, page, pageSize),
-            (db, ownerId, page, pageSize),
-            static (state, token) => new ValueTask<MediaPageSnapshot>(ReadPageAsync(state.db, state.ownerId, state.page, state.pageSize, token)),
-            EntryOptions,
-            cancellationToken: ct);
-    }
-
-    private static Task<MediaItem?> FindAsync(PlatformDbContext db, Guid ownerId, Guid id, CancellationToken ct) =>
-        db.MediaItems.AsNoTracking().SingleOrDefaultAsync(m => m.Id == id && m.OwnerId == ownerId, ct);
-
-    private static async Task<MediaPageSnapshot> ReadPageAsync(PlatformDbContext db, Guid ownerId, int page, int pageSize, CancellationToken ct)
-    {
-        var mine = db.MediaItems.AsNoTracking().Where(m => m.OwnerId == ownerId);
+        var mine = source.Db.MediaItems.AsNoTracking().Where(m => m.OwnerId == ownerId);
         var total = await mine.CountAsync(ct);
         var items = await mine
             .OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id)
             .Skip((page - 1) * pageSize).Take(pageSize)
             .ToListAsync(ct);
-        return new MediaPageSnapshot(items.ConvertAll(MediaSnapshot.From), total);
+        return new MediaPage(items, total);
     }
 
     /// <summary>
-    /// The owner's cache stamp, and where a cache miss is filled from: the primary just after a change. Whatever is
-    /// derived from reads under one stamp (a rendered response) may be cached under it too. Without Redis there is no
-    /// stamp: the caller reads the primary (never a replica that may lag behind) and caches nothing.
+    /// The owner's cache stamp, and where reads go: the primary just after a change, else the replica. Whatever is
+    /// rendered from reads under one stamp may be cached under it. Without Redis there is no stamp: the caller reads the
+    /// primary (never a replica that may lag behind) and caches nothing.
     /// </summary>
     public async Task<MediaReadSource> ReadSourceAsync(Guid ownerId, CancellationToken ct)
     {
@@ -333,10 +258,16 @@ public sealed class MediaStore(
 }
 
 /// <summary>
-/// An owner's current cache stamp and the database its cache misses are filled from; no stamp when Redis cannot be
-/// reached, and then nothing may be cached.
+/// An owner's current cache stamp and the database reads go to (and cache misses are rendered from); no stamp when
+/// Redis cannot be reached, and then nothing may be cached.
 /// </summary>
 public sealed record MediaReadSource(OwnerStamp? Stamp, PlatformDbContext Db);
+
+/// <summary>A page of the owner's items and how many items the owner has in all.</summary>
+public sealed record MediaPage(IReadOnlyList<MediaItem> Items, int TotalCount);
+
+/// <summary>Where one item is, for a batch status answer: its status and, once it failed, why.</summary>
+public sealed record MediaItemStatus(Guid Id, MediaStatus Status, string? FailureReason);
 
 /// <summary>Which quota a new item would exceed: its setting, its unit, the limit and what the owner already uses.</summary>
 public sealed record QuotaExceeded(string Setting, string Unit, long Limit, long Used);

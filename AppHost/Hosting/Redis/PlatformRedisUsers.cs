@@ -1,3 +1,5 @@
+using Platform.Caching;
+
 namespace Aspire.Hosting;
 
 /// <summary>
@@ -9,22 +11,22 @@ namespace Aspire.Hosting;
 public static class PlatformRedisUsers
 {
     /// <summary>
-    /// The Api: its media cache (ServiceDefaults' <c>MediaCache</c>: items, lists and owner stamps under
+    /// The Api: its media cache (<see cref="MediaCacheKeys"/>: owner stamps and rendered responses under
     /// <c>media:v1:</c>), HybridCache's tag-invalidation entries (<c>__MSFT_HCT__</c>, read at start), and its Data
     /// Protection key ring (<c>platform:api:data-protection-keys</c>), and the record of each redeemed refresh token
     /// (<c>platform:api:refresh-token-used:</c>, written with <c>SET … NX PX</c>).
     /// </summary>
     public static readonly RedisAccess Api = new("api",
-        ["media:v1:*", "__MSFT_HCT__*", "platform:api:*"],
+        [MediaCacheKeys.All, "__MSFT_HCT__*", "platform:api:*"],
         [.. RedisAccess.ConnectionCommands, .. RedisAccess.DistributedCacheCommands, .. RedisAccess.DataProtectionCommands, "set"]);
 
     /// <summary>
     /// The Worker writes one thing: a new owner stamp after it changed an item (ServiceDefaults' <c>OwnerStamps</c>,
-    /// <c>media:v1:stamp:{owner}</c>), which moves the Api's cached reads of that owner out of reach. It may not read
-    /// or write the cached entries themselves, nor anything of the Web's.
+    /// <see cref="MediaCacheKeys.Stamp"/>), which moves the Api's cached responses of that owner out of reach. It may
+    /// not read or write the cached responses themselves, nor anything of the Web's.
     /// </summary>
     public static readonly RedisAccess Worker = new("worker",
-        ["media:v1:stamp:*"],
+        [MediaCacheKeys.StampPattern],
         [.. RedisAccess.ConnectionCommands, "hset", "hmset", "expire"]);
 
     /// <summary>

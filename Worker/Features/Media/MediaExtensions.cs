@@ -20,7 +20,7 @@ public static class MediaExtensions
             })
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.AddRedisHybridCache();
+        builder.Services.AddOwnerStamps();
         builder.Services.AddSingleton(sp => new ImageThumbnailer(sp.GetRequiredService<IOptions<MediaProcessingOptions>>().Value));
         builder.Services.AddSingleton(sp => new PdfInspector(sp.GetRequiredService<IOptions<MediaProcessingOptions>>().Value));
         builder.Services.AddSingleton<MediaMetrics>();

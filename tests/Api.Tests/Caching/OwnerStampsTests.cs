@@ -10,7 +10,7 @@ using Platform.ServiceDefaults.Resilience;
 namespace Platform.Api.Tests.Caching;
 
 /// <summary>
-/// The cache stamp rules (see <see cref="MediaCache"/>): a reader never gets an entry older than the last change it
+/// The cache stamp rules (see <see cref="OwnerStamps"/>): a reader never gets an entry older than the last change it
 /// could have known of — across changes, a Redis outage, and changes nobody could announce while Redis was away.
 /// </summary>
 public sealed class OwnerStampsTests
@@ -43,8 +43,8 @@ public sealed class OwnerStampsTests
         Assert.NotNull(second);
         Assert.NotEqual(first.Version, second.Version);
         Assert.Equal(_clock.GetUtcNow(), second.ChangedAt);
-        Assert.NotEqual(MediaCache.ItemKey(Owner, first, Guid.Empty), MediaCache.ItemKey(Owner, second, Guid.Empty));
-        Assert.NotEqual(MediaCache.ListKey(Owner, first, 1, 20), MediaCache.ListKey(Owner, second, 1, 20));
+        Assert.NotEqual(MediaCacheKeys.ItemResponse(Owner, first.Version, Guid.Empty, 0, ""), MediaCacheKeys.ItemResponse(Owner, second.Version, Guid.Empty, 0, ""));
+        Assert.NotEqual(MediaCacheKeys.PageResponse(Owner, first.Version, 1, 20, 0, ""), MediaCacheKeys.PageResponse(Owner, second.Version, 1, 20, 0, ""));
     }
 
     [Fact]
@@ -55,8 +55,8 @@ public sealed class OwnerStampsTests
         await _stamps.InvalidateAsync(other);
 
         Assert.Equal(mine, await _stamps.GetAsync(Owner, Ct));
-        Assert.NotEqual(MediaCache.StampKey(Owner), MediaCache.StampKey(other));
-        Assert.DoesNotContain(Owner.ToString("N"), MediaCache.ItemKey(other, mine!, Guid.Empty));
+        Assert.NotEqual(MediaCacheKeys.Stamp(Owner), MediaCacheKeys.Stamp(other));
+        Assert.DoesNotContain(Owner.ToString("N"), MediaCacheKeys.ItemResponse(other, mine!.Version, Guid.Empty, 0, ""));
     }
 
     [Fact]
@@ -103,7 +103,7 @@ public sealed class OwnerStampsTests
     public async Task A_stamp_redis_lost_is_made_again_as_of_now()
     {
         var before = await _stamps.GetAsync(Owner, Ct);
-        _redis.Remove(MediaCache.StampKey(Owner)); // evicted, or Redis restarted empty
+        _redis.Remove(MediaCacheKeys.Stamp(Owner)); // evicted, or Redis restarted empty
         _clock.Advance(TimeSpan.FromMinutes(5));
 
         var after = await _stamps.GetAsync(Owner, Ct);
@@ -195,7 +195,7 @@ public sealed class OwnerStampsTests
     }
 
     private OwnerStamp? StoredStamp() =>
-        _redis.Get(MediaCache.StampKey(Owner)) is { } bytes ? System.Text.Json.JsonSerializer.Deserialize<OwnerStamp>(bytes) : null;
+        _redis.Get(MediaCacheKeys.Stamp(Owner)) is { } bytes ? System.Text.Json.JsonSerializer.Deserialize<OwnerStamp>(bytes) : null;
 
     /// <summary>Redis as the stamps see it: an in-memory distributed cache that fails every call while <see cref="Down"/>.</summary>
     private sealed class SwitchableRedis : IDistributedCache

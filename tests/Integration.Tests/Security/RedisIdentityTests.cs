@@ -1,5 +1,6 @@
 using System.Text;
 using Aspire.Hosting.Testing;
+using Platform.Caching;
 using StackExchange.Redis;
 
 namespace Platform.Integration.Tests.Security;
@@ -26,15 +27,15 @@ public sealed class RedisIdentityTests(PlatformAppFixture fixture)
         var db = worker.GetDatabase();
 
         // The Worker's own work still goes through: it may replace an owner's stamp (and nothing else of the cache).
-        Assert.True(await db.HashSetAsync($"media:v1:stamp:{Guid.NewGuid():N}", "data", "x"));
+        Assert.True(await db.HashSetAsync(MediaCacheKeys.Stamp(Guid.NewGuid()), "data", "x"));
 
         await AssertRefusedAsync(() => db.ListRangeAsync(ApiKeyRing), "the Api's Data Protection key ring");
         await AssertRefusedAsync(() => db.ListRangeAsync(WebKeyRing), "Web's Data Protection key ring");
         await AssertRefusedAsync(() => db.ListRightPushAsync(ApiKeyRing, "<key/>"), "adding a key to the Api's key ring");
         await AssertRefusedAsync(() => db.HashGetAllAsync(secrets.SessionKey), "a signed-in user's session");
         await AssertRefusedAsync(() => db.HashGetAsync(secrets.SessionKey, "data"), "a signed-in user's session");
-        await AssertRefusedAsync(() => db.HashGetAsync(secrets.CachedItemKey, "data"), "the Api's cached media item");
-        await AssertRefusedAsync(() => db.KeyDeleteAsync(secrets.CachedItemKey), "deleting the Api's cached media item");
+        await AssertRefusedAsync(() => db.HashGetAsync(secrets.CachedItemKey, "data"), "the Api's cached media response");
+        await AssertRefusedAsync(() => db.KeyDeleteAsync(secrets.CachedItemKey), "deleting the Api's cached media response");
         // Nor can it list key names (session ids among them), or read the server's configuration.
         await AssertRefusedAsync(() => db.ExecuteAsync("SCAN", "0", "MATCH", SessionPattern), "listing key names");
         await AssertRefusedAsync(() => db.ExecuteAsync("KEYS", "*"), "listing key names");
@@ -111,7 +112,7 @@ public sealed class RedisIdentityTests(PlatformAppFixture fixture)
 
         await using var administrator = await ConnectAsync(null);
         var server = administrator.GetServers().Single();
-        var cachedItem = server.Keys(pattern: $"media:v1:*:item:{created.Id:N}").First();
+        var cachedItem = server.Keys(pattern: MediaCacheKeys.ItemResponsePattern(created.Id)).First();
         var session = SessionKeys(administrator).First();
         return (session, cachedItem);
     }

@@ -1,8 +1,10 @@
+using System.Security.Cryptography;
+using System.Text;
 using Amazon.Runtime;
 using Amazon.Runtime.Credentials;
 using Amazon.S3;
-using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
+using Platform.Data;
 using Platform.Media;
 using Platform.Messaging;
 
@@ -12,25 +14,26 @@ namespace Platform.Api.Features.Media.Delivery;
 /// The read URLs of an item, one concept in two forms: thumbnails and previews are S3 presigned GETs (the emulator
 /// locally) or, with <c>MediaDelivery:CloudFront:BaseUrl</c>, CloudFront signed URLs; the original's download is always
 /// an S3 presigned GET (served as an attachment). All are made for the current <see cref="UrlWindow"/>, so they are the
-/// same for every request in it, and are remembered per item and window: a page of 20 items signs nothing when warm.
+/// same for every request in it, and a response that carries them can be cached for the window
+/// (<see cref="Caching.RenderedMediaCache"/>); they are signed only when such a response is rendered.
 /// </summary>
 public sealed class MediaUrls : IDisposable
 {
     private readonly IAmazonS3 _s3;
     private readonly MediaStorage _storage;
     private readonly TimeProvider _clock;
-    private readonly MediaResponseCache _cache;
     private readonly TimeSpan _window;
     private readonly CloudFrontUrlSigner? _cloudFront;
     private readonly Lazy<Task<S3UrlSigner>> _s3Signer;
     private readonly Lazy<AWSCredentials> _credentials;
 
-    public MediaUrls(IAmazonS3 s3, MediaStorage storage, TimeProvider clock, MediaResponseCache cache, IOptions<MediaDeliveryOptions> options)
+    private SigningGeneration? _generation;
+
+    public MediaUrls(IAmazonS3 s3, MediaStorage storage, TimeProvider clock, IOptions<MediaDeliveryOptions> options)
     {
         _s3 = s3;
         _storage = storage;
         _clock = clock;
-        _cache = cache;
         _window = options.Value.UrlWindow;
         var cloudFront = options.Value.CloudFront;
         _cloudFront = cloudFront.Enabled ? new CloudFrontUrlSigner(cloudFront.BaseUrl!, cloudFront.KeyPairId!, cloudFront.PrivateKey!) : null;
@@ -43,13 +46,26 @@ public sealed class MediaUrls : IDisposable
     public UrlWindow CurrentWindow() => UrlWindow.At(_clock.GetUtcNow(), _window);
 
     /// <summary>
-    /// What, besides the window, the URLs depend on: the signing credentials' access key. Temporary credentials rotate,
-    /// and URLs signed with expired ones stop working, so whatever caches URLs keys them by this too.
+    /// What, besides the window, the URLs depend on: the signing credentials, named by a short hash of their access key
+    /// (cache keys are visible to whoever can list Redis's keys). Temporary credentials rotate, and URLs signed with
+    /// expired ones stop working, so whatever caches URLs keys them by this too.
     /// </summary>
-    public async ValueTask<string> SigningGenerationAsync() => (await _credentials.Value.GetCredentialsAsync()).AccessKey;
+    public async ValueTask<string> SigningGenerationAsync()
+    {
+        var accessKey = (await _credentials.Value.GetCredentialsAsync()).AccessKey;
+        // The same access key for hours on end: hashed once, not on every request.
+        if (Volatile.Read(ref _generation) is { } known && known.AccessKey == accessKey)
+        {
+            return known.Name;
+        }
+
+        var generation = new SigningGeneration(accessKey, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(accessKey)).AsSpan(0, 8)));
+        Volatile.Write(ref _generation, generation);
+        return generation.Name;
+    }
 
     /// <summary>The item's URLs in <paramref name="window"/>: a download once the upload is verified, thumbnails once ready.</summary>
-    public async ValueTask<ItemUrls> ForAsync(MediaSnapshot item, UrlWindow window)
+    public async ValueTask<ItemUrls> ForAsync(MediaItem item, UrlWindow window)
     {
         var download = item.Status != MediaStatus.Pending;
         var thumbnails = item.Status == MediaStatus.Ready && MediaContentTypes.Images.Contains(item.ContentType);
@@ -59,12 +75,6 @@ public sealed class MediaUrls : IDisposable
         }
 
         var immutable = await _credentials.Value.GetCredentialsAsync();
-        var key = $"urls:{item.Id:N}:{window.Index}:{download}:{thumbnails}:{immutable.AccessKey}";
-        if (_cache.TryGet(key, out ItemUrls? cached))
-        {
-            return cached!;
-        }
-
         var credentials = new SigningCredentials(immutable.AccessKey, immutable.SecretKey, immutable.UseToken ? immutable.Token : null);
         var s3Signer = await _s3Signer.Value;
         var expiresIn = window.ExpiresAt - window.Start;
@@ -84,9 +94,7 @@ public sealed class MediaUrls : IDisposable
             previewUrl = Thumbnail(MediaObjectKeys.LargeThumbnailSize);
         }
 
-        var urls = new ItemUrls(downloadUrl, thumbnailUrl, previewUrl);
-        _cache.Set(key, urls, (downloadUrl?.Length ?? 0) + (thumbnailUrl?.Length ?? 0) + (previewUrl?.Length ?? 0), window.End);
-        return urls;
+        return new ItemUrls(downloadUrl, thumbnailUrl, previewUrl);
 
         string Thumbnail(int size)
         {
@@ -98,33 +106,12 @@ public sealed class MediaUrls : IDisposable
     }
 
     public void Dispose() => _cloudFront?.Dispose();
+
+    private sealed record SigningGeneration(string AccessKey, string Name);
 }
 
 /// <summary>An item's signed URLs; null where the item has no such object (yet).</summary>
 public sealed record ItemUrls(string? Download, string? Thumbnail, string? Preview)
 {
     public static readonly ItemUrls None = new(null, null, null);
-}
-
-/// <summary>
-/// The Api's in-process cache of what it renders: signed URLs per item and window, and whole item and list responses
-/// (their JSON and ETag) per owner stamp and window. Bounded in bytes (<c>Media:ResponseCacheBytes</c>); entries never
-/// outlive their window, and a change moves the owner to a new stamp, so nothing stale is ever found.
-/// </summary>
-public sealed class MediaResponseCache(IOptions<MediaOptions> options) : IDisposable
-{
-    private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = options.Value.ResponseCacheBytes });
-
-    public bool TryGet<T>(string key, out T? value) => _cache.TryGetValue(key, out value);
-
-    public void Set<T>(string key, T value, long size, DateTimeOffset until) =>
-        _cache.Set(key, value, new MemoryCacheEntryOptions
-        {
-            Size = Math.Max(1, size),
-            AbsoluteExpiration = until,
-            // An owner's entries under an old stamp are never asked for again: let them go soon.
-            SlidingExpiration = TimeSpan.FromMinutes(2),
-        });
-
-    public void Dispose() => _cache.Dispose();
 }
