@@ -12,7 +12,7 @@ public static class PlatformRedisUsers
 {
     /// <summary>
     /// The Api: its media cache (<see cref="MediaCacheKeys"/>: owner stamps and rendered responses under
-    /// <c>media:v1:</c>), HybridCache's tag-invalidation entries (<c>__MSFT_HCT__</c>, read at start), and its Data
+    /// <c>media:v{Version}:</c>), HybridCache's tag-invalidation entries (<c>__MSFT_HCT__</c>, read at start), and its Data
     /// Protection key ring (<c>platform:api:data-protection-keys</c>), and the record of each redeemed refresh token
     /// (<c>platform:api:refresh-token-used:</c>, written with <c>SET … NX PX</c>).
     /// </summary>
