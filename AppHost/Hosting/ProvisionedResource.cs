@@ -29,11 +29,23 @@ internal static class ProvisionedResource
 
     /// <summary>A health check of the resource's own, run by Aspire's health checks service (<c>{name}_check</c>).</summary>
     public static IResourceBuilder<T> WithAsyncHealthCheck<T>(this IResourceBuilder<T> resource, Func<CancellationToken, Task<HealthCheckResult>> check)
+        where T : IResource =>
+        resource.WithAsyncHealthCheck((_, ct) => check(ct));
+
+    /// <summary>The same, for a check that needs the AppHost's services (the resources' states, for one).</summary>
+    public static IResourceBuilder<T> WithAsyncHealthCheck<T>(this IResourceBuilder<T> resource, Func<IServiceProvider, CancellationToken, Task<HealthCheckResult>> check)
         where T : IResource
     {
         var key = $"{resource.Resource.Name}_check";
-        resource.ApplicationBuilder.Services.AddHealthChecks().AddAsyncCheck(key, check);
+        resource.ApplicationBuilder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
+            key, services => new DelegateHealthCheck(services, check), failureStatus: null, tags: null));
         return resource.WithHealthCheck(key);
+    }
+
+    private sealed class DelegateHealthCheck(IServiceProvider services, Func<IServiceProvider, CancellationToken, Task<HealthCheckResult>> check) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            check(services, cancellationToken);
     }
 
     /// <summary>

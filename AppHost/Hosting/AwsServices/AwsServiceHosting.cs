@@ -1,5 +1,6 @@
 using Amazon.Runtime;
 using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Platform.AppHost.Hosting;
 
@@ -27,23 +28,37 @@ internal static class AwsServiceHosting
             var local = builder.AddProvisionedResource(create(emulator.Resource), emulator.Resource, forms.ResourceType, forms.IconName, [forms.Property],
                 (r, ct) => forms.CreateInEmulator(r, emulator.Resource, ct));
             var resource = local.Resource;
-            return local.WithAsyncHealthCheck(async ct =>
+            // The emulator's start the resource was last seen in: a resource missing from that same run was removed on
+            // purpose (a test making the queue refuse sends, a developer's experiment) and is reported, not put back.
+            DateTime? seenInEmulatorStart = null;
+            return local.WithAsyncHealthCheck(async (services, ct) =>
             {
                 if (!forms.UsedOutputs(resource).All(o => o.IsSet))
                 {
                     return HealthCheckResult.Unhealthy($"'{resource.Name}' is not created yet.");
                 }
 
+                var emulatorStart = await EmulatorStartAsync(services, emulator.Resource, ct);
                 try
                 {
-                    return await forms.CheckInEmulator(resource, emulator.Resource, ct);
+                    var result = await forms.CheckInEmulator(resource, emulator.Resource, ct);
+                    seenInEmulatorStart = emulatorStart;
+                    return result;
                 }
-                catch (AmazonServiceException)
+                catch (AmazonServiceException) when (emulatorStart is not null && emulatorStart != seenInEmulatorStart)
                 {
                     // The emulator keeps its state in memory only: once it is back from a restart the resource is
                     // gone. Create it again (idempotent, the same names and URLs), as it was created at the start.
                     await forms.CreateInEmulator(resource, emulator.Resource, ct);
-                    return await forms.CheckInEmulator(resource, emulator.Resource, ct);
+                    var result = await forms.CheckInEmulator(resource, emulator.Resource, ct);
+                    seenInEmulatorStart = emulatorStart;
+                    return result;
+                }
+                catch (AmazonServiceException ex)
+                {
+                    return HealthCheckResult.Unhealthy(
+                        $"'{resource.Name}' is missing from the emulator, which has not restarted since it was there ({ex.Message}). " +
+                        "Restart the emulator to create it again.", ex);
                 }
             });
         }
@@ -68,6 +83,14 @@ internal static class AwsServiceHosting
                     await output.GetValueAsync(ct);
                 }
             });
+    }
+
+    /// <summary>When the emulator's current run started (Aspire's latest snapshot of it), or null while it is not running.</summary>
+    private static async Task<DateTime?> EmulatorStartAsync(IServiceProvider services, IResource emulator, CancellationToken ct)
+    {
+        // The first event a wait sees is the resource's current state.
+        var current = await services.GetRequiredService<ResourceNotificationService>().WaitForResourceAsync(emulator.Name, _ => true, ct);
+        return current.Snapshot.State?.Text == KnownResourceStates.Running ? current.Snapshot.StartTimeStamp : null;
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Net;
 using Amazon.SQS.Model;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 
 namespace Platform.Integration.Tests.Reliability;
@@ -37,6 +38,15 @@ public sealed class QueueOutageTests(PlatformAppFixture fixture, ITestOutputHelp
             Assert.Null(failedSends.SentAt);
             Assert.Equal("uploaded", (await user.GetAsync(created.Id, Ct)).Status);
             output.WriteLine($"Queue gone: complete answered 202; the outbox tried {failedSends.Attempts} times and keeps the message");
+
+            // The dashboard says the queue is gone; the AppHost puts it back only after an emulator restart, not behind
+            // the back of whoever removed it.
+            using var reported = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            reported.CancelAfter(TimeSpan.FromSeconds(60));
+            var messaging = await fixture.App.ResourceNotifications.WaitForResourceAsync("messaging",
+                e => e.Snapshot.HealthReports.Any(r => r.Status == HealthStatus.Unhealthy), reported.Token);
+            Assert.Contains(messaging.Snapshot.HealthReports, r => r.Description?.Contains("missing from the emulator", StringComparison.Ordinal) == true);
+            Assert.Null((await OutboxAttemptsAsync(created.Id, Ct)).SentAt);
         }
         finally
         {
