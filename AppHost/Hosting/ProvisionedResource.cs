@@ -42,6 +42,7 @@ internal static class ProvisionedResource
         return resource.WithHealthCheck(key);
     }
 
+    // Written here because AddAsyncCheck, the health checks builder's delegate form, gives its delegate no service provider.
     private sealed class DelegateHealthCheck(IServiceProvider services, Func<IServiceProvider, CancellationToken, Task<HealthCheckResult>> check) : IHealthCheck
     {
         public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>

@@ -39,27 +39,27 @@ internal static class AwsServiceHosting
                 }
 
                 var emulatorStart = await EmulatorStartAsync(services, emulator.Resource, ct);
+                HealthCheckResult result;
                 try
                 {
-                    var result = await forms.CheckInEmulator(resource, emulator.Resource, ct);
-                    seenInEmulatorStart = emulatorStart;
-                    return result;
+                    result = await forms.CheckInEmulator(resource, emulator.Resource, ct);
                 }
-                catch (AmazonServiceException) when (emulatorStart is not null && emulatorStart != seenInEmulatorStart)
-                {
-                    // The emulator keeps its state in memory only: once it is back from a restart the resource is
-                    // gone. Create it again (idempotent, the same names and URLs), as it was created at the start.
-                    await forms.CreateInEmulator(resource, emulator.Resource, ct);
-                    var result = await forms.CheckInEmulator(resource, emulator.Resource, ct);
-                    seenInEmulatorStart = emulatorStart;
-                    return result;
-                }
-                catch (AmazonServiceException ex)
+                catch (AmazonServiceException ex) when (emulatorStart is null || emulatorStart == seenInEmulatorStart)
                 {
                     return HealthCheckResult.Unhealthy(
                         $"'{resource.Name}' is missing from the emulator, which has not restarted since it was there ({ex.Message}). " +
                         "Restart the emulator to create it again.", ex);
                 }
+                catch (AmazonServiceException)
+                {
+                    // The emulator keeps its state in memory only: once it is back from a restart the resource is
+                    // gone. Create it again (idempotent, the same names and URLs), as it was created at the start.
+                    await forms.CreateInEmulator(resource, emulator.Resource, ct);
+                    result = await forms.CheckInEmulator(resource, emulator.Resource, ct);
+                }
+
+                seenInEmulatorStart = emulatorStart;
+                return result;
             });
         }
 
