@@ -913,13 +913,8 @@ static async Task<string> TracedStartAsync(ServiceLaunch launch, string tool, Ca
     var file = Path.Combine(Path.GetTempPath(), $"platform-bench-{launch.Service}-start.nettrace");
     var traced = launch with { Command = [tool, "collect", "--profile", "dotnet-sampled-thread-time,dotnet-common", "-o", file, "--", .. launch.Command] };
     var run = await ColdStartAsync(traced, [], ct, wrapped: true);
-    var report = Process.Start(new ProcessStartInfo(tool, ["report", file, "topN", "-n", "80", "--inclusive"]) { RedirectStandardOutput = true, UseShellExecute = false })
-        ?? throw new InvalidOperationException("Could not start dotnet-trace report");
-    var text = await report.StandardOutput.ReadToEndAsync(ct);
-    await report.WaitForExitAsync(ct);
-    File.Delete(file);
     return $"    {launch.Service} start under dotnet-trace (healthy at {run.HealthyMs:F0} ms with the tracing's own cost): methods longest on a stack, inclusive, all threads\n"
-        + string.Join('\n', text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !IdleFrames().Any(l.Contains)).Take(30).Select(l => "      " + (l.Length > 160 ? l[..160] : l)));
+        + await TopMethodsAsync(tool, file, ["-n", "80", "--inclusive"], [], ct);
 }
 
 /// <summary>
@@ -937,13 +932,24 @@ static async Task<string> TracedLoadAsync(ServiceLaunch service, string tool, Fu
     await Task.Delay(TimeSpan.FromSeconds(1), ct); // the session attaches
     var run = await load();
     await collect.WaitForExitAsync(ct);
-    var report = Process.Start(new ProcessStartInfo(tool, ["report", file, "topN", "-n", "120"]) { RedirectStandardOutput = true, UseShellExecute = false })
+    return $"    {title} ({run.RequestsPerSecond:F0} req/s while sampled): methods most often on top of a running stack, exclusive\n"
+        + await TopMethodsAsync(tool, file, ["-n", "120"], ["epoll"], ct);
+}
+
+/// <summary>
+/// The first 30 lines of <c>dotnet-trace report topN</c> for a trace, without idle frames and <paramref name="alsoLeftOut"/>
+/// (case-insensitive), each indented and cut at 160 characters; the trace file is deleted after.
+/// </summary>
+static async Task<string> TopMethodsAsync(string tool, string file, string[] topArguments, string[] alsoLeftOut, CancellationToken ct)
+{
+    var report = Process.Start(new ProcessStartInfo(tool, ["report", file, "topN", .. topArguments]) { RedirectStandardOutput = true, UseShellExecute = false })
         ?? throw new InvalidOperationException("Could not start dotnet-trace report");
     var text = await report.StandardOutput.ReadToEndAsync(ct);
     await report.WaitForExitAsync(ct);
     File.Delete(file);
-    return $"    {title} ({run.RequestsPerSecond:F0} req/s while sampled): methods most often on top of a running stack, exclusive\n"
-        + string.Join('\n', text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !IdleFrames().Any(l.Contains) && !l.Contains("epoll", StringComparison.OrdinalIgnoreCase)).Take(30).Select(l => "      " + (l.Length > 160 ? l[..160] : l)));
+    return string.Join('\n', text.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+        .Where(l => !IdleFrames().Any(l.Contains) && !alsoLeftOut.Any(word => l.Contains(word, StringComparison.OrdinalIgnoreCase)))
+        .Take(30).Select(l => "      " + (l.Length > 160 ? l[..160] : l)));
 }
 
 /// <summary>
