@@ -79,6 +79,21 @@ public sealed class RenderedMediaCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task A_warm_read_is_served_from_memory_under_the_memory_bound_the_api_runs_with()
+    {
+        // As the Api registers it: L1 bounded in bytes, so every entry must carry its size or memory would refuse it.
+        using var services = new ServiceCollection().AddLogging().AddRenderedMediaCache().BuildServiceProvider();
+        var cache = new RenderedMediaCache(services.GetRequiredService<HybridCache>(), TimeProvider.System, Options.Create(new MediaOptions()));
+        var page = "{\"items\":\"" + new string('x', 30 * 1024) + "\"}";
+
+        var first = await cache.GetOrRenderAsync("page", InAnHour, page, RenderAsync, Ct);
+        var second = await cache.GetOrRenderAsync("page", InAnHour, page, RenderAsync, Ct);
+
+        Assert.Equal(1, _renders);
+        Assert.Same(first, second);
+    }
+
+    [Fact]
     public void The_memory_the_cache_takes_is_bounded()
     {
         using var services = new ServiceCollection().AddRenderedMediaCache().BuildServiceProvider();
