@@ -19,7 +19,8 @@ public static class PlatformDefaultsExtensions
     /// (<see cref="ReadinessProbing"/>); a container engine chosen by <c>auto</c> is checked before anything starts; the local
     /// state folder is made private (<see cref="LocalProcesses.KeepDataDirectoryPrivateAtStart"/>); the services are declared
     /// plain HTTP, so Aspire looks for no development certificate they would not use (<see cref="PlainHttpServices"/>); each
-    /// service runs as its built executable, without a <c>dotnet run</c> beside it (<see cref="ProjectBuildOutput"/>).</item>
+    /// service runs as its built executable, without a <c>dotnet run</c> beside it (<see cref="ProjectBuildOutput"/>), and
+    /// is reached on its own port, without Aspire's development proxy (<see cref="DirectServiceEndpoints"/>).</item>
     /// <item>Publish mode: the publish pipeline writes the AWS stack (CDK), see <see cref="Platform.AppHost.Aws.AwsPublishing"/>.</item>
     /// </list>
     /// </summary>
@@ -32,6 +33,7 @@ public static class PlatformDefaultsExtensions
         LocalRuntime.CheckContainerEngineAtStart(builder);
         LocalProcesses.KeepDataDirectoryPrivateAtStart(builder);
         PlainHttpServices.DeclareAtStart(builder);
+        DirectServiceEndpoints.ServeWithoutProxyAtStart(builder);
         ProjectBuildOutput.RunBuiltExecutablesAtStart(builder);
         Platform.AppHost.Aws.AwsPublishing.AddAwsSynthesisStep(builder);
         return builder;

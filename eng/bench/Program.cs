@@ -140,11 +140,6 @@ if (Selected("list") || Selected("coldstart") || Selected("worker") || Selected(
             .WithEnvironment("Logging__Console__LogLevel__Default", "Warning")
             .WithEnvironment("ASPNETCORE_ENVIRONMENT", "Production")
             .WithEnvironment("DOTNET_ENVIRONMENT", "Production");
-        // As deployed, the client reaches the service's own Kestrel (through the load balancer), as it reaches bare
-        // Kestrel here: Aspire's development proxy in front of each service endpoint, a second TCP hop that copies
-        // every byte, is left out. eng/run.sh keeps it, and the developer's row measures it.
-        var port = FreePort();
-        resource.WithEndpoint("http", e => { e.IsProxied = false; e.Port = port; e.TargetPort = port; });
         // BENCH_SERVICE_ENV="Key=value;…": settings for every service, to compare variants while profiling.
         foreach (var setting in (Environment.GetEnvironmentVariable("BENCH_SERVICE_ENV") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
         {

@@ -39,14 +39,20 @@ internal static class LoopbackEndpoint
     /// <inheritdoc cref="PortOf(IResource, string)"/>
     public static string PortText(IResource resource, string name) => PortOf(resource, name).ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>A port free on 127.0.0.1 now, as the system chooses one.</summary>
+    public static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
     private static int ChoosePort(string? configured, string resourceName)
     {
         var key = $"Platform:Ports:{resourceName}";
         if (string.IsNullOrWhiteSpace(configured))
         {
-            using var probe = new TcpListener(IPAddress.Loopback, 0);
-            probe.Start();
-            return ((IPEndPoint)probe.LocalEndpoint).Port;
+            return FreePort();
         }
 
         if (!int.TryParse(configured, out var port) || port is < 1 or > 65535)
