@@ -45,10 +45,10 @@ if selected devlist; then
   # eng/run.sh runs the Debug build; the startup row built it already.
   selected startup || { dotnet build AppHost/AppHost.csproj --nologo -clp:ErrorsOnly && touch AppHost/obj/platform-build.stamp; }
 fi
-if selected coldstart; then
-  # Each service's cold start is measured as it ships: published for this platform with ReadyToRun code, as the
-  # container image is (Directory.Build.props); the bare minimal API the same way.
-  log "Publishing the services and the bare minimal API (Release, ReadyToRun) for their cold starts"
+if selected coldstart || selected list || selected worker || selected mixed; then
+  # The production-like rows run each service as it ships: published for this platform with ReadyToRun code, as the
+  # container image is (Directory.Build.props); the cold starts' bare minimal API the same way.
+  log "Publishing the services and the bare minimal API (Release, ReadyToRun), as their images carry them"
   published="eng/bench/obj/published"
   rm -rf "$published"
   # The runtime identifier named on the command line, as release-images.sh names it (--os/--arch): ReadyToRun is on for a

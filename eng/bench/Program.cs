@@ -2,7 +2,8 @@
 // the same machine, so the ratios mean something on another machine too. Rows (BENCH_ONLY=row,row,… selects):
 //   startup   eng/run.sh (built) → all resources healthy, against a bare Aspire app (eng/bench/Bare), alternated;
 //             measured by eng/bench.sh with eng/measure-startup.sh and passed in.
-//   list      GET /api/media?pageSize=20 with the services as in production: Release, ASPNETCORE_ENVIRONMENT=Production,
+//   list      GET /api/media?pageSize=20 with the services as in production: each service's published build (Release,
+//             ReadyToRun, run from its publish folder, as the container image runs it), ASPNETCORE_ENVIRONMENT=Production,
 //             telemetry exported over OTLP/gRPC (to a sink in this process that accepts and discards, as the collector
 //             beside each AWS task would), the AWS task's OTel and console settings; wrk against bare Kestrel serving
 //             the same JSON (eng/bench/Baseline).
@@ -121,7 +122,7 @@ if (Selected("list") || Selected("coldstart") || Selected("worker") || Selected(
     });
     await sink.StartAsync(ct);
 
-    Console.WriteLine($"Starting the AppHost (Release services, telemetry to an OTLP sink, data in {data.FullName}) …");
+    Console.WriteLine($"Starting the AppHost (the services as published, telemetry to an OTLP sink, data in {data.FullName}) …");
     var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
         ["--Platform:LocalRuntime=processes", $"--Platform:DataDirectory={data.FullName}"],
         (options, _) => options.DisableDashboard = true, ct);
@@ -129,6 +130,13 @@ if (Selected("list") || Selected("coldstart") || Selected("worker") || Selected(
     foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
     {
         var resource = builder.CreateResourceBuilder(project);
+        // The build the container image carries (eng/bench.sh publishes it: Release, ReadyToRun), run from its publish
+        // folder as the image runs it from /app; the AppHost runs the project's own build otherwise.
+        if (Published(char.ToUpperInvariant(project.Name[0]) + project.Name[1..]) is { } binary)
+        {
+            resource.WithAnnotation(new ExecutableAnnotation { Command = binary, WorkingDirectory = Path.GetDirectoryName(binary)! });
+        }
+
         // What the AWS task definition sets (AppHost/Aws/Translators/FargateServiceTranslator.cs): OTLP/gRPC to a
         // collector, warnings only on the console; the OTel SDK's own export intervals (Aspire's run mode shortens
         // them to 1 s for the dashboard); and the Production environment.
@@ -161,7 +169,7 @@ if (Selected("list") || Selected("coldstart") || Selected("worker") || Selected(
     {
         if (Selected("list"))
         {
-            var listRows = await ListRowsAsync("list, production-like (Release, OTLP export)", apiUrl, storage, small, data.FullName, luaFile, wrkSeconds, 0.4, profiles, ct);
+            var listRows = await ListRowsAsync("list, production-like (published, OTLP export)", apiUrl, storage, small, data.FullName, luaFile, wrkSeconds, 0.4, profiles, ct);
             rows.AddRange(listRows);
             if (listRows[0].Met is false)
             {
@@ -299,7 +307,7 @@ if (Selected("list") || Selected("coldstart") || Selected("worker") || Selected(
                 $"{mixed.RequestsPerSecond:F0} req/s, p95 {mixed.P95Ms:F1} ms, {mixed.Errors} errors", "-", null, "0 errors, all ready",
                 mixed.Errors == 0 && mixed.NotReady == 0));
             var apiRss = mixed.WorkingSets["Api"];
-            rows.Add(new Row("resident memory of the Api after the mixed load (Release)", $"{apiRss} MB",
+            rows.Add(new Row("resident memory of the Api after the mixed load (published)", $"{apiRss} MB",
                 $"Worker {mixed.WorkingSets["Worker"]} MB, Web {mixed.WorkingSets["Web"]} MB", null, "<= 300 MB", apiRss is > 0 and <= 300));
             if (apiRss > 300)
             {
@@ -693,13 +701,17 @@ static long StatusKilobytes(int pid, string field)
 /// <summary>The service's own process, found by its built binary's path: how it was started.</summary>
 static ServiceLaunch? ServiceProcess(string service)
 {
+    // The project's build, or its published build (the production-like rows run that); the oldest such process is the
+    // AppHost's, not a cold start's.
     var binary = $"{Path.DirectorySeparatorChar}{service}{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}";
-    foreach (var dir in Directory.GetDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)))
+    var published = Published(service);
+    foreach (var dir in Directory.GetDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)).OrderBy(d => int.Parse(Path.GetFileName(d), CultureInfo.InvariantCulture)))
     {
         try
         {
             var command = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0', StringSplitOptions.RemoveEmptyEntries);
-            if (command.Length > 0 && command[0].Contains(binary, StringComparison.Ordinal) && Path.GetFileName(command[0]) is var name && (name == service || name == service + ".dll"))
+            if (command.Length > 0 && (command[0].Contains(binary, StringComparison.Ordinal) || command[0] == published)
+                && Path.GetFileName(command[0]) is var name && (name == service || name == service + ".dll"))
             {
                 var environment = File.ReadAllText(Path.Combine(dir, "environ")).Split('\0', StringSplitOptions.RemoveEmptyEntries)
                     .Select(e => e.Split('=', 2)).Where(e => e.Length == 2).GroupBy(e => e[0]).ToDictionary(g => g.Key, g => g.Last()[1]);
