@@ -18,8 +18,9 @@ public sealed class SignInThrottleTests(PlatformAppFixture fixture)
         using var attacker = SignInClients.FromNewAddress(fixture);
 
         // Guesses at once, each at a different account, as a credential-stuffing run would send them. The address's
-        // bucket refills whole once per window, so a burst that spans a refill gets up to twice the limit through: one
-        // more than that is cut off wherever the refill falls.
+        // bucket refills steadily (the limit per window, spread over it), and every admitted guess runs a password check
+        // that holds the Api's cores a while, so later guesses reach the limiter after more tokens arrived: twice the
+        // limit and one more is cut off unless the burst took a whole window to arrive.
         var guesses = (2 * PlatformAppFixture.SignInAddressPermits) + 1;
         var answers = await Task.WhenAll(Enumerable.Range(0, guesses).Select(i =>
             attacker.PostAsJsonAsync("/api/auth/login", new { email = $"victim-{i}-{Guid.NewGuid():N}@example.test", password = "a guess at the password" }, Ct)));
