@@ -2,9 +2,9 @@
 # The performance table: what users run, every row a ratio to a baseline measured in the same run (see
 # eng/bench/Program.cs for what each row measures and how). Rows, all by default; BENCH_ONLY=row,row,… selects:
 #   startup    eng/run.sh (built) -> all healthy, alternated with a bare Aspire app (eng/bench/Bare) started the same way
-#   list       the gallery's list, services in Release exporting telemetry over OTLP, against bare Kestrel
+#   list       the gallery's list, services as published (ReadyToRun) exporting telemetry over OTLP, against bare Kestrel
 #   devlist    the same list under eng/run.sh (Debug, dashboard on)
-#   coldstart  each service's own start (process start -> healthy, Release) against a bare minimal API
+#   coldstart  each service's own start (process start -> healthy, as published) against a bare minimal API
 #   worker     12 MP complete -> ready and 200 small images against the Worker's own thumbnailer
 #   mixed      a mixed load through the whole system, then each service's resident memory
 # BENCH_STARTUP_RUNS (3), BENCH_COLDSTART_RUNS (3) and BENCH_WRK_SECONDS (10) trade time for steadier numbers.
@@ -38,7 +38,7 @@ if selected startup; then
   export BENCH_STARTUP_SECONDS="$(median "${real[@]}")" BENCH_STARTUP_BARE_SECONDS="$(median "${bare[@]}")" BENCH_STARTUP_PROFILE="$profile"
 fi
 
-log "Building the benchmark and its baselines (Release: the services it starts run in Release too)"
+log "Building the benchmark and its baselines (Release, as the services it starts)"
 dotnet build eng/bench/Baseline/Baseline.csproj -c Release --nologo -clp:ErrorsOnly
 dotnet build eng/bench/Bench.csproj -c Release --nologo -clp:ErrorsOnly
 if selected devlist; then

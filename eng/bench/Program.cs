@@ -169,7 +169,7 @@ if (Selected("list") || Selected("coldstart") || Selected("worker") || Selected(
     {
         if (Selected("list"))
         {
-            var listRows = await ListRowsAsync("list, production-like (published, OTLP export)", apiUrl, storage, small, data.FullName, luaFile, wrkSeconds, 0.4, profiles, ct);
+            var listRows = await ListRowsAsync($"list, production-like ({BuildShipped()}, OTLP export)", apiUrl, storage, small, data.FullName, luaFile, wrkSeconds, 0.4, profiles, ct);
             rows.AddRange(listRows);
             if (listRows[0].Met is false)
             {
@@ -307,7 +307,7 @@ if (Selected("list") || Selected("coldstart") || Selected("worker") || Selected(
                 $"{mixed.RequestsPerSecond:F0} req/s, p95 {mixed.P95Ms:F1} ms, {mixed.Errors} errors", "-", null, "0 errors, all ready",
                 mixed.Errors == 0 && mixed.NotReady == 0));
             var apiRss = mixed.WorkingSets["Api"];
-            rows.Add(new Row("resident memory of the Api after the mixed load (published)", $"{apiRss} MB",
+            rows.Add(new Row($"resident memory of the Api after the mixed load ({BuildShipped()})", $"{apiRss} MB",
                 $"Worker {mixed.WorkingSets["Worker"]} MB, Web {mixed.WorkingSets["Web"]} MB", null, "<= 300 MB", apiRss is > 0 and <= 300));
             if (apiRss > 300)
             {
@@ -822,6 +822,9 @@ static ServiceLaunch AsPublished(ServiceLaunch launch) =>
     Published(launch.Service) is { } binary
         ? launch with { Command = [binary, .. launch.Command.Skip(1)], WorkingDirectory = Path.GetDirectoryName(binary)! }
         : launch;
+
+// What the production-like rows ran: the published builds, or the projects' Release builds where eng/bench.sh published none.
+static string BuildShipped() => Published("Api") is null ? "Release" : "published";
 
 static string? Published(string service) =>
     Environment.GetEnvironmentVariable("BENCH_PUBLISHED_DIR") is { Length: > 0 } dir && Path.Combine(dir, service, service) is var binary && File.Exists(binary)
