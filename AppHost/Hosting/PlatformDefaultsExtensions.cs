@@ -17,10 +17,10 @@ public static class PlatformDefaultsExtensions
     /// <item>Run mode: the console reports when everything is healthy (<see cref="StartupReport"/>) and why a resource failed
     /// (<see cref="ResourceFailureReport"/>); health checks answer as soon as their resource is ready
     /// (<see cref="ReadinessProbing"/>); a container engine chosen by <c>auto</c> is checked before anything starts; the local
-    /// state folder is made private (<see cref="LocalProcesses.KeepDataDirectoryPrivateAtStart"/>); the services are declared
-    /// plain HTTP, so Aspire looks for no development certificate they would not use (<see cref="PlainHttpServices"/>); each
-    /// service runs as its built executable, without a <c>dotnet run</c> beside it (<see cref="ProjectBuildOutput"/>), and
-    /// is reached on its own port, without Aspire's development proxy (<see cref="DirectServiceEndpoints"/>).</item>
+    /// state folder is made private (<see cref="LocalProcesses.KeepDataDirectoryPrivateAtStart"/>); the services serve plain
+    /// HTTP, so Aspire looks for no development certificate they would not use, each on its own port without Aspire's
+    /// development proxy (<see cref="LocalServiceEndpoints"/>); each service runs as its built executable, without a
+    /// <c>dotnet run</c> beside it (<see cref="ProjectBuildOutput"/>).</item>
     /// <item>Publish mode: the publish pipeline writes the AWS stack (CDK), see <see cref="Platform.AppHost.Aws.AwsPublishing"/>.</item>
     /// </list>
     /// </summary>
@@ -32,8 +32,7 @@ public static class PlatformDefaultsExtensions
         ReadinessProbing.Apply(builder);
         LocalRuntime.CheckContainerEngineAtStart(builder);
         LocalProcesses.KeepDataDirectoryPrivateAtStart(builder);
-        PlainHttpServices.DeclareAtStart(builder);
-        DirectServiceEndpoints.ServeWithoutProxyAtStart(builder);
+        LocalServiceEndpoints.ApplyAtStart(builder);
         ProjectBuildOutput.RunBuiltExecutablesAtStart(builder);
         Platform.AppHost.Aws.AwsPublishing.AddAwsSynthesisStep(builder);
         return builder;
