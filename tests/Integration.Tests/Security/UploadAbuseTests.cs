@@ -102,12 +102,15 @@ public sealed class UploadAbuseTests(PlatformAppFixture fixture)
         var created = await attacker.UploadAsync("gone.jpg", "image/jpeg", bytes, Ct);
         using var deleted = await attacker.Api.DeleteAsync($"/api/media/{created.Id}", Ct);
         Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        // The deletion removes the stored original after the answer (the Worker, on the deletion's message): waited for,
+        // so the bytes put below are the ones nothing knows of, not ones that removal would take with it.
+        using var s3 = Storage();
+        var key = KeyOf(created.UploadUrl);
+        await Eventually.ReturnsAsync(t => HeadAsync(s3, key), size => size is null, TimeSpan.FromSeconds(30), Ct);
 
         // The URL is still valid (and in AWS would accept the declared length): the bytes land under the upload prefix,
         // outside any quota, since the item is gone.
         await MediaClient.PutAsync(created, bytes, "image/jpeg", Ct);
-        using var s3 = Storage();
-        var key = KeyOf(created.UploadUrl);
         Assert.NotNull(await HeadAsync(s3, key));
 
         // Once no URL can write there any more (the fixture's 90 s plus the sweep's one-minute margin for S3's clock),
