@@ -977,14 +977,14 @@ static double CpuSeconds(int pid)
     return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
 }
 
-/// <summary>
-/// The gallery's list: one user's 20 ready images, the cache warm, wrk for a fixed time on 16 connections; the same JSON
-/// from bare Kestrel just before, then pageSize=1 and revalidation (304), which show what a request costs without the page.
-/// </summary>
 // How long each list variant, and bare Kestrel, runs under load before it is measured (BENCH_WARMUP_SECONDS): until
 // the JIT has recompiled the hot path, so the rows compare steady states, as of a service that serves for hours.
 static int WarmUpSeconds() => int.TryParse(Environment.GetEnvironmentVariable("BENCH_WARMUP_SECONDS"), out var seconds) ? seconds : 5;
 
+/// <summary>
+/// The gallery's list: one user's 20 ready images, the cache warm, wrk for a fixed time on 16 connections; the same JSON
+/// from bare Kestrel just before, then pageSize=1 and revalidation (304), which show what a request costs without the page.
+/// </summary>
 static async Task<List<Row>> ListRowsAsync(string label, Uri apiUrl, HttpClient storage, byte[] small, string dataDir, string luaFile, int wrkSeconds, double goal, List<string> listProfile, CancellationToken ct)
 {
     using var galleryUser = await SignUpAsync(apiUrl, ct);
