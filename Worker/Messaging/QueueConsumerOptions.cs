@@ -7,9 +7,13 @@ public sealed class QueueConsumerOptions
 {
     public const string SectionName = "QueueConsumer";
 
-    /// <summary>Messages handled at the same time by this instance. Image work is CPU-bound: about one per core.</summary>
+    /// <summary>
+    /// Messages handled at the same time by this instance: two per core. A job waits on the network (the download, two
+    /// uploads, the row updates) about as long as it decodes, so a second job per core keeps the cores busy meanwhile;
+    /// the memory the jobs decode into together is bounded apart (<c>MediaProcessing:MaxProcessingMemoryBytes</c>).
+    /// </summary>
     [Range(1, 64, ErrorMessage = "QueueConsumer:MaxConcurrency must be between 1 and 64.")]
-    public int MaxConcurrency { get; set; } = Math.Max(2, Environment.ProcessorCount);
+    public int MaxConcurrency { get; set; } = 2 * Environment.ProcessorCount;
 
     /// <summary>
     /// How long a received message stays hidden from other consumers. While its work runs, the Worker extends it every

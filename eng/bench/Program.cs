@@ -51,7 +51,7 @@ const string WrkReport = """
 var timeout = TimeSpan.FromMinutes(15);
 var wrkSeconds = int.TryParse(Environment.GetEnvironmentVariable("BENCH_WRK_SECONDS"), out var configuredSeconds) ? configuredSeconds : 10;
 var coldRuns = int.TryParse(Environment.GetEnvironmentVariable("BENCH_COLDSTART_RUNS"), out var configuredRuns) ? configuredRuns : 3;
-var workerConcurrency = Math.Max(2, Environment.ProcessorCount); // QueueConsumer:MaxConcurrency's default
+var workerConcurrency = 2 * Environment.ProcessorCount; // QueueConsumer:MaxConcurrency's default
 var only = (Environment.GetEnvironmentVariable("BENCH_ONLY") ?? "")
     .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.OrdinalIgnoreCase);
 bool Selected(string row) => only.Count == 0 || only.Contains(row);

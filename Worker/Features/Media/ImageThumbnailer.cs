@@ -8,6 +8,9 @@ namespace Platform.Worker.Features.Media;
 /// <summary>What an image turned out to be: its upright size and its two WebP thumbnails.</summary>
 public sealed record ImageResult(int Width, int Height, byte[] SmallThumbnail, byte[] LargeThumbnail);
 
+/// <summary>What an image's header says before any pixel is decoded: its upright size and the memory its decode takes.</summary>
+public sealed record ImageHeader(int Width, int Height, long DecodedBytes);
+
 /// <summary>
 /// Reads an image with libvips (NetVips) and makes the thumbnails: fitted inside 320×320 and 1280×1280 (aspect kept,
 /// never enlarged), turned upright by the EXIF orientation, saved as WebP without any metadata. The header is checked
@@ -41,7 +44,14 @@ public sealed class ImageThumbnailer(MediaProcessingOptions options)
 
     public static bool CanProcess(string contentType) => Formats.ContainsKey(contentType);
 
-    public ImageResult Process(string path, string declaredContentType)
+    /// <summary>Checks the file and reads its header, then makes the thumbnails.</summary>
+    public ImageResult Process(string path, string declaredContentType) => MakeThumbnails(path, ReadHeader(path, declaredContentType));
+
+    /// <summary>
+    /// Checks the file's signature against the declared type and reads its header only: refuses an image over the pixel
+    /// or the decoded-memory limit before any pixel is decoded.
+    /// </summary>
+    public ImageHeader ReadHeader(string path, string declaredContentType)
     {
         if (!Formats.TryGetValue(declaredContentType, out var format))
         {
@@ -55,7 +65,6 @@ public sealed class ImageThumbnailer(MediaProcessingOptions options)
             throw new MediaRejectedException($"The file is not a {format.Name} as declared.");
         }
 
-        int width, height;
         try
         {
             // Opening reads the header only; pixels are decoded later, by the thumbnail operations.
@@ -75,12 +84,18 @@ public sealed class ImageThumbnailer(MediaProcessingOptions options)
                     $"The image needs {decodedBytes / 1048576.0:0.#} MiB to decode, more than the limit of {options.MaxDecodedBytes / 1048576.0:0.#} MiB."));
             }
 
-            (width, height) = IsQuarterTurn(header) ? (header.Height, header.Width) : (header.Width, header.Height);
+            var (width, height) = IsQuarterTurn(header) ? (header.Height, header.Width) : (header.Width, header.Height);
+            return new ImageHeader(width, height, decodedBytes);
         }
         catch (VipsException ex)
         {
             throw new MediaRejectedException("The file is not a readable image.", ex);
         }
+    }
+
+    /// <summary>Decodes the image <see cref="ReadHeader"/> checked and makes its two thumbnails, within the time limit.</summary>
+    public ImageResult MakeThumbnails(string path, ImageHeader header)
+    {
 
         // A job past its time is stopped, not abandoned: libvips checks the kill flag the token sets between the tiles
         // it computes, so the decode really ends and its memory is freed.
@@ -105,7 +120,7 @@ public sealed class ImageThumbnailer(MediaProcessingOptions options)
 
             using var small = largeInMemory.ThumbnailImage(MediaObjectKeys.SmallThumbnailSize, height: MediaObjectKeys.SmallThumbnailSize,
                 size: Enums.Size.Down);
-            return new ImageResult(width, height, Webp(small), Webp(largeInMemory));
+            return new ImageResult(header.Width, header.Height, Webp(small), Webp(largeInMemory));
         }
         catch (VipsException ex) when (PastDeadline())
         {

@@ -22,6 +22,7 @@ public static class MediaExtensions
             .ValidateOnStart();
         builder.Services.AddOwnerStamps();
         builder.Services.AddSingleton(sp => new ImageThumbnailer(sp.GetRequiredService<IOptions<MediaProcessingOptions>>().Value));
+        builder.Services.AddSingleton(sp => new ProcessingMemoryBudget(sp.GetRequiredService<IOptions<MediaProcessingOptions>>().Value));
         builder.Services.AddSingleton(sp => new PdfInspector(sp.GetRequiredService<IOptions<MediaProcessingOptions>>().Value));
         builder.Services.AddSingleton<MediaMetrics>();
         builder.Services.AddScoped<IMessageHandler, MediaUploadedHandler>();

@@ -31,11 +31,20 @@ public sealed class MediaProcessingOptions
 
     /// <summary>
     /// The most memory one image may take decoded (pixels × bands × bytes per sample), checked from its header like
-    /// <see cref="MaxPixels"/>: with two jobs at once a Worker task needs about twice this. 400 MiB is 100 megapixels
-    /// of 8-bit RGBA.
+    /// <see cref="MaxPixels"/>. 400 MiB is 100 megapixels of 8-bit RGBA. What all jobs decode together is bounded by
+    /// <see cref="MaxProcessingMemoryBytes"/>.
     /// </summary>
     [Range(1024 * 1024, 16L * 1024 * 1024 * 1024, ErrorMessage = "MediaProcessing:MaxDecodedBytes must be between 1 MiB and 16 GiB.")]
     public long MaxDecodedBytes { get; set; } = 400L * 1024 * 1024;
+
+    /// <summary>
+    /// The memory all jobs of one Worker may decode into at once (<see cref="ProcessingMemoryBudget"/>): each image
+    /// reserves its decoded size, each PDF <see cref="MaxPdfMemoryBytes"/>, and waits while the running jobs leave too
+    /// little room. The default equals <see cref="MaxDecodedBytes"/>: the largest image allowed runs alone, many small
+    /// ones run together, and a Worker task needs about this much memory beyond its own.
+    /// </summary>
+    [Range(16L * 1024 * 1024, 64L * 1024 * 1024 * 1024, ErrorMessage = "MediaProcessing:MaxProcessingMemoryBytes must be between 16 MiB and 64 GiB.")]
+    public long MaxProcessingMemoryBytes { get; set; } = 400L * 1024 * 1024;
 
     /// <summary>
     /// How long one file may take to read (an image's thumbnails, a PDF's page count). A job past it is stopped and the

@@ -26,6 +26,7 @@ public sealed partial class MediaUploadedHandler(
     OwnerStamps stamps,
     ImageThumbnailer thumbnailer,
     PdfInspector pdfInspector,
+    ProcessingMemoryBudget memory,
     IOptions<MediaProcessingOptions> options,
     MediaMetrics metrics,
     TimeProvider clock,
@@ -62,7 +63,13 @@ public sealed partial class MediaUploadedHandler(
             await DownloadAsync(item, file, cancellationToken);
             if (ImageThumbnailer.CanProcess(item.ContentType))
             {
-                var image = thumbnailer.Process(file, item.ContentType);
+                var header = thumbnailer.ReadHeader(file, item.ContentType);
+                ImageResult image;
+                using (await memory.ReserveAsync(header.DecodedBytes, cancellationToken))
+                {
+                    image = thumbnailer.MakeThumbnails(file, header);
+                }
+
                 // Both at once: two independent objects, one round trip of waiting instead of two.
                 await Task.WhenAll(
                     PutThumbnailAsync(item, MediaObjectKeys.SmallThumbnailSize, image.SmallThumbnail, cancellationToken),
@@ -73,7 +80,12 @@ public sealed partial class MediaUploadedHandler(
             }
             else if (item.ContentType == MediaContentTypes.Pdf)
             {
-                var pages = await pdfInspector.CountPagesAsync(file, cancellationToken);
+                int pages;
+                using (await memory.ReserveAsync(options.Value.MaxPdfMemoryBytes, cancellationToken))
+                {
+                    pages = await pdfInspector.CountPagesAsync(file, cancellationToken);
+                }
+
                 await FinishAsync(item, MediaStatus.Ready, s => s.SetProperty(m => m.PageCount, pages), cancellationToken);
             }
             else
