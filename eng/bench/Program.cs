@@ -236,10 +236,9 @@ if (Selected("list") || Selected("coldstart") || Selected("worker") || Selected(
                     "      the client's polling (every 20 ms)                     ~10 ms on average\n" +
                     $"      not measured apart: the queue hop, 2 thumbnail PUTs ({thumbBytes / 1024} KiB, in parallel), 3 row updates and\n" +
                     $"      cache stamps, and the thumbnailing in the Worker's process itself    {Math.Max(0, e2eMedian - rawMedian - download - 10):F0} ms\n" +
-                    "    what would close it: the same image work costs more in the Worker than here when the machine is busy (the\n" +
-                    "    ratio was 2.0x on an idle machine before this change); with spans around download, decode, PUTs and updates\n" +
-                    "    (the Worker's platform.media.processing.duration covers them together) the next step is to decode from the\n" +
-                    "    response stream instead of a temp file, overlapping download and decode.";
+                    "    what would close it: fewer steps between complete and ready (the queue hop and the row updates), since the\n" +
+                    "    download and the decode do not overlap by design: the Worker reads the original from a private temporary file,\n" +
+                    "    so a stalled or dropped download is retried instead of reading as a damaged image (MediaUploadedHandler).";
             }
 
             // 4. 200 small images (640x480 JPEG), all uploaded first, then the clock runs from the first complete to the last
@@ -311,10 +310,14 @@ if (Selected("list") || Selected("coldstart") || Selected("worker") || Selected(
                 $"Worker {mixed.WorkingSets["Worker"]} MB, Web {mixed.WorkingSets["Web"]} MB", null, "<= 300 MB", apiRss is > 0 and <= 300));
             if (apiRss > 300)
             {
+                var kinds = mixed.ApiMemory is { } m
+                    ? $"{m.AnonymousMb} MB anonymous (the GC's committed heap, native allocations, stacks), {m.FileMb} MB mapped files\n" +
+                      $"    (assemblies with their ReadyToRun code, native libraries), {m.SharedMb} MB executable memory (JIT'ed code and stubs)"
+                    : "not readable";
                 profiles.Add(
-                    $"    Api memory: {apiRss} MB resident, of which {mixed.ApiAnonymousMb} MB anonymous (GC heap, JIT'ed code, native allocations)\n" +
-                    "    what would close it: the GC's budget (Api.csproj's GC settings); what is left beyond the heap is the runtime,\n" +
-                    "    the JIT'ed code and the native libraries.");
+                    $"    Api memory: {apiRss} MB resident: {kinds}.\n" +
+                    "    what would close it (docs/performance.md, \"Memory\"): GC settings move only the anonymous part, and the GC's\n" +
+                    "    committed heap stays near twice what it holds; the rest is code, which fewer or smaller dependencies would lower.");
             }
         }
     }
@@ -678,8 +681,10 @@ static async Task<MixedResult> MixedLoadAsync(Uri apiUrl, HttpClient storage, by
         workingSets[service] = ServiceRssMegabytes(service);
     }
 
-    var apiAnonymous = ServiceProcess("Api") is { } api ? StatusKilobytes(api.Pid, "RssAnon") / 1024 : -1;
-    return new MixedResult(sorted.Count, sorted.Count / seconds, Percentile(50), Percentile(95), Percentile(99), errors, uploads, notReady, readySeconds, workingSets, apiAnonymous);
+    var apiMemory = ServiceProcess("Api") is { } api
+        ? new ResidentMemory(StatusKilobytes(api.Pid, "RssAnon") / 1024, StatusKilobytes(api.Pid, "RssFile") / 1024, StatusKilobytes(api.Pid, "RssShmem") / 1024)
+        : null;
+    return new MixedResult(sorted.Count, sorted.Count / seconds, Percentile(50), Percentile(95), Percentile(99), errors, uploads, notReady, readySeconds, workingSets, apiMemory);
 }
 
 /// <summary>Resident memory of the service's own process.</summary>
@@ -1063,6 +1068,13 @@ internal sealed record ColdStart(double HealthyMs, double FirstAnswerMs, double 
 
 internal sealed record MixedResult(
     int Requests, double RequestsPerSecond, double P50Ms, double P95Ms, double P99Ms, int Errors, int Uploads, int NotReady, double ReadySeconds,
-    Dictionary<string, long> WorkingSets, long ApiAnonymousMb);
+    Dictionary<string, long> WorkingSets, ResidentMemory? ApiMemory);
+
+/// <summary>
+/// A process's resident memory by kind (megabytes, from /proc/PID/status): anonymous (the GC's committed heap, native
+/// allocations, thread stacks), file-backed (the mapped assemblies, their ReadyToRun code and the native libraries) and
+/// shared (under W^X the runtime's executable memory: JIT'ed code and stubs, mapped from a memory file).
+/// </summary>
+internal sealed record ResidentMemory(long AnonymousMb, long FileMb, long SharedMb);
 
 
