@@ -39,6 +39,22 @@ public sealed class ProcessingMemoryBudgetTests : IDisposable
     }
 
     [Fact]
+    public async Task A_large_waiting_job_is_not_passed_by_smaller_ones_arriving_after_it()
+    {
+        var running = await _budget.ReserveAsync(70 * MiB, Ct).AsTask().WaitAsync(Timeout, Ct);
+        var large = _budget.ReserveAsync(40 * MiB, Ct).AsTask();
+        var small = _budget.ReserveAsync(10 * MiB, Ct).AsTask();
+
+        // 30 MiB are free, room for the small job, but the large one came first.
+        Assert.False(small.IsCompleted);
+
+        running.Dispose();
+        using var first = await large.WaitAsync(Timeout, Ct);
+        using var second = await small.WaitAsync(Timeout, Ct);
+        Assert.True(first.IsAcquired && second.IsAcquired);
+    }
+
+    [Fact]
     public async Task A_job_larger_than_the_budget_runs_alone()
     {
         var alone = await _budget.ReserveAsync(500 * MiB, Ct).AsTask().WaitAsync(Timeout, Ct);
@@ -54,13 +70,18 @@ public sealed class ProcessingMemoryBudgetTests : IDisposable
     [Fact]
     public async Task A_waiting_job_whose_message_is_cancelled_stops_waiting()
     {
-        using var running = await _budget.ReserveAsync(100 * MiB, Ct).AsTask().WaitAsync(Timeout, Ct);
+        var running = await _budget.ReserveAsync(100 * MiB, Ct).AsTask().WaitAsync(Timeout, Ct);
         using var cancel = new CancellationTokenSource();
         var waiting = _budget.ReserveAsync(10 * MiB, cancel.Token).AsTask();
 
         await cancel.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(Timeout, Ct));
+
+        // The cancelled job holds nothing: once the running one ends, the next job gets the whole budget.
+        running.Dispose();
+        using var next = await _budget.ReserveAsync(100 * MiB, Ct).AsTask().WaitAsync(Timeout, Ct);
+        Assert.True(next.IsAcquired);
     }
 
     public void Dispose() => _budget.Dispose();

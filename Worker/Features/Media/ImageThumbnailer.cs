@@ -8,8 +8,14 @@ namespace Platform.Worker.Features.Media;
 /// <summary>What an image turned out to be: its upright size and its two WebP thumbnails.</summary>
 public sealed record ImageResult(int Width, int Height, byte[] SmallThumbnail, byte[] LargeThumbnail);
 
-/// <summary>What an image's header says before any pixel is decoded: its upright size and the memory its decode takes.</summary>
-public sealed record ImageHeader(int Width, int Height, long DecodedBytes);
+/// <summary>
+/// What an image's header says before any pixel is decoded: its upright size, the memory its decode takes, and the
+/// memory its whole job holds (<see cref="ImageThumbnailer.JobOverheadBytes"/> on top of the decode).
+/// </summary>
+public sealed record ImageHeader(int Width, int Height, long DecodedBytes)
+{
+    public long MemoryBytes => DecodedBytes + ImageThumbnailer.JobOverheadBytes;
+}
 
 /// <summary>
 /// Reads an image with libvips (NetVips) and makes the thumbnails: fitted inside 320×320 and 1280×1280 (aspect kept,
@@ -41,6 +47,12 @@ public sealed class ImageThumbnailer(MediaProcessingOptions options)
             Operation.Block(format.Loader, false);
         }
     }
+
+    /// <summary>
+    /// What a job holds beside its decode: the large thumbnail kept in memory (1280×1280×4 bytes at most, 6.25 MiB), the
+    /// two WebP encodes and libvips's tile buffers.
+    /// </summary>
+    public const long JobOverheadBytes = 16L * 1024 * 1024;
 
     public static bool CanProcess(string contentType) => Formats.ContainsKey(contentType);
 

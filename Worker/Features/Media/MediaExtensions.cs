@@ -23,7 +23,8 @@ public static class MediaExtensions
         builder.Services.AddOwnerStamps();
         builder.Services.AddSingleton(sp => new ImageThumbnailer(sp.GetRequiredService<IOptions<MediaProcessingOptions>>().Value));
         builder.Services.AddSingleton(sp => new ProcessingMemoryBudget(sp.GetRequiredService<IOptions<MediaProcessingOptions>>().Value));
-        builder.Services.AddSingleton(sp => new PdfInspector(sp.GetRequiredService<IOptions<MediaProcessingOptions>>().Value));
+        builder.Services.AddSingleton(sp => new PdfInspector(
+            sp.GetRequiredService<IOptions<MediaProcessingOptions>>().Value, sp.GetRequiredService<ProcessingMemoryBudget>()));
         builder.Services.AddSingleton<MediaMetrics>();
         builder.Services.AddScoped<IMessageHandler, MediaUploadedHandler>();
         builder.Services.AddScoped<IMessageHandler, MediaDeletedHandler>();

@@ -39,9 +39,11 @@ public sealed class MediaProcessingOptions
 
     /// <summary>
     /// The memory all jobs of one Worker may decode into at once (<see cref="ProcessingMemoryBudget"/>): each image
-    /// reserves its decoded size, each PDF <see cref="MaxPdfMemoryBytes"/>, and waits while the running jobs leave too
-    /// little room. The default equals <see cref="MaxDecodedBytes"/>: the largest image allowed runs alone, many small
-    /// ones run together, and a Worker task needs about this much memory beyond its own.
+    /// reserves its decoded size and what its job holds beside it, each PDF <see cref="MaxPdfMemoryBytes"/> and its
+    /// reader's runtime, and waits while the running jobs leave too little room; a job needing more than the whole budget
+    /// runs alone. The default equals <see cref="MaxDecodedBytes"/>: the largest image allowed runs alone, many small ones
+    /// run together. Size it with the task: the Worker itself holds about 250–270 MB resident under load, so the dev
+    /// task's 704 MiB container leaves about 430 MiB for this.
     /// </summary>
     [Range(16L * 1024 * 1024, 64L * 1024 * 1024 * 1024, ErrorMessage = "MediaProcessing:MaxProcessingMemoryBytes must be between 16 MiB and 64 GiB.")]
     public long MaxProcessingMemoryBytes { get; set; } = 400L * 1024 * 1024;

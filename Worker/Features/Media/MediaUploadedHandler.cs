@@ -65,7 +65,7 @@ public sealed partial class MediaUploadedHandler(
             {
                 var header = thumbnailer.ReadHeader(file, item.ContentType);
                 ImageResult image;
-                using (await memory.ReserveAsync(header.DecodedBytes, cancellationToken))
+                using (await memory.ReserveAsync(header.MemoryBytes, cancellationToken))
                 {
                     image = thumbnailer.MakeThumbnails(file, header);
                 }
@@ -80,12 +80,7 @@ public sealed partial class MediaUploadedHandler(
             }
             else if (item.ContentType == MediaContentTypes.Pdf)
             {
-                int pages;
-                using (await memory.ReserveAsync(options.Value.MaxPdfMemoryBytes, cancellationToken))
-                {
-                    pages = await pdfInspector.CountPagesAsync(file, cancellationToken);
-                }
-
+                var pages = await pdfInspector.CountPagesAsync(file, cancellationToken);
                 await FinishAsync(item, MediaStatus.Ready, s => s.SetProperty(m => m.PageCount, pages), cancellationToken);
             }
             else

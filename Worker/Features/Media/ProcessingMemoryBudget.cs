@@ -11,7 +11,9 @@ namespace Platform.Worker.Features.Media;
 /// </summary>
 /// <remarks>
 /// A <see cref="ConcurrencyLimiter"/> counting the budget in MiB (several permits per acquisition), oldest first, so a
-/// large job waiting for room is not passed over by smaller ones that keep arriving.
+/// large job waiting for room is not passed over by smaller ones that keep arriving. A job's wait counts towards its
+/// message's <c>QueueConsumer:HandlerTimeout</c> (10 min), far above what the jobs ahead of it can take together
+/// (<c>MediaProcessing:MaxProcessingTime</c>, 1 min, each).
 /// </remarks>
 public sealed class ProcessingMemoryBudget : IDisposable
 {
