@@ -136,7 +136,7 @@ public sealed class HostileFileTests : IDisposable
     [Fact]
     public async Task A_pdf_inspection_past_its_time_is_stopped()
     {
-        var inspector = new PdfInspector(new MediaProcessingOptions { MaxProcessingTime = TimeSpan.FromMilliseconds(1) });
+        var inspector = TestFiles.PdfInspector(new MediaProcessingOptions { MaxProcessingTime = TimeSpan.FromMilliseconds(1) });
         var path = _files.Write("document.pdf", TestFiles.Pdf(3));
 
         var error = await Assert.ThrowsAsync<MediaRejectedException>(() => inspector.CountPagesAsync(path, TestContext.Current.CancellationToken));
@@ -144,7 +144,7 @@ public sealed class HostileFileTests : IDisposable
         Assert.Equal("Reading the PDF took longer than the limit of 1 ms; it was stopped.", error.Message);
     }
 
-    private static PdfInspector Inspector() => new(new MediaProcessingOptions());
+    private static PdfInspector Inspector() => TestFiles.PdfInspector(new MediaProcessingOptions());
 
     private static byte[] OtherFormat(string format)
     {

@@ -4,7 +4,7 @@ namespace Platform.Worker.Tests;
 
 public sealed class PdfInspectorTests : IDisposable
 {
-    private static readonly PdfInspector Inspector = new(new MediaProcessingOptions());
+    private static readonly PdfInspector Inspector = TestFiles.PdfInspector(new MediaProcessingOptions());
     private readonly TestFiles _files = new();
 
     [Theory]

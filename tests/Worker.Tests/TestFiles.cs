@@ -1,4 +1,5 @@
 using NetVips;
+using Platform.Worker.Features.Media;
 
 namespace Platform.Worker.Tests;
 
@@ -40,6 +41,10 @@ public sealed class TestFiles : IDisposable
 
     /// <summary>A minimal, valid PDF with <paramref name="pages"/> empty pages (cross-reference offsets computed).</summary>
     public static byte[] Pdf(int pages) => Platform.Tests.Shared.SamplePdf.Create(pages);
+
+    /// <summary>A PDF reader as the Worker builds it, with a memory budget of its own.</summary>
+    public static PdfInspector PdfInspector(MediaProcessingOptions options) =>
+        new(options, new ProcessingMemoryBudget(options));
 
     public void Dispose() => _folder.Delete(recursive: true);
 }

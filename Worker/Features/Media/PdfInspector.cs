@@ -15,7 +15,7 @@ namespace Platform.Worker.Features.Media;
 /// PdfPig. The child has a GC heap limit and a deadline; past the deadline it is killed, so the job is really stopped,
 /// and whatever happens to it fails only this item.
 /// </remarks>
-public sealed class PdfInspector(MediaProcessingOptions options, ProcessingMemoryBudget? memory = null)
+public sealed class PdfInspector(MediaProcessingOptions options, ProcessingMemoryBudget memory)
 {
     /// <summary>What the child needs beside its GC heap: the runtime and PdfPig's code, about 60 MB resident.</summary>
     private const long ChildRuntimeBytes = 64L * 1024 * 1024;
@@ -38,8 +38,8 @@ public sealed class PdfInspector(MediaProcessingOptions options, ProcessingMemor
             }
         }
 
-        // Only a file that starts as a PDF waits for room in the Worker's memory budget (none in tests that give none).
-        using var reserved = memory is null ? null : await memory.ReserveAsync(options.MaxPdfMemoryBytes + ChildRuntimeBytes, cancellationToken);
+        // Only a file that starts as a PDF waits for room in the Worker's memory budget.
+        using var reserved = await memory.ReserveAsync(options.MaxPdfMemoryBytes + ChildRuntimeBytes, cancellationToken);
         using var child = Process.Start(ChildStartInfo(path))
             ?? throw new InvalidOperationException("The PDF reader process could not be started.");
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
