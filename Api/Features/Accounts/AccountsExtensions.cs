@@ -56,6 +56,10 @@ public static class AccountsExtensions
             .AddPasswordValidator<PasswordPolicy>()
             .AddEntityFrameworkStores<PlatformDbContext>();
         builder.Services.Configure<BearerTokenOptions>(IdentityConstants.BearerScheme, options => options.BearerTokenExpiration = AccessTokenLifetime);
+        // Each access token is decrypted once per instance, not with every request (ReadAccessTokens).
+        builder.Services.AddSingleton<ReadAccessTokens>();
+        builder.Services.AddOptions<BearerTokenOptions>(IdentityConstants.BearerScheme)
+            .PostConfigure<ReadAccessTokens>((options, read) => options.BearerTokenProtector = read.Around(options.BearerTokenProtector));
 
         builder.Services.AddHybridCache();
         builder.Services.AddSingleton<SessionStamps>();
