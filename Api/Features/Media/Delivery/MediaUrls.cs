@@ -38,10 +38,20 @@ public sealed class MediaUrls : IDisposable
         var cloudFront = options.Value.CloudFront;
         _cloudFront = cloudFront.Enabled ? new CloudFrontUrlSigner(cloudFront.BaseUrl!, cloudFront.KeyPairId!, cloudFront.PrivateKey!) : null;
         _s3Signer = new(async () => new S3UrlSigner(await _storage.ResolveEndpointAsync()));
-        // The S3 client's own credentials chain (environment locally, the ECS task role in AWS). Refreshing credentials
-        // cache their current value, so asking on every signature costs nothing.
-        _credentials = new(() => _s3.Config.DefaultAWSCredentials ?? DefaultAWSCredentialsIdentityResolver.GetCredentials(_s3.Config));
+        // The S3 client's own credentials chain (environment locally, the ECS task role in AWS). The task role's
+        // credentials cache their current value and refresh it before it expires, so asking on every request costs
+        // nothing. Environment credentials read the variables again on every call, under the runtime's lock on the
+        // environment (a few percent of the list's CPU, contended): the variables cannot change while the process
+        // runs, so they are read once.
+        _credentials = new(() => (_s3.Config.DefaultAWSCredentials ?? DefaultAWSCredentialsIdentityResolver.GetCredentials(_s3.Config)) switch
+        {
+            EnvironmentVariablesAWSCredentials environment => ReadOnce(environment.GetCredentials()),
+            var credentials => credentials,
+        });
     }
+
+    private static AWSCredentials ReadOnce(ImmutableCredentials read) =>
+        read.UseToken ? new SessionAWSCredentials(read.AccessKey, read.SecretKey, read.Token) : new BasicAWSCredentials(read.AccessKey, read.SecretKey);
 
     public UrlWindow CurrentWindow() => UrlWindow.At(_clock.GetUtcNow(), _window);
 
