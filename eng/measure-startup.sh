@@ -45,7 +45,7 @@ for run in $(seq 1 "$runs"); do
       echo "    timeline (s after eng/run.sh started; the AppHost is exec'ed by it): first time each state was reported"
       sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E '^ +[0-9.]+ s  ' \
         | awk '{ key = $3 " " $4 " " $5 } !seen[key]++ && ($4 == "Running" || $4 == "Finished" || $5 == "Healthy") { printf "      %6s s  %-16s %s %s\n", $1, $3, $4, $5 }' \
-        | grep -v 'password\|dashboard'
+        | grep -v 'password\|dashboard' || true # an app without the Platform.Startup timeline (the bare app) has none
       echo "    CPU seconds per process until then (2 cores: the sum over 2 is the floor for the wall time):"
       cpu_profile "$age" | sed 's/^/      /'
       echo "      total $(cpu_profile "$age" | awk '{ s += $1 } END { printf "%.1f", s }') s"

@@ -952,8 +952,9 @@ static async Task<string> TracedLoadAsync(ServiceLaunch service, string tool, Fu
 }
 
 /// <summary>
-/// The first 30 lines of <c>dotnet-trace report topN</c> for a trace, without idle frames and <paramref name="alsoLeftOut"/>
-/// (case-insensitive), each indented and cut at 160 characters; the trace file is deleted after.
+/// The first 30 lines (<c>BENCH_TOP</c>) of <c>dotnet-trace report topN</c> for a trace, without idle frames and <paramref name="alsoLeftOut"/>
+/// (case-insensitive), each indented and cut at 160 characters; the trace file is deleted after unless
+/// <c>BENCH_KEEP_TRACE</c> is set.
 /// </summary>
 static async Task<string> TopMethodsAsync(string tool, string file, string[] topArguments, string[] alsoLeftOut, CancellationToken ct)
 {
@@ -961,10 +962,14 @@ static async Task<string> TopMethodsAsync(string tool, string file, string[] top
         ?? throw new InvalidOperationException("Could not start dotnet-trace report");
     var text = await report.StandardOutput.ReadToEndAsync(ct);
     await report.WaitForExitAsync(ct);
-    File.Delete(file);
+    // BENCH_KEEP_TRACE keeps it, for a look at who calls what (dotnet-trace convert --format speedscope).
+    if (Environment.GetEnvironmentVariable("BENCH_KEEP_TRACE") is null)
+    {
+        File.Delete(file);
+    }
     return string.Join('\n', text.Split('\n', StringSplitOptions.RemoveEmptyEntries)
         .Where(l => !IdleFrames().Any(l.Contains) && !alsoLeftOut.Any(word => l.Contains(word, StringComparison.OrdinalIgnoreCase)))
-        .Take(30).Select(l => "      " + (l.Length > 160 ? l[..160] : l)));
+        .Take(int.TryParse(Environment.GetEnvironmentVariable("BENCH_TOP"), out var top) ? top : 30).Select(l => "      " + (l.Length > 160 ? l[..160] : l)));
 }
 
 /// <summary>
