@@ -9,34 +9,66 @@ namespace Platform.Api.Features.Accounts;
 /// (SP 800-108 with HMAC-SHA512), an HMAC check and an AES decryption. On the gallery's list that was about a third of a
 /// signed-in request's own CPU, and a client sends the same token with every request of its five-minute life.
 /// <para>
-/// Nothing a request is checked for changes. Identity's bearer handler still refuses what has expired (it checks the
-/// expiry of the ticket returned here), and <see cref="SignedInSessionHandler"/> still compares the security stamp on
-/// every request, so a token stops working at sign-out as before. Only tokens that decrypt are kept: a forged or
-/// damaged one is decrypted, and refused, every time. Each caller gets its own copy of the ticket, since handlers may
-/// change what they are given.
+/// What a request is checked for stays as it was. Identity's bearer handler still refuses what has expired (it checks
+/// the expiry of the ticket returned here against its own clock), and <see cref="SignedInSessionHandler"/> still
+/// compares the security stamp on every request, so a token stops working at sign-out as before. One thing moves: a
+/// Data Protection key revoked by hand stops the tokens this instance has already read when they expire (five minutes
+/// at most) or when the instance restarts.
 /// </para>
 /// <para>
-/// Why a cache of our own: Identity and Data Protection have none for this, and their own extension point, the
-/// bearer options' <see cref="Microsoft.AspNetCore.Authentication.BearerToken.BearerTokenOptions.BearerTokenProtector"/>,
-/// is where one goes. It wraps the protector Identity configured; tokens are issued by it unchanged.
+/// What is kept: only tokens that decrypt, only in the spelling the Api issues (<see cref="TokenSpelling"/>: the
+/// decoder also accepts whitespace and padding, and each such spelling of one token would be an entry of its own), and
+/// only up to <see cref="MaxTokenLength"/>; anything else is decrypted on every request, as without this cache. The
+/// memory is bounded in bytes (<see cref="MemoryLimitBytes"/>); beyond it, tokens are decrypted on every request. Each
+/// caller gets its own copy of the ticket, since handlers may change what they are given.
+/// </para>
+/// <para>
+/// Why a cache of our own: Identity and Data Protection have none for this, and the bearer options'
+/// <see cref="Microsoft.AspNetCore.Authentication.BearerToken.BearerTokenOptions.BearerTokenProtector"/> is their
+/// extension point for it. It wraps the protector Identity configured; tokens are issued by it unchanged.
 /// </para>
 /// </summary>
-public sealed class ReadAccessTokens : IDisposable
+public sealed class ReadAccessTokens(TimeProvider clock) : IDisposable
 {
     /// <summary>
-    /// The most tokens kept at once: one per client signed in to this instance in the last five minutes. A ticket is
-    /// about 2 KB with its token, so at most some 20 MB; beyond it, tokens are decrypted on every request as before.
+    /// The memory the kept tickets may take, counted as their tokens' characters plus <see cref="TicketBytes"/> each:
+    /// with tokens of about 500 characters, some ten thousand clients signed in to this instance in five minutes.
     /// </summary>
-    public const int MaxTokens = 10_000;
+    public const long MemoryLimitBytes = 32L * 1024 * 1024;
 
-    private readonly MemoryCache tickets = new(new MemoryCacheOptions { SizeLimit = MaxTokens });
+    /// <summary>Longer than any access token the Api issues (a few hundred characters); longer ones are not kept.</summary>
+    public const int MaxTokenLength = 4096;
 
-    /// <summary>The protector Identity configured, with this cache in front of its <c>Unprotect</c>.</summary>
-    public ISecureDataFormat<AuthenticationTicket> Around(ISecureDataFormat<AuthenticationTicket> protector) => new Remembering(protector, tickets);
+    /// <summary>What a kept ticket takes beside its token: the principal's claims and the properties.</summary>
+    private const int TicketBytes = 2048;
 
-    public void Dispose() => tickets.Dispose();
+    private readonly List<MemoryCache> _caches = [];
 
-    private sealed class Remembering(ISecureDataFormat<AuthenticationTicket> inner, MemoryCache tickets) : ISecureDataFormat<AuthenticationTicket>
+    /// <summary>
+    /// The protector Identity configured, with a cache of its own in front of its <c>Unprotect</c>: a ticket one
+    /// protector read is never answered by another.
+    /// </summary>
+    public ISecureDataFormat<AuthenticationTicket> Around(ISecureDataFormat<AuthenticationTicket> protector)
+    {
+        var tickets = new MemoryCache(new MemoryCacheOptions { SizeLimit = MemoryLimitBytes });
+        lock (_caches)
+        {
+            _caches.Add(tickets);
+        }
+
+        return new Remembering(protector, tickets, clock);
+    }
+
+    public void Dispose()
+    {
+        lock (_caches)
+        {
+            _caches.ForEach(cache => cache.Dispose());
+        }
+    }
+
+    private sealed class Remembering(ISecureDataFormat<AuthenticationTicket> inner, MemoryCache tickets, TimeProvider clock)
+        : ISecureDataFormat<AuthenticationTicket>
     {
         public string Protect(AuthenticationTicket data) => inner.Protect(data);
 
@@ -46,7 +78,7 @@ public sealed class ReadAccessTokens : IDisposable
 
         public AuthenticationTicket? Unprotect(string? protectedText, string? purpose)
         {
-            if (protectedText is null || purpose is not null)
+            if (protectedText is null || purpose is not null || protectedText.Length > MaxTokenLength || !TokenSpelling.IsCanonical(protectedText))
             {
                 return inner.Unprotect(protectedText, purpose);
             }
@@ -58,9 +90,13 @@ public sealed class ReadAccessTokens : IDisposable
 
             var ticket = inner.Unprotect(protectedText);
             // Without an expiry the handler refuses the token anyway; an expired one would leave the cache at once.
-            if (ticket?.Properties.ExpiresUtc is { } expires && expires > DateTimeOffset.UtcNow)
+            if (ticket?.Properties.ExpiresUtc is { } expires && expires > clock.GetUtcNow())
             {
-                tickets.Set(protectedText, ticket.Clone(), new MemoryCacheEntryOptions { AbsoluteExpiration = expires, Size = 1 });
+                tickets.Set(protectedText, ticket.Clone(), new MemoryCacheEntryOptions
+                {
+                    AbsoluteExpiration = expires,
+                    Size = protectedText.Length * sizeof(char) + TicketBytes,
+                });
             }
 
             return ticket;

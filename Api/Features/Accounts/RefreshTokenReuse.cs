@@ -42,9 +42,9 @@ public static class RefreshTokenReuse
             return await next(context);
         }
 
-        // The record is of the token's one canonical spelling: the protector decodes leniently (padding, whitespace), so
-        // a hash of the string as sent would let "T", "T " and "T=" each count as a first use.
-        if (!IsCanonicalBase64Url(token))
+        // The record is of the token's one canonical spelling (TokenSpelling): a hash of the string as sent would let
+        // "T", "T " and "T=" each count as a first use.
+        if (!TokenSpelling.IsCanonical(token))
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "The refresh token is not valid.");
         }
@@ -67,11 +67,4 @@ public static class RefreshTokenReuse
             title: "This refresh token was used before.",
             detail: "A refresh token works once. It was shown again, so every session of the account has ended: sign in again.");
     }
-
-    /// <summary>Base64url as the Api writes it: only A–Z, a–z, 0–9, '-' and '_', no padding, no whitespace.</summary>
-    private static bool IsCanonicalBase64Url(string token) =>
-        token.AsSpan().IndexOfAnyExcept(Base64UrlAlphabet) < 0;
-
-    private static readonly System.Buffers.SearchValues<char> Base64UrlAlphabet =
-        System.Buffers.SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
 }

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Time.Testing;
 using Platform.Api.Features.Accounts;
 
 namespace Platform.Api.Tests.Accounts;
@@ -14,7 +15,7 @@ public sealed class ReadAccessTokensTests
     [Fact]
     public void A_token_is_decrypted_once_and_each_reader_gets_its_own_copy_of_the_ticket()
     {
-        using var read = new ReadAccessTokens();
+        using var read = new ReadAccessTokens(TimeProvider.System);
         var protector = new CountingProtector();
         var tokens = read.Around(protector);
         var token = tokens.Protect(Ticket("alice", expires: DateTimeOffset.UtcNow.AddMinutes(5)));
@@ -31,9 +32,66 @@ public sealed class ReadAccessTokensTests
     }
 
     [Fact]
+    public void What_one_reader_changes_in_its_ticket_no_later_reader_sees()
+    {
+        using var read = new ReadAccessTokens(TimeProvider.System);
+        var tokens = read.Around(new CountingProtector());
+        var token = tokens.Protect(Ticket("alice", expires: DateTimeOffset.UtcNow.AddMinutes(5)));
+
+        var first = tokens.Unprotect(token)!;
+        ((ClaimsIdentity)first.Principal.Identity!).AddClaim(new Claim(ClaimTypes.Role, "admin"));
+        first.Properties.Items["changed"] = "by the first reader";
+        var second = tokens.Unprotect(token)!;
+        ((ClaimsIdentity)second.Principal.Identity!).AddClaim(new Claim(ClaimTypes.Role, "editor"));
+        var third = tokens.Unprotect(token)!;
+
+        Assert.False(third.Principal.HasClaim(c => c.Type == ClaimTypes.Role));
+        Assert.False(third.Properties.Items.ContainsKey("changed"));
+    }
+
+    [Theory]
+    [InlineData("whitespace inside")]
+    [InlineData("padding after")]
+    [InlineData("longer than any token the Api issues")]
+    public void A_token_in_another_spelling_is_decrypted_every_time_and_never_kept(string spelling)
+    {
+        using var read = new ReadAccessTokens(TimeProvider.System);
+        var protector = new CountingProtector();
+        var tokens = read.Around(protector);
+        var issued = tokens.Protect(Ticket("alice", expires: DateTimeOffset.UtcNow.AddMinutes(5)));
+        var token = spelling switch
+        {
+            "whitespace inside" => issued.Insert(issued.Length / 2, " "),
+            "padding after" => issued + "==",
+            _ => issued + new string(' ', ReadAccessTokens.MaxTokenLength),
+        };
+
+        var first = tokens.Unprotect(token);
+        var second = tokens.Unprotect(token);
+
+        Assert.Equal(first?.Principal.Identity?.Name, second?.Principal.Identity?.Name);
+        Assert.Equal(2, protector.Decryptions);
+    }
+
+    [Fact]
+    public void A_kept_ticket_still_carries_the_expiry_the_bearer_handler_checks()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var read = new ReadAccessTokens(clock);
+        var protector = new CountingProtector();
+        var tokens = read.Around(protector);
+        var expires = DateTimeOffset.FromUnixTimeSeconds(clock.GetUtcNow().ToUnixTimeSeconds() + 300);
+        var token = tokens.Protect(Ticket("alice", expires));
+
+        Assert.Equal(expires, tokens.Unprotect(token)?.Properties.ExpiresUtc);
+        Assert.Equal(expires, tokens.Unprotect(token)?.Properties.ExpiresUtc);
+        Assert.Equal(1, protector.Decryptions);
+    }
+
+    [Fact]
     public void Each_token_reads_as_its_own_ticket()
     {
-        using var read = new ReadAccessTokens();
+        using var read = new ReadAccessTokens(TimeProvider.System);
         var tokens = read.Around(new CountingProtector());
         var alice = tokens.Protect(Ticket("alice", expires: DateTimeOffset.UtcNow.AddMinutes(5)));
         var bob = tokens.Protect(Ticket("bob", expires: DateTimeOffset.UtcNow.AddMinutes(5)));
@@ -46,7 +104,7 @@ public sealed class ReadAccessTokensTests
     [Fact]
     public void A_forged_token_is_refused_every_time_and_never_kept()
     {
-        using var read = new ReadAccessTokens();
+        using var read = new ReadAccessTokens(TimeProvider.System);
         var protector = new CountingProtector();
         var tokens = read.Around(protector);
         var forged = tokens.Protect(Ticket("alice", expires: DateTimeOffset.UtcNow.AddMinutes(5)))[..^4] + "AAAA";
@@ -59,7 +117,7 @@ public sealed class ReadAccessTokensTests
     [Fact]
     public void An_expired_token_is_not_kept_and_still_reads_as_expired()
     {
-        using var read = new ReadAccessTokens();
+        using var read = new ReadAccessTokens(TimeProvider.System);
         var protector = new CountingProtector();
         var tokens = read.Around(protector);
         // Whole seconds: a ticket keeps its expiry to the second.
@@ -74,7 +132,7 @@ public sealed class ReadAccessTokensTests
     [Fact]
     public void A_read_with_a_purpose_is_left_to_the_protector()
     {
-        using var read = new ReadAccessTokens();
+        using var read = new ReadAccessTokens(TimeProvider.System);
         var protector = new CountingProtector();
         var tokens = read.Around(protector);
         var token = tokens.Protect(Ticket("alice", expires: DateTimeOffset.UtcNow.AddMinutes(5)), "other-purpose");
@@ -91,20 +149,20 @@ public sealed class ReadAccessTokensTests
     /// <summary>Identity's own format (Data Protection's authenticated encryption), counting the tokens it decrypts.</summary>
     private sealed class CountingProtector : ISecureDataFormat<AuthenticationTicket>
     {
-        private readonly TicketDataFormat format = new(new EphemeralDataProtectionProvider().CreateProtector("access tokens"));
+        private readonly TicketDataFormat _format = new(new EphemeralDataProtectionProvider().CreateProtector("access tokens"));
 
         public int Decryptions { get; private set; }
 
-        public string Protect(AuthenticationTicket data) => format.Protect(data);
+        public string Protect(AuthenticationTicket data) => _format.Protect(data);
 
-        public string Protect(AuthenticationTicket data, string? purpose) => format.Protect(data, purpose);
+        public string Protect(AuthenticationTicket data, string? purpose) => _format.Protect(data, purpose);
 
         public AuthenticationTicket? Unprotect(string? protectedText) => Unprotect(protectedText, null);
 
         public AuthenticationTicket? Unprotect(string? protectedText, string? purpose)
         {
             Decryptions++;
-            return format.Unprotect(protectedText, purpose);
+            return _format.Unprotect(protectedText, purpose);
         }
     }
 }
