@@ -41,8 +41,8 @@ public sealed class MediaUrls : IDisposable
         // The S3 client's own credentials chain (environment locally, the ECS task role in AWS). The task role's
         // credentials cache their current value and refresh it before it expires, so asking on every request costs
         // nothing. Environment credentials read the variables again on every call, under the runtime's lock on the
-        // environment (a few percent of the list's CPU, contended): the variables cannot change while the process
-        // runs, so they are read once.
+        // environment (a few percent of the list's CPU, contended): nothing changes them while the process runs, so they
+        // are read once.
         _credentials = new(() => (_s3.Config.DefaultAWSCredentials ?? DefaultAWSCredentialsIdentityResolver.GetCredentials(_s3.Config)) switch
         {
             EnvironmentVariablesAWSCredentials environment => ReadOnce(environment.GetCredentials()),
@@ -50,7 +50,8 @@ public sealed class MediaUrls : IDisposable
         });
     }
 
-    private static AWSCredentials ReadOnce(ImmutableCredentials read) =>
+    /// <summary>Credentials that are what <paramref name="read"/> holds, without reading anything again.</summary>
+    public static AWSCredentials ReadOnce(ImmutableCredentials read) =>
         read.UseToken ? new SessionAWSCredentials(read.AccessKey, read.SecretKey, read.Token) : new BasicAWSCredentials(read.AccessKey, read.SecretKey);
 
     public UrlWindow CurrentWindow() => UrlWindow.At(_clock.GetUtcNow(), _window);
