@@ -69,6 +69,36 @@ public sealed class SessionEndTests(PlatformAppFixture fixture)
     }
 
     [Fact]
+    public async Task A_refresh_token_is_no_access_token()
+    {
+        using var api = SignInClients.FromNewAddress(fixture);
+        var email = await SignInClients.RegisterAsync(api, Ct);
+        var tokens = await SignInClients.LoginAsync(api, email, Ct);
+        Assert.Equal(HttpStatusCode.OK, (await ListAsync(api, tokens.AccessToken, Ct)).StatusCode);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await ListAsync(api, tokens.RefreshToken, Ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_access_token_respelled_with_padding_ends_with_the_session_like_the_token_itself()
+    {
+        using var api = SignInClients.FromNewAddress(fixture);
+        var email = await SignInClients.RegisterAsync(api, Ct);
+        var stolen = await SignInClients.LoginAsync(api, email, Ct);
+        // Data Protection reads the token with padding added too; the Api keeps only the spelling it issued, and either
+        // spelling is checked against the session on every request.
+        var respelled = stolen.AccessToken + "==";
+        var before = await ListAsync(api, respelled, Ct);
+        Assert.True(before.StatusCode is HttpStatusCode.OK or HttpStatusCode.Unauthorized, $"the list answered {(int)before.StatusCode}");
+
+        using var logout = Bearer(HttpMethod.Post, "/api/auth/logout", stolen.AccessToken);
+        Assert.Equal(HttpStatusCode.NoContent, (await api.SendAsync(logout, Ct)).StatusCode);
+
+        await RefusedWithinDeadlineAsync(api, stolen.AccessToken);
+        await RefusedWithinDeadlineAsync(api, respelled);
+    }
+
+    [Fact]
     public async Task Web_signs_the_user_out_cleanly_once_the_api_has_ended_the_session()
     {
         var email = $"user-{Guid.NewGuid():N}@example.test";
