@@ -15,18 +15,26 @@ public sealed class SessionEndTests(PlatformAppFixture fixture)
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    [Fact]
-    public async Task An_access_token_is_refused_within_seconds_after_its_owner_signs_out()
+    /// <summary>
+    /// Data Protection also reads a token with padding added, a spelling the Api does not keep in memory: either
+    /// spelling ends with the session.
+    /// </summary>
+    [Theory]
+    [InlineData("as issued")]
+    [InlineData("respelled with padding")]
+    public async Task An_access_token_is_refused_within_seconds_after_its_owner_signs_out(string spelling)
     {
         using var api = SignInClients.FromNewAddress(fixture);
         var email = await SignInClients.RegisterAsync(api, Ct);
         var stolen = await SignInClients.LoginAsync(api, email, Ct);
-        Assert.Equal(HttpStatusCode.OK, (await ListAsync(api, stolen.AccessToken, Ct)).StatusCode);
+        var sent = spelling == "as issued" ? stolen.AccessToken : stolen.AccessToken + "==";
+        var before = (await ListAsync(api, sent, Ct)).StatusCode;
+        Assert.True(before == HttpStatusCode.OK || (spelling != "as issued" && before == HttpStatusCode.Unauthorized), $"the list answered {(int)before}");
 
         using var logout = Bearer(HttpMethod.Post, "/api/auth/logout", stolen.AccessToken);
         Assert.Equal(HttpStatusCode.NoContent, (await api.SendAsync(logout, Ct)).StatusCode);
 
-        await RefusedWithinDeadlineAsync(api, stolen.AccessToken);
+        await RefusedWithinDeadlineAsync(api, sent);
     }
 
     [Fact]
@@ -77,25 +85,6 @@ public sealed class SessionEndTests(PlatformAppFixture fixture)
         Assert.Equal(HttpStatusCode.OK, (await ListAsync(api, tokens.AccessToken, Ct)).StatusCode);
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await ListAsync(api, tokens.RefreshToken, Ct)).StatusCode);
-    }
-
-    [Fact]
-    public async Task An_access_token_respelled_with_padding_ends_with_the_session_like_the_token_itself()
-    {
-        using var api = SignInClients.FromNewAddress(fixture);
-        var email = await SignInClients.RegisterAsync(api, Ct);
-        var stolen = await SignInClients.LoginAsync(api, email, Ct);
-        // Data Protection reads the token with padding added too; the Api keeps only the spelling it issued, and either
-        // spelling is checked against the session on every request.
-        var respelled = stolen.AccessToken + "==";
-        var before = await ListAsync(api, respelled, Ct);
-        Assert.True(before.StatusCode is HttpStatusCode.OK or HttpStatusCode.Unauthorized, $"the list answered {(int)before.StatusCode}");
-
-        using var logout = Bearer(HttpMethod.Post, "/api/auth/logout", stolen.AccessToken);
-        Assert.Equal(HttpStatusCode.NoContent, (await api.SendAsync(logout, Ct)).StatusCode);
-
-        await RefusedWithinDeadlineAsync(api, stolen.AccessToken);
-        await RefusedWithinDeadlineAsync(api, respelled);
     }
 
     [Fact]
