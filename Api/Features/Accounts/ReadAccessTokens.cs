@@ -19,7 +19,8 @@ namespace Platform.Api.Features.Accounts;
 /// What is kept: only tokens that decrypt, only in the spelling the Api issues (<see cref="TokenSpelling"/>: the
 /// decoder also accepts whitespace and padding, and each such spelling of one token would be an entry of its own), and
 /// only up to <see cref="MaxTokenLength"/>; anything else is decrypted on every request, as without this cache. The
-/// memory is bounded in bytes (<see cref="MemoryLimitBytes"/>); beyond it, tokens are decrypted on every request. Each
+/// memory is bounded in bytes (<see cref="MemoryLimitBytes"/>, an estimate): a token that finds it full is decrypted on
+/// every request until the cache has made room (expired entries first, then the least recently used). Each
 /// caller gets its own copy of the ticket, since handlers may change what they are given.
 /// </para>
 /// <para>
@@ -31,7 +32,8 @@ namespace Platform.Api.Features.Accounts;
 public sealed class ReadAccessTokens(TimeProvider clock) : IDisposable
 {
     /// <summary>
-    /// The memory the kept tickets may take, counted as their tokens' characters plus <see cref="TicketBytes"/> each:
+    /// The memory the kept tickets may take, counted as two bytes per character of their tokens plus
+    /// <see cref="TicketBytes"/> each:
     /// with tokens of about 500 characters, some ten thousand clients signed in to this instance in five minutes.
     /// </summary>
     public const long MemoryLimitBytes = 32L * 1024 * 1024;

@@ -49,27 +49,21 @@ public sealed class ReadAccessTokensTests
         Assert.False(third.Properties.Items.ContainsKey("changed"));
     }
 
+    /// <summary>Data Protection reads these spellings as the token itself; none of them is kept.</summary>
     [Theory]
     [InlineData("whitespace inside")]
-    [InlineData("padding after")]
-    [InlineData("longer than any token the Api issues")]
+    [InlineData("whitespace inside, longer than any token the Api issues")]
     public void A_token_in_another_spelling_is_decrypted_every_time_and_never_kept(string spelling)
     {
         using var read = new ReadAccessTokens(TimeProvider.System);
         var protector = new CountingProtector();
         var tokens = read.Around(protector);
         var issued = tokens.Protect(Ticket("alice", expires: DateTimeOffset.UtcNow.AddMinutes(5)));
-        var token = spelling switch
-        {
-            "whitespace inside" => issued.Insert(issued.Length / 2, " "),
-            "padding after" => issued + "==",
-            _ => issued + new string(' ', ReadAccessTokens.MaxTokenLength),
-        };
+        var spaces = spelling == "whitespace inside" ? " " : new string(' ', ReadAccessTokens.MaxTokenLength);
+        var token = issued.Insert(issued.Length / 2, spaces);
 
-        var first = tokens.Unprotect(token);
-        var second = tokens.Unprotect(token);
-
-        Assert.Equal(first?.Principal.Identity?.Name, second?.Principal.Identity?.Name);
+        Assert.Equal("alice", tokens.Unprotect(token)?.Principal.Identity?.Name);
+        Assert.Equal("alice", tokens.Unprotect(token)?.Principal.Identity?.Name);
         Assert.Equal(2, protector.Decryptions);
     }
 

@@ -16,20 +16,19 @@ public sealed class SessionEndTests(PlatformAppFixture fixture)
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>
-    /// Data Protection also reads a token with padding added, a spelling the Api does not keep in memory: either
+    /// Data Protection also reads a token with whitespace inside, a spelling the Api does not keep in memory: either
     /// spelling ends with the session.
     /// </summary>
     [Theory]
     [InlineData("as issued")]
-    [InlineData("respelled with padding")]
+    [InlineData("with a space inside")]
     public async Task An_access_token_is_refused_within_seconds_after_its_owner_signs_out(string spelling)
     {
         using var api = SignInClients.FromNewAddress(fixture);
         var email = await SignInClients.RegisterAsync(api, Ct);
         var stolen = await SignInClients.LoginAsync(api, email, Ct);
-        var sent = spelling == "as issued" ? stolen.AccessToken : stolen.AccessToken + "==";
-        var before = (await ListAsync(api, sent, Ct)).StatusCode;
-        Assert.True(before == HttpStatusCode.OK || (spelling != "as issued" && before == HttpStatusCode.Unauthorized), $"the list answered {(int)before}");
+        var sent = spelling == "as issued" ? stolen.AccessToken : stolen.AccessToken.Insert(stolen.AccessToken.Length / 2, " ");
+        Assert.Equal(HttpStatusCode.OK, (await ListAsync(api, sent, Ct)).StatusCode);
 
         using var logout = Bearer(HttpMethod.Post, "/api/auth/logout", stolen.AccessToken);
         Assert.Equal(HttpStatusCode.NoContent, (await api.SendAsync(logout, Ct)).StatusCode);
