@@ -277,13 +277,8 @@ if (Selected("list") || Selected("coldstart") || Selected("worker") || Selected(
                     (await u.user.PostAsync($"/api/media/{id}/complete", null, ct)).EnsureSuccessStatusCode();
                 }
             }));
-            await WaitUploadsReadyAsync(uploads, ct);
+            var failed = await WaitUploadsReadyAsync(uploads, ct);
             var imageSeconds = Stopwatch.GetElapsedTime(imageStart).TotalSeconds;
-            var failed = 0;
-            foreach (var user in users)
-            {
-                failed += (await user.GetFromJsonAsync<MediaPage>("/api/media?pageSize=100", ct))!.Items.Count(i => i.Status != "ready");
-            }
 
             var throughputRatio = (SmallImages / imageSeconds) / (SmallImages / bareSeconds);
             rows.Add(new Row($"{SmallImages} small images ({small.Length / 1024.0:F0} KiB, 640x480), complete -> all ready, {failed} not ready",
@@ -530,21 +525,27 @@ static async Task WaitAllReadyAsync(IReadOnlyCollection<HttpClient> users, Cance
 /// <summary>
 /// Until every upload is ready or failed: each user asks for the statuses of its own uploads in one call every 100 ms,
 /// as the upload page does (every second there). The gallery's list would render every item's URLs again after each
-/// change, work the Api would do for the measurement, not for the uploads.
+/// change, work the Api would do for the measurement, not for the uploads. Answers how many ended failed, from the
+/// statuses it read last.
 /// </summary>
-static async Task WaitUploadsReadyAsync(IReadOnlyCollection<(HttpClient User, List<Guid> Ids)> uploads, CancellationToken ct)
+static async Task<int> WaitUploadsReadyAsync(IReadOnlyCollection<(HttpClient User, List<Guid> Ids)> uploads, CancellationToken ct)
 {
     var remaining = uploads.ToList();
+    var failed = 0;
     while (remaining.Count > 0)
     {
         var answers = await Task.WhenAll(remaining.Select(async upload =>
             (upload, (await upload.User.GetFromJsonAsync<MediaStatuses>($"/api/media/status?ids={string.Join(',', upload.Ids)}", ct))!)));
-        remaining = [.. answers.Where(a => !a.Item2.Items.All(i => i.Status is "ready" or "failed")).Select(a => a.upload)];
+        var done = answers.Where(a => a.Item2.Items.All(i => i.Status is "ready" or "failed")).ToList();
+        failed += done.Sum(a => a.Item2.Items.Count(i => i.Status != "ready"));
+        remaining = [.. answers.Except(done).Select(a => a.upload)];
         if (remaining.Count > 0)
         {
             await Task.Delay(100, ct);
         }
     }
+
+    return failed;
 }
 
 static async Task<double> TimeAsync(Func<Task> action, int runs)
@@ -974,9 +975,9 @@ static async Task<string> TracedLoadAsync(ServiceLaunch service, string tool, Fu
 }
 
 /// <summary>
-/// The first 30 lines (<c>BENCH_TOP</c>) of <c>dotnet-trace report topN</c> for a trace, without idle frames and <paramref name="alsoLeftOut"/>
-/// (case-insensitive), each indented and cut at 160 characters; the trace file is deleted after unless
-/// <c>BENCH_KEEP_TRACE</c> is set.
+/// The first 30 lines (<c>BENCH_TOP</c>) of <c>dotnet-trace report topN</c> for a trace, without idle frames and
+/// <paramref name="alsoLeftOut"/> (case-insensitive), each indented and cut at 160 characters; the trace file is deleted
+/// after unless <c>BENCH_KEEP_TRACE</c> is set.
 /// </summary>
 static async Task<string> TopMethodsAsync(string tool, string file, string[] topArguments, string[] alsoLeftOut, CancellationToken ct)
 {
