@@ -33,8 +33,8 @@ public sealed class ReadAccessTokens(TimeProvider clock) : IDisposable
 {
     /// <summary>
     /// The memory the kept tickets may take, counted as two bytes per character of their tokens plus
-    /// <see cref="TicketBytes"/> each:
-    /// with tokens of about 500 characters, some ten thousand clients signed in to this instance in five minutes.
+    /// <see cref="TicketBytes"/> each: with tokens of about 500 characters, some ten thousand clients signed in to this
+    /// instance in five minutes.
     /// </summary>
     public const long MemoryLimitBytes = 32L * 1024 * 1024;
 

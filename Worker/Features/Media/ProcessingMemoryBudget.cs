@@ -5,9 +5,9 @@ namespace Platform.Worker.Features.Media;
 /// <summary>
 /// The memory all of a Worker's jobs may decode into at once (<see cref="MediaProcessingOptions.MaxProcessingMemoryBytes"/>):
 /// an image reserves its decoded size, read from its header, and what its job holds beside it, a PDF its reader's heap
-/// limit and runtime, before the work starts, and each gives it back when the work ends. Small images run side by side while a large one waits for room, so the Worker can
-/// take more jobs than it has cores (their downloads and uploads overlap another job's decoding) without a few large files
-/// together exceeding the task's memory.
+/// limit and runtime, before the work starts, and each gives it back when the work ends. Small images run side by side
+/// while a large one waits for room, so the Worker can take more jobs than it has cores (their downloads and uploads
+/// overlap another job's decoding) without a few large files together exceeding the task's memory.
 /// </summary>
 /// <remarks>
 /// A <see cref="ConcurrencyLimiter"/> counting the budget in MiB (several permits per acquisition), oldest first, so a
