@@ -1155,7 +1155,7 @@ internal sealed record Tokens(string AccessToken);
 
 internal sealed record Created(Guid Id, string UploadUrl);
 
-internal sealed record MediaItem(Guid Id, string Status, string? FailureReason, string? ThumbnailUrl, string? PreviewUrl, string? DownloadUrl);
+internal sealed record MediaItem(Guid Id, string Status, string? FailureReason);
 
 internal sealed record MediaPage(List<MediaItem> Items, int TotalCount);
 
