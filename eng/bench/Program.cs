@@ -262,8 +262,8 @@ if (Selected("list") || Selected("coldstart") || Selected("worker") || Selected(
                         $"    12 MP: where the median run's {run:F0} ms go (the Worker's parts from its log line per image; the Worker may\n" +
                         "    start before complete's answer reaches the client, so the rest can be small or negative):\n" +
                         string.Concat(pieces.Select(p => $"      {p.What.PadRight(width)}  {p.Ms,4:F0} ms\n")) +
-                        "    what would close it: cores the thumbnails need not share. With nothing else running they take about the bare\n" +
-                        "    thumbnailer's time (the image not polled); polled every 20 ms, the client, the Api and Postgres take part of the\n" +
+                        "    what would close it: cores the thumbnails need not share. Not polled, they come closer to the bare thumbnailer's\n" +
+                        "    time (the image not polled); polled every 20 ms, the client, the Api and Postgres take part of the\n" +
                         "    2 cores from them, which the Worker's own ECS tasks avoid. The path around them, "
                         + $"{run - worker.Thumbnails:F0} ms here, is round trips:\n" +
                         "    the download and the decode do not overlap by design, since the Worker reads the original from a private\n" +
@@ -348,7 +348,7 @@ if (Selected("list") || Selected("coldstart") || Selected("worker") || Selected(
                     $"    Api memory: {apiRss} MB resident: {kinds}.\n" +
                     "    what would close it (docs/performance.md, \"The Api's memory\"): less held by telemetry (Redis spans made every 10 s,\n" +
                     "    2,000 metric points reserved per stream) and fewer cache entries left behind by replaced stamps; the other GC\n" +
-                    "    settings measured moved it by 30 MB at most, and about 170 MB of it is code.");
+                    "    settings measured moved it by 30–40 MB at most, and about 170 MB of it is code.");
             }
         }
     }
