@@ -262,8 +262,8 @@ if (Selected("list") || Selected("coldstart") || Selected("worker") || Selected(
                         $"    12 MP: where the median run's {run:F0} ms go (the Worker's parts from its log line per image; the Worker may\n" +
                         "    start before complete's answer reaches the client, so the rest can be small or negative):\n" +
                         string.Concat(pieces.Select(p => $"      {p.What.PadRight(width)}  {p.Ms,4:F0} ms\n")) +
-                        "    what would close it: cores the thumbnails need not share. Not polled, they come closer to the bare thumbnailer's\n" +
-                        "    time (the image not polled); polled every 20 ms, the client, the Api and Postgres take part of the\n" +
+                        "    what would close it: cores the thumbnails need not share. The image not polled comes closer to the bare\n" +
+                        "    thumbnailer's time; polled every 20 ms, the client, the Api and Postgres take part of the\n" +
                         "    2 cores from them, which the Worker's own ECS tasks avoid. The path around them, "
                         + $"{run - worker.Thumbnails:F0} ms here, is round trips:\n" +
                         "    the download and the decode do not overlap by design, since the Worker reads the original from a private\n" +
