@@ -12,7 +12,7 @@ install_prerequisites
 # MSBuild's own up-to-date check costs seconds on two cores even when nothing changed, so build only when a source
 # file is newer than the last successful build.
 stamp="AppHost/obj/platform-build.stamp"
-if [ ! -f "$stamp" ] || [ -n "$(find AppHost Api Web Worker ServiceDefaults Directory.Build.props Directory.Packages.props global.json \
+if [ ! -f "$stamp" ] || [ -n "$(find AppHost Api Web Worker ServiceDefaults Directory.Build.props Directory.Build.targets Directory.Packages.props global.json \
       -path '*/bin' -prune -o -path '*/obj' -prune -o -type f -newer "$stamp" -print -quit)" ]; then
   log "Building"
   dotnet build AppHost/AppHost.csproj --nologo -clp:ErrorsOnly

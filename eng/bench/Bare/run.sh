@@ -6,7 +6,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/../../prerequisites.sh"
 cd "$PLATFORM_ROOT/eng/bench/Bare"
 
 stamp="AppHost/obj/bare-build.stamp"
-if [ ! -f "$stamp" ] || [ -n "$(find AppHost Service -path '*/bin' -prune -o -path '*/obj' -prune -o -type f -newer "$stamp" -print -quit)" ]; then
+if [ ! -f "$stamp" ] || [ -n "$(find AppHost Service ../../../Directory.Build.props ../../../Directory.Build.targets ../../../Directory.Packages.props ../../../global.json \
+      -path '*/bin' -prune -o -path '*/obj' -prune -o -type f -newer "$stamp" -print -quit)" ]; then
   log "Building the bare Aspire app"
   dotnet build AppHost/BareAppHost.csproj --nologo -clp:ErrorsOnly
   touch "$stamp"
