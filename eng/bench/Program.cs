@@ -92,8 +92,9 @@ if (Environment.GetEnvironmentVariable("BENCH_STARTUP_SECONDS") is { Length: > 0
             "    start-up: where the time goes (eng/measure-startup.sh's last run of eng/run.sh)\n" + File.ReadAllText(profileFile).TrimEnd() + "\n" +
             "    what would close it: the critical path is DCP -> Postgres -> the migration step -> Api and Worker healthy, on two\n" +
             "    cores shared by 3 servers, the emulator, the migration step and 3 services (the bare app has 3 services); the\n" +
-            "    services' own start is in the coldstart rows. What is left: starting the Api and the Worker while Postgres\n" +
-            "    and the migration run (healthy once the schema is current), and a cheaper Api start (see its timeline).");
+            "    services' own start is in the coldstart rows. The start is CPU-bound: less CPU is the lever, not the order\n" +
+            "    (docs/performance.md, \"Where the Api's start-up goes\"). What is left is JIT work at every start: the\n" +
+            "    AppHost's and the services' own code (Debug builds) and generic code no dependency's image holds.");
     }
 }
 
@@ -262,9 +263,9 @@ if (Selected("list") || Selected("coldstart") || Selected("worker") || Selected(
                         $"    12 MP: where the median run's {run:F0} ms go (the Worker's parts from its log line per image; the Worker may\n" +
                         "    start before complete's answer reaches the client, so the rest can be small or negative):\n" +
                         string.Concat(pieces.Select(p => $"      {p.What.PadRight(width)}  {p.Ms,4:F0} ms\n")) +
-                        "    what would close it: cores the thumbnails need not share. The image not polled comes closer to the bare\n" +
-                        "    thumbnailer's time; polled every 20 ms, the client, the Api and Postgres take part of the\n" +
-                        "    2 cores from them, which the Worker's own ECS tasks avoid. The path around them, "
+                        "    what would close it: cores the thumbnails need not share. Polled every 20 ms, the client, the Api and\n" +
+                        "    Postgres take part of the 2 cores from them (the image not polled shows what is left without the polling,\n" +
+                        "    and what else shares the machine), which the Worker's own ECS tasks avoid. The path around them, "
                         + $"{run - worker.Thumbnails:F0} ms here, is round trips:\n" +
                         "    the download and the decode do not overlap by design, since the Worker reads the original from a private\n" +
                         "    temporary file, so a stalled or dropped download is retried instead of reading as a damaged image.";
