@@ -47,8 +47,10 @@ for run in $(seq 1 "$runs"); do
         | awk '{ key = $3 " " $4 " " $5 } !seen[key]++ && ($4 == "Running" || $4 == "Finished" || $5 == "Healthy") { printf "      %6s s  %-16s %s %s\n", $1, $3, $4, $5 }' \
         | grep -v 'password\|dashboard' || true # an app without the Platform.Startup timeline (the bare app) has none
       echo "    CPU seconds per process until then (2 cores: the sum over 2 is the floor for the wall time):"
-      cpu_profile "$age" | sed 's/^/      /'
-      echo "      total $(cpu_profile "$age" | awk '{ s += $1 } END { printf "%.1f", s }') s"
+      # Read once: a second pass, after this one's own processes, would see the oldest processes age out of the window.
+      profile="$(cpu_profile "$age")"
+      sed 's/^/      /' <<<"$profile"
+      echo "      total $(awk '{ s += $1 } END { printf "%.1f", s }' <<<"$profile") s"
     } >"$STARTUP_PROFILE"
   fi
   sleep 2 # let the services settle before reading memory
