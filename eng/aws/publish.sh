@@ -13,9 +13,7 @@ rm -rf "${out:?}"/*
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 export TMPDIR="$scratch"
-# Its build leaves the services' dependencies as IL: their ReadyToRun code (Directory.Build.targets) speeds up a local
-# start, not a synthesis, and would cost a fresh machine minutes.
-build=(-p:PrecompileDependencies=false); [ "${PLATFORM_NO_BUILD:-0}" = 1 ] && build=(--no-build)
+build=(); [ "${PLATFORM_NO_BUILD:-0}" = 1 ] && build=(--no-build)
 started=$(date +%s%N)
 set +e
 dotnet run --project "$root/AppHost/AppHost.csproj" "${build[@]}" --no-launch-profile -- \
