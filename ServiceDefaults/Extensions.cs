@@ -46,6 +46,15 @@ public static class ServiceDefaultsExtensions
         return builder;
     }
 
+    /// <summary>
+    /// The most attribute combinations one metric keeps (OpenTelemetry's cardinality limit, 2,000 by default). The SDK
+    /// reserves that many points for every metric when it is created, about 10 MB for a service's 70-odd metrics, and
+    /// each full collection scans them. Ours have far fewer combinations: the busiest, the request duration, has one per
+    /// route, method and status code. Measurements past the limit are kept in one overflow point
+    /// (<c>otel.metric.overflow</c>), so totals stay right.
+    /// </summary>
+    public const int MetricPointsPerStream = 256;
+
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.Logging.AddOpenTelemetry(logging =>
@@ -61,7 +70,8 @@ public static class ServiceDefaultsExtensions
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddMeter(PlatformTelemetry.MeterName))
+                .AddMeter(PlatformTelemetry.MeterName)
+                .AddView(_ => new MetricStreamConfiguration { CardinalityLimit = MetricPointsPerStream }))
             .WithTracing(tracing => tracing
                 // Health probes and background polling (queue receives, the outbox) start no traces of their own.
                 .SetSampler(new ParentBasedSampler(new UserWorkSampler()))

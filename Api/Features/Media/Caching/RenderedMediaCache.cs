@@ -35,11 +35,13 @@ public sealed class RenderedMediaCache(HybridCache cache, TimeProvider clock, IO
     public const long MemoryLimitBytes = 64L * 1024 * 1024;
 
     /// <summary>
-    /// The longest an entry stays in memory: what is read again and again (a gallery, a polled set of statuses) stays
-    /// warm, while the entries a change left behind (every change makes new keys) leave memory soon; Redis keeps them
-    /// for the other instances and for later.
+    /// The longest an entry stays in memory. Every change makes new keys, so most entries in memory are ones a change
+    /// left behind, and they are garbage only once they leave: kept a minute they outlived the collector's younger
+    /// generations and made the oldest one grow (about 20 MB more of the Api's resident memory under the bench's mixed
+    /// load, docs/performance.md). What is read again and again (a gallery, a polled set of statuses) is fetched from
+    /// Redis again after this, one read per key and instance.
     /// </summary>
-    public static readonly TimeSpan MemoryLifetime = TimeSpan.FromMinutes(1);
+    public static readonly TimeSpan MemoryLifetime = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// The response under <paramref name="key"/>: from memory, from Redis, or rendered by <paramref name="render"/>
@@ -132,8 +134,13 @@ public static class RenderedMediaCacheExtensions
         services.AddOwnerStamps();
         services.AddHybridCache().AddSerializer<RenderedResponse?, RenderedResponseSerializer>();
         // HybridCache gives every entry it keeps in memory its serialized size, so the process's memory cache can be
-        // bounded (the Api's other HybridCache user, SessionStamps, is sized the same way).
-        services.Configure<MemoryCacheOptions>(options => options.SizeLimit = RenderedMediaCache.MemoryLimitBytes);
+        // bounded (the Api's other HybridCache user, SessionStamps, is sized the same way). Expired entries are removed
+        // by a scan the cache runs at most this often (a minute by default): as often as the entries expire.
+        services.Configure<MemoryCacheOptions>(options =>
+        {
+            options.SizeLimit = RenderedMediaCache.MemoryLimitBytes;
+            options.ExpirationScanFrequency = RenderedMediaCache.MemoryLifetime;
+        });
         services.AddSingleton<RenderedMediaCache>();
         return services;
     }
