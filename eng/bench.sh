@@ -19,10 +19,11 @@ apt_install_missing "wrk:wrk"
 selected() { [ -z "${BENCH_ONLY:-}" ] || [[ ",$BENCH_ONLY," == *",$1,"* ]]; }
 
 if selected startup; then
-  # Both apps built first, as a developer's second start finds them (eng/run.sh builds only when a source changed).
+  # Both apps built first, as a developer's second start finds them: eng/run.sh builds only when a source changed
+  # (eng/start-apphost.sh), and the unmeasured first start of each below records that it is built.
   log "Building the AppHost and the bare Aspire app (Debug, as eng/run.sh runs them)"
-  dotnet build AppHost/AppHost.csproj --nologo -clp:ErrorsOnly && touch AppHost/obj/platform-build.stamp
-  dotnet build eng/bench/Bare/AppHost/BareAppHost.csproj --nologo -clp:ErrorsOnly && touch eng/bench/Bare/AppHost/obj/bare-build.stamp
+  dotnet build AppHost/AppHost.csproj --nologo -clp:ErrorsOnly
+  dotnet build eng/bench/Bare/AppHost/BareAppHost.csproj --nologo -clp:ErrorsOnly
   runs="${BENCH_STARTUP_RUNS:-3}"
   log "Start-up: eng/run.sh and the bare Aspire app, alternated, $runs runs each (after one warm-up of each)"
   profile="$(mktemp)"
@@ -43,7 +44,7 @@ dotnet build eng/bench/Baseline/Baseline.csproj -c Release --nologo -clp:ErrorsO
 dotnet build eng/bench/Bench.csproj -c Release --nologo -clp:ErrorsOnly
 if selected devlist; then
   # eng/run.sh runs the Debug build; the startup row built it already.
-  selected startup || { dotnet build AppHost/AppHost.csproj --nologo -clp:ErrorsOnly && touch AppHost/obj/platform-build.stamp; }
+  selected startup || dotnet build AppHost/AppHost.csproj --nologo -clp:ErrorsOnly
 fi
 if selected coldstart || selected list || selected worker || selected mixed; then
   # The production-like rows run each service as it ships: published for this platform with ReadyToRun code, as the
