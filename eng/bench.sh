@@ -12,6 +12,7 @@
 # Its exit status says whether every goal was met; it is not part of eng/test.sh's verdict.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/prerequisites.sh"
+source "$PLATFORM_ROOT/eng/start-apphost.sh"
 cd "$PLATFORM_ROOT"
 install_prerequisites
 apt_install_missing "wrk:wrk"
@@ -19,11 +20,10 @@ apt_install_missing "wrk:wrk"
 selected() { [ -z "${BENCH_ONLY:-}" ] || [[ ",$BENCH_ONLY," == *",$1,"* ]]; }
 
 if selected startup; then
-  # Both apps built first, as a developer's second start finds them: eng/run.sh builds only when a source changed
-  # (eng/start-apphost.sh), and the unmeasured first start of each below records that it is built.
+  # Both apps built first, as a developer's second start finds them (eng/run.sh builds only when a source changed).
   log "Building the AppHost and the bare Aspire app (Debug, as eng/run.sh runs them)"
-  dotnet build AppHost/AppHost.csproj --nologo -clp:ErrorsOnly
-  dotnet build eng/bench/Bare/AppHost/BareAppHost.csproj --nologo -clp:ErrorsOnly
+  build_apphost AppHost/AppHost.csproj
+  build_apphost eng/bench/Bare/AppHost/BareAppHost.csproj
   runs="${BENCH_STARTUP_RUNS:-3}"
   log "Start-up: eng/run.sh and the bare Aspire app, alternated, $runs runs each (after one warm-up of each)"
   profile="$(mktemp)"
@@ -44,7 +44,7 @@ dotnet build eng/bench/Baseline/Baseline.csproj -c Release --nologo -clp:ErrorsO
 dotnet build eng/bench/Bench.csproj -c Release --nologo -clp:ErrorsOnly
 if selected devlist; then
   # eng/run.sh runs the Debug build; the startup row built it already.
-  selected startup || dotnet build AppHost/AppHost.csproj --nologo -clp:ErrorsOnly
+  selected startup || build_apphost AppHost/AppHost.csproj
 fi
 if selected coldstart || selected list || selected worker || selected mixed; then
   # The production-like rows run each service as it ships: published for this platform with ReadyToRun code, as the
