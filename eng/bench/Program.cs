@@ -347,9 +347,9 @@ if (Selected("list") || Selected("coldstart") || Selected("worker") || Selected(
                     : "not readable";
                 profiles.Add(
                     $"    Api memory: {apiRss} MB resident: {kinds}.\n" +
-                    "    what would close it (docs/performance.md, \"The Api's memory\"): less held by telemetry (Redis spans made every 10 s,\n" +
-                    "    2,000 metric points reserved per stream) and fewer cache entries left behind by replaced stamps; the other GC\n" +
-                    "    settings measured moved it by 30–40 MB at most, and about 170 MB of it is code.");
+                    "    what would close it (docs/performance.md, \"The Api's memory\"): about 185 MB of it is code and mapped files; of\n" +
+                    "    the heap, what telemetry holds (every Redis command's record, turned into spans every 10 s). The GC settings\n" +
+                    "    measured moved it by 30–40 MB at most, each at a cost.");
             }
         }
     }
