@@ -3,10 +3,13 @@
 # the settings of its launch profile 'http'. Sourced by eng/run.sh, eng/bench/Bare/run.sh (the bare Aspire app that
 # eng/bench.sh compares start-up against, which must start the same way) and eng/bench.sh.
 
-# Builds an AppHost project and records when, in obj/last-build.stamp beside it. Usage: build_apphost <project>
+# The file whose time says when an AppHost project was last built here. Usage: apphost_build_stamp <project>
+apphost_build_stamp() { printf '%s/obj/last-build.stamp' "$(dirname "$1")"; }
+
+# Builds an AppHost project and records when (apphost_build_stamp). Usage: build_apphost <project>
 build_apphost() {
   local project="$1" stamp
-  stamp="$(dirname "$project")/obj/last-build.stamp"
+  stamp="$(apphost_build_stamp "$project")"
   mkdir -p "$(dirname "$stamp")"
   # Recorded as of the build's start: a file saved while the build runs is newer, so the next start builds again.
   touch "$stamp.next"
@@ -29,7 +32,7 @@ start_built_apphost() {
   # MSBuild's own up-to-date check costs seconds on two cores even when nothing changed, so build only when a source
   # file is newer than the last build.
   local dir name stamp
-  dir="$(dirname "$project")"; name="$(basename "$project" .csproj)"; stamp="$dir/obj/last-build.stamp"
+  dir="$(dirname "$project")"; name="$(basename "$project" .csproj)"; stamp="$(apphost_build_stamp "$project")"
   if [ ! -f "$stamp" ] || [ -n "$(find "${sources[@]}" -path '*/bin' -prune -o -path '*/obj' -prune -o -type f -newer "$stamp" -print -quit)" ]; then
     build_apphost "$project"
   fi
