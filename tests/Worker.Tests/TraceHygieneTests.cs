@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text;
@@ -7,7 +8,9 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using OpenTelemetry;
 using OpenTelemetry.Trace;
+using StackExchange.Redis;
 
 namespace Platform.Worker.Tests;
 
@@ -65,6 +68,67 @@ public sealed class TraceHygieneTests
         Assert.Equal(request.TraceId, query.TraceId);
         Assert.DoesNotContain(mine, a => a.DisplayName is "SELECT 1" or "ReceiveMessage");
         Assert.All(mine, a => Assert.Equal(request.TraceId, a.TraceId));
+    }
+
+    [Fact]
+    public async Task A_requests_redis_commands_are_spans_in_its_trace()
+    {
+        await using var redis = await LocalRedisServer.StartAsync(Ct);
+        var ended = new ConcurrentQueue<Activity>();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Configuration["ConnectionStrings:redis"] = redis.ConnectionString;
+        builder.AddServiceDefaults();
+        builder.AddPlatformRedisClient("redis");
+        builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddProcessor(new EndedSpans(ended)));
+
+        await using var app = builder.Build();
+        app.MapDefaultEndpoints();
+        app.MapGet("/stamp", async (IConnectionMultiplexer connection) =>
+            await connection.GetDatabase().StringGetAsync("owner-stamp") is { HasValue: true } stamp ? (string)stamp! : "none");
+        await app.StartAsync(Ct);
+        var address = new Uri(app.Urls.First());
+
+        // The connection is made on first use, here by the health check, and is the one every request then uses.
+        Assert.StartsWith("HTTP/1.1 200", await GetAsync(address, "/health"));
+        Assert.StartsWith("HTTP/1.1 200", await GetAsync(address, "/stamp"));
+
+        // The instrumentation turns recorded commands into spans on a thread of its own, a moment after they complete.
+        var request = await WaitForAsync("the request", () => ended.FirstOrDefault(a => a.Kind == ActivityKind.Server && "/stamp".Equals(a.GetTagItem("url.path"))));
+        var command = await WaitForAsync("its Redis GET", () => ended.FirstOrDefault(a => a.Source.Name == RedisClientExtensions.CommandActivitySourceName && a.ParentSpanId == request.SpanId));
+        Assert.Equal(request.TraceId, command.TraceId);
+        Assert.Equal(ActivityKind.Client, command.Kind);
+        Assert.Equal("GET", command.DisplayName);
+        await app.StopAsync(Ct);
+    }
+
+    private static async Task<Activity> WaitForAsync(string what, Func<Activity?> find)
+    {
+        var timeout = TimeSpan.FromSeconds(30);
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        waiting.CancelAfter(timeout);
+        try
+        {
+            while (true)
+            {
+                if (find() is { } found)
+                {
+                    return found;
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(50), waiting.Token);
+            }
+        }
+        catch (OperationCanceledException) when (!Ct.IsCancellationRequested)
+        {
+            throw new TimeoutException($"No span of {what} ended within {timeout.TotalSeconds:F0} s.");
+        }
+    }
+
+    /// <summary>Every span that ends, from any thread (the in-memory exporter's list is not safe to read meanwhile).</summary>
+    private sealed class EndedSpans(ConcurrentQueue<Activity> ended) : BaseProcessor<Activity>
+    {
+        public override void OnEnd(Activity data) => ended.Enqueue(data);
     }
 
     /// <summary>
