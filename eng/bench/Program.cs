@@ -347,9 +347,8 @@ if (Selected("list") || Selected("coldstart") || Selected("worker") || Selected(
                     : "not readable";
                 profiles.Add(
                     $"    Api memory: {apiRss} MB resident: {kinds}.\n" +
-                    "    what would close it (docs/performance.md, \"The Api's memory\"): about 185 MB of it is code and mapped files; of\n" +
-                    "    the heap, what telemetry holds (every Redis command's record, turned into spans every 10 s). The GC settings\n" +
-                    "    measured moved it by 30–40 MB at most, each at a cost.");
+                    "    what would close it (docs/performance.md, \"The Api's memory\"): about 185 MB of it is code and mapped files,\n" +
+                    "    which less code loaded or compiled would lower. The GC settings measured moved it by 30–40 MB at most, each at a cost.");
             }
         }
     }
