@@ -18,8 +18,9 @@ trap 'exit 143' TERM
 export TMPDIR="$run_tmp"
 set -e
 install_prerequisites
-# The browser tests drive Debian's Chromium; Playwright never downloads a browser of its own.
-apt_install_missing "chromium:chromium"
+# The browser tests drive Debian's Chromium; Playwright never downloads a browser of its own. A unit test of the
+# services' Redis tracing starts a redis-server of its own, also where a container engine runs the AppHost's Redis.
+apt_install_missing "chromium:chromium" "redis-server:redis-server"
 set +e
 
 results="$PLATFORM_ROOT/artifacts/test-results"

@@ -71,7 +71,7 @@ public sealed class TraceHygieneTests
     }
 
     [Fact]
-    public async Task A_requests_redis_commands_are_spans_in_its_trace()
+    public async Task A_requests_redis_commands_are_spans_in_its_trace_and_nothing_else_of_redis_is_traced()
     {
         await using var redis = await LocalRedisServer.StartAsync(Ct);
         var ended = new ConcurrentQueue<Activity>();
@@ -82,25 +82,34 @@ public sealed class TraceHygieneTests
         builder.AddPlatformRedisClient("redis");
         builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddProcessor(new EndedSpans(ended)));
 
-        await using var app = builder.Build();
-        app.MapDefaultEndpoints();
-        app.MapGet("/stamp", async (IConnectionMultiplexer connection) =>
-            await connection.GetDatabase().StringGetAsync("owner-stamp") is { HasValue: true } stamp ? (string)stamp! : "none");
-        await app.StartAsync(Ct);
-        var address = new Uri(app.Urls.First());
+        Activity request;
+        await using (var app = builder.Build())
+        {
+            app.MapDefaultEndpoints();
+            app.MapGet("/stamp", async (IConnectionMultiplexer connection) =>
+                await connection.GetDatabase().StringGetAsync("owner-stamp") is { HasValue: true } stamp ? (string)stamp! : "none");
+            await app.StartAsync(Ct);
+            var address = new Uri(app.Urls.First());
 
-        // The connection is made on first use, here by the health check, and is the one every request then uses.
-        Assert.StartsWith("HTTP/1.1 200", await GetAsync(address, "/health"));
-        Assert.StartsWith("HTTP/1.1 200", await GetAsync(address, "/stamp"));
+            // The connection is made on first use, here by the health check's PING, and every request then uses it.
+            Assert.StartsWith("HTTP/1.1 200", await GetAsync(address, "/health"));
+            Assert.StartsWith("HTTP/1.1 200", await GetAsync(address, "/stamp"));
 
-        // The instrumentation turns recorded commands into spans on a thread of its own, a moment after they complete.
-        var request = await WaitForAsync("the request", () => ended.FirstOrDefault(a => a.Kind == ActivityKind.Server && "/stamp".Equals(a.GetTagItem("url.path"))));
-        var command = await WaitForAsync("its Redis GET", () => ended.FirstOrDefault(a => a.Source.Name == RedisClientExtensions.CommandActivitySourceName && a.ParentSpanId == request.SpanId));
-        Assert.Equal(request.TraceId, command.TraceId);
+            // The instrumentation turns recorded commands into spans on a thread of its own, a moment after they complete.
+            request = await WaitForAsync("the request", () => ended.FirstOrDefault(a => a.Kind == ActivityKind.Server && "/stamp".Equals(a.GetTagItem("url.path"))));
+            await WaitForAsync("its Redis GET", () => ended.FirstOrDefault(a => IsRedisCommand(a) && a.ParentSpanId == request.SpanId));
+            await app.StopAsync(Ct);
+        }
+
+        // Disposed, the tracer has turned every command left into a span: the request's GET once (one instrumentation of
+        // the connection), and nothing of the health check's PING or the connection's own commands.
+        var command = Assert.Single(ended, a => IsRedisCommand(a) && a.ParentSpanId == request.SpanId);
         Assert.Equal(ActivityKind.Client, command.Kind);
         Assert.Equal("GET", command.DisplayName);
-        await app.StopAsync(Ct);
+        Assert.All(ended.Where(IsRedisCommand), a => Assert.Equal(request.TraceId, a.TraceId));
     }
+
+    private static bool IsRedisCommand(Activity span) => span.Source.Name == RedisClientExtensions.CommandActivitySourceName;
 
     private static async Task<Activity> WaitForAsync(string what, Func<Activity?> find)
     {
