@@ -53,7 +53,7 @@ public sealed class RestartSafetyTests : IAsyncLifetime
             await waiting.WaitAsync(Timeout, Ct);
         }
 
-        Assert.True(earlier.HasExited);
+        await AssertExitedAsync(earlier);
         await AssertANewServerStartsAsync();
     }
 
@@ -82,8 +82,8 @@ public sealed class RestartSafetyTests : IAsyncLifetime
 
         await PostgresDataDirectory.WaitForEarlierServerAsync(DataDirectory, NullLogger.Instance, Ct, Timeout);
 
-        Assert.True(earlier.HasExited);
         Assert.Empty(PostgresDataDirectory.ProcessesUsing(DataDirectory));
+        await AssertExitedAsync(earlier);
     }
 
     [Fact]
@@ -138,6 +138,13 @@ public sealed class RestartSafetyTests : IAsyncLifetime
 
         _root.Delete(recursive: true);
     }
+
+    /// <summary>
+    /// The server has exited. Waited for, not read at once: the wait above ends when no process has the data folder as
+    /// its working directory in /proc, and an exiting postmaster gives up its working directory a moment before it has
+    /// exited for good and <see cref="Process.HasExited"/> turns true.
+    /// </summary>
+    private static Task AssertExitedAsync(Process server) => server.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromSeconds(10), Ct);
 
     private async Task AssertANewServerStartsAsync()
     {
