@@ -1,5 +1,6 @@
 using Aspire.Hosting.Testing;
 using Platform.Caching;
+using Platform.Tests.Shared;
 using StackExchange.Redis;
 
 namespace Platform.Integration.Tests;

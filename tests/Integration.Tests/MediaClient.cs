@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using Aspire.Hosting.Testing;
+using Platform.Tests.Shared;
 
 namespace Platform.Integration.Tests;
 

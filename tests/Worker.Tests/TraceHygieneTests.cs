@@ -10,6 +10,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using OpenTelemetry;
 using OpenTelemetry.Trace;
+using Platform.Tests.Shared;
 using StackExchange.Redis;
 
 namespace Platform.Worker.Tests;
@@ -96,8 +97,8 @@ public sealed class TraceHygieneTests
             Assert.StartsWith("HTTP/1.1 200", await GetAsync(address, "/stamp"));
 
             // The instrumentation turns recorded commands into spans on a thread of its own, a moment after they complete.
-            request = await WaitForAsync("the request", () => ended.FirstOrDefault(a => a.Kind == ActivityKind.Server && "/stamp".Equals(a.GetTagItem("url.path"))));
-            await WaitForAsync("its Redis GET", () => ended.FirstOrDefault(a => IsRedisCommand(a) && a.ParentSpanId == request.SpanId));
+            request = await EndedAsync(ended, a => a.Kind == ActivityKind.Server && "/stamp".Equals(a.GetTagItem("url.path")));
+            await EndedAsync(ended, a => IsRedisCommand(a) && a.ParentSpanId == request.SpanId);
             await app.StopAsync(Ct);
         }
 
@@ -111,28 +112,9 @@ public sealed class TraceHygieneTests
 
     private static bool IsRedisCommand(Activity span) => span.Source.Name == RedisClientExtensions.CommandActivitySourceName;
 
-    private static async Task<Activity> WaitForAsync(string what, Func<Activity?> find)
-    {
-        var timeout = TimeSpan.FromSeconds(30);
-        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        waiting.CancelAfter(timeout);
-        try
-        {
-            while (true)
-            {
-                if (find() is { } found)
-                {
-                    return found;
-                }
-
-                await Task.Delay(TimeSpan.FromMilliseconds(50), waiting.Token);
-            }
-        }
-        catch (OperationCanceledException) when (!Ct.IsCancellationRequested)
-        {
-            throw new TimeoutException($"No span of {what} ended within {timeout.TotalSeconds:F0} s.");
-        }
-    }
+    /// <summary>The first span that has ended and matches, waited for.</summary>
+    private static async Task<Activity> EndedAsync(ConcurrentQueue<Activity> ended, Func<Activity, bool> match) =>
+        (await Eventually.ReturnsAsync(_ => Task.FromResult(ended.FirstOrDefault(match)), span => span is not null, TimeSpan.FromSeconds(30), Ct))!;
 
     /// <summary>Every span that ends, from any thread (the in-memory exporter's list is not safe to read meanwhile).</summary>
     private sealed class EndedSpans(ConcurrentQueue<Activity> ended) : BaseProcessor<Activity>

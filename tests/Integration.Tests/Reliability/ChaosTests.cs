@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Platform.Tests.Shared;
 
 namespace Platform.Integration.Tests.Reliability;
 

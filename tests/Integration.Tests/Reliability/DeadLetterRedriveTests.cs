@@ -3,6 +3,7 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using Platform.Tests.Shared;
 
 namespace Platform.Integration.Tests.Reliability;
 

@@ -4,6 +4,7 @@ using System.Net;
 using System.Text.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
+using Platform.Tests.Shared;
 
 namespace Platform.Integration.Tests.Reliability;
 

@@ -2,6 +2,7 @@ using System.Net;
 using Amazon.SQS.Model;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
+using Platform.Tests.Shared;
 
 namespace Platform.Integration.Tests.Reliability;
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using Platform.Tests.Shared;
 
 namespace Platform.Integration.Tests.Reliability;
 

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Platform.Tests.Shared;
 
 namespace Platform.Integration.Tests.Reliability;
 

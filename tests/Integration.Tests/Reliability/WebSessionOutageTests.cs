@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Playwright;
 using Platform.Integration.Tests.Browser;
 using Platform.Integration.Tests.Security;
+using Platform.Tests.Shared;
 using static Microsoft.Playwright.Assertions;
 
 namespace Platform.Integration.Tests.Reliability;

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using Platform.Tests.Shared;
 
 namespace Platform.Integration.Tests.Security;
 

@@ -5,6 +5,7 @@ using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Aspire.Hosting.Testing;
+using Platform.Tests.Shared;
 
 namespace Platform.Integration.Tests.Security;
 

@@ -1,6 +1,9 @@
-namespace Platform.Integration.Tests;
+namespace Platform.Tests.Shared;
 
-/// <summary>Waits for a condition a user would wait for (an item becoming ready), polling, never sleeping blindly.</summary>
+/// <summary>
+/// Waits for a condition a user would wait for (an item becoming ready, a span exported), polling, never sleeping
+/// blindly. Linked into the test projects that wait.
+/// </summary>
 public static class Eventually
 {
     public static async Task<T> ReturnsAsync<T>(Func<CancellationToken, Task<T>> probe, Func<T, bool> done, TimeSpan timeout, CancellationToken cancellationToken)
