@@ -29,8 +29,10 @@ public static class ServiceDefaultsExtensions
         // Polly reports every execution of a pipeline at Information: one line per database or cache call. Retries,
         // timeouts and circuits opening or closing are warnings and errors, and stay.
         builder.Logging.AddFilter("Polly", LogLevel.Warning);
-        // The hosted services start side by side: Kestrel takes requests (health probes first) while Data Protection
-        // loads its key ring from Redis and the background services begin, instead of after all of them in turn.
+        // Hosted services' start methods that return an unfinished task are awaited together, not one by one; each still
+        // runs in registration order until it first yields (a BackgroundService's start returns at once in .NET 10
+        // anyway). Data Protection's service reads the key ring from Redis without yielding, so Kestrel, started last,
+        // listens only once the ring is loaded, which almost every request needs.
         builder.Services.Configure<HostOptions>(options => options.ServicesStartConcurrently = true);
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
