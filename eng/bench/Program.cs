@@ -911,6 +911,8 @@ static async Task<(List<Row> Rows, string Profile)> ColdStartRowsAsync(int runs,
         profile.AppendLine(CultureInfo.InvariantCulture, $"      {name,-52} healthy at {run.HealthyMs,6:F0} ms, {run.CpuSeconds:F1} CPU-s");
     }
 
+    profile.AppendLine(await JitCompiledAtStartAsync(api, ct));
+
     if (Environment.GetEnvironmentVariable("BENCH_DOTNET_TRACE") is { Length: > 0 } tool && File.Exists(tool))
     {
         profile.AppendLine(await TracedStartAsync(api, tool, ct));
@@ -936,7 +938,7 @@ static string? Published(string service) =>
         ? binary
         : null;
 
-static async Task<ColdStart> ColdStartAsync(ServiceLaunch launch, Dictionary<string, string> extra, CancellationToken ct, bool wrapped = false)
+static async Task<ColdStart> ColdStartAsync(ServiceLaunch launch, Dictionary<string, string> extra, CancellationToken ct, bool wrapped = false, TaskCompletionSource<bool>? stopGracefully = null)
 {
     var port = FreePort();
     var start = new ProcessStartInfo(launch.Command[0], launch.Command.Skip(1))
@@ -1013,9 +1015,95 @@ static async Task<ColdStart> ColdStartAsync(ServiceLaunch launch, Dictionary<str
             using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             await process.WaitForExitAsync(grace.Token).ContinueWith(_ => { }, CancellationToken.None);
         }
+        else if (stopGracefully is not null)
+        {
+            // Stopped as ECS stops a task (SIGTERM), so what the runtime writes to files is complete when it exits; the
+            // caller learns whether it exited by itself within the grace period.
+            try
+            {
+                if (!process.HasExited)
+                {
+                    Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)])?.WaitForExit();
+                }
+
+                using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+                await process.WaitForExitAsync(grace.Token).ContinueWith(_ => { }, CancellationToken.None);
+            }
+            catch (System.ComponentModel.Win32Exception)
+            {
+            }
+
+            stopGracefully.TrySetResult(process.HasExited);
+        }
 
         process.Kill(entireProcessTree: true);
         await process.WaitForExitAsync(CancellationToken.None);
+    }
+}
+
+/// <summary>
+/// What the JIT compiled during one more start of the Api and its stop, from the runtime's own list of the methods it
+/// compiles (DOTNET_JitStdOutFile with DOTNET_JitDisasmSummary, one line per compilation), sorted by why no ReadyToRun
+/// image held the method. A method compiled more than once (instrumented, then optimized, as it gets hot) counts once;
+/// the further compilations are counted apart.
+/// </summary>
+static async Task<string> JitCompiledAtStartAsync(ServiceLaunch api, CancellationToken ct)
+{
+    var file = Path.Combine(Path.GetTempPath(), $"platform-bench-api-jit-{Environment.ProcessId}.txt");
+    try
+    {
+        File.Delete(file);
+        var stopped = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var run = await ColdStartAsync(api, new() { ["DOTNET_JitStdOutFile"] = file, ["DOTNET_JitDisasmSummary"] = "1" }, ct, stopGracefully: stopped);
+        // The runtime writes the list buffered: it is complete only once the process has exited by itself.
+        if (!await stopped.Task || !File.Exists(file))
+        {
+            return "    methods the JIT compiled: no complete list (the Api did not exit within 60 s of SIGTERM, or wrote none)";
+        }
+
+        // "JIT compiled <method>(<parameters>) [<tier>, IL size=…, code size=…]"; the method with its parameters names
+        // it, and a dynamic method's owner is "(dynamicClass)".
+        var compilations = File.ReadAllLines(file).Where(l => l.Contains("JIT compiled ", StringComparison.Ordinal))
+            .Select(l => l[(l.IndexOf("JIT compiled ", StringComparison.Ordinal) + 13)..l.LastIndexOf(" [", StringComparison.Ordinal)])
+            .ToList();
+        static string Name(string signature)
+        {
+            var parameters = signature.IndexOf('(', signature.StartsWith("(dynamicClass)", StringComparison.Ordinal) ? 14 : 0);
+            return parameters < 0 ? signature : signature[..parameters];
+        }
+
+        static bool Async(string m) => m.StartsWith("System.Runtime.CompilerServices.Async", StringComparison.Ordinal)
+            || m.StartsWith("System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder", StringComparison.Ordinal);
+        static bool Stub(string m) => m.Contains("IL_STUB", StringComparison.Ordinal);
+        // Expression trees and reflection invoke stubs show "(dynamicClass)" as their owner; the DI container's
+        // IL-emitted resolvers show the type that emits them.
+        static bool Generated(string m) => m.StartsWith("(dynamicClass)", StringComparison.Ordinal)
+            || m.StartsWith("Microsoft.Extensions.DependencyInjection.ServiceLookup.ILEmitResolverBuilder:", StringComparison.Ordinal);
+        // A generic instantiation shows its type arguments in brackets in its name.
+        static bool Generic(string m) => m.Contains('[', StringComparison.Ordinal);
+        // Stubs and generated methods are compiled once each, but many print alike (every DI resolver has the same
+        // signature), so each line is one; any other method is one per signature, its later lines its recompilations.
+        var once = compilations.Where(c => Stub(Name(c)) || Generated(Name(c))).Select(Name).ToList();
+        var tiered = compilations.Where(c => !Stub(Name(c)) && !Generated(Name(c))).ToList();
+        var tieredMethods = tiered.Distinct(StringComparer.Ordinal).Select(Name).ToList();
+        var async = tieredMethods.Count(Async);
+        var generic = tieredMethods.Count(m => !Async(m) && Generic(m));
+        var stubs = once.Count(Stub);
+        var generated = once.Count - stubs;
+        var methods = tieredMethods.Count + once.Count;
+        return string.Create(CultureInfo.InvariantCulture, $"""
+                methods the JIT compiled in one more start (healthy at {run.HealthyMs:F0} ms) and its stop after healthy: {methods}
+                  async plumbing: CoreLib's method builders and state machine boxes over another assembly's state machine  {async}
+                  other generic code instantiated where no image holds it                                                {generic}
+                  code generated at run time (expression trees, reflection invoke stubs, DI resolvers)                   {generated}
+                  IL stubs (instantiating and interop marshalling)                                                        {stubs}
+                  the rest (not precompiled, never precompiled such as AggressiveOptimization, or its code refused)      {tieredMethods.Count - async - generic}
+                the same methods compiled again as they got hot (instrumented, then optimized): {tiered.Count - tieredMethods.Count}
+            """);
+    }
+    finally
+    {
+        File.Delete(file);
     }
 }
 
