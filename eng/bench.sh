@@ -36,7 +36,9 @@ if selected startup; then
     out="$(STARTUP_PROFILE="$profile" bash eng/measure-startup.sh 1)"; echo "$out" >&2; real+=("$(seconds <<<"$out")")
   done
   median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-  export BENCH_STARTUP_SECONDS="$(median "${real[@]}")" BENCH_STARTUP_BARE_SECONDS="$(median "${bare[@]}")" BENCH_STARTUP_PROFILE="$profile"
+  BENCH_STARTUP_SECONDS="$(median "${real[@]}")"
+  BENCH_STARTUP_BARE_SECONDS="$(median "${bare[@]}")"
+  export BENCH_STARTUP_SECONDS BENCH_STARTUP_BARE_SECONDS BENCH_STARTUP_PROFILE="$profile"
 fi
 
 log "Building the benchmark and its baselines (Release, as the services it starts)"
