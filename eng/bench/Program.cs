@@ -1005,40 +1005,42 @@ static async Task<ColdStart> ColdStartAsync(ServiceLaunch launch, Dictionary<str
     {
         if (wrapped)
         {
-            // A wrapper (dotnet-trace) runs the service as its child: the service stops as ECS stops it (SIGTERM), and
-            // the wrapper finishes its work before it exits.
-            foreach (var child in File.ReadAllText($"/proc/{process.Id}/task/{process.Id}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            {
-                Process.Start("kill", ["-TERM", child])?.WaitForExit();
-            }
-
-            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            await process.WaitForExitAsync(grace.Token).ContinueWith(_ => { }, CancellationToken.None);
+            // A wrapper (dotnet-trace) runs the service as its child: the service stops as ECS stops it, and the wrapper
+            // finishes its work before it exits.
+            await TerminateAsync(process, File.ReadAllText($"/proc/{process.Id}/task/{process.Id}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries));
         }
         else if (stopGracefully is not null)
         {
-            // Stopped as ECS stops a task (SIGTERM), so what the runtime writes to files is complete when it exits; the
-            // caller learns whether it exited by itself within the grace period.
+            // What the runtime writes to files is complete once it exits; the caller learns whether it exited by itself.
             try
             {
-                if (!process.HasExited)
-                {
-                    Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)])?.WaitForExit();
-                }
-
-                using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-                await process.WaitForExitAsync(grace.Token).ContinueWith(_ => { }, CancellationToken.None);
+                stopGracefully.TrySetResult(process.HasExited || await TerminateAsync(process, [process.Id.ToString(CultureInfo.InvariantCulture)]));
             }
             catch (System.ComponentModel.Win32Exception)
             {
+                stopGracefully.TrySetResult(false);
             }
-
-            stopGracefully.TrySetResult(process.HasExited);
         }
 
         process.Kill(entireProcessTree: true);
         await process.WaitForExitAsync(CancellationToken.None);
     }
+}
+
+/// <summary>
+/// Sends SIGTERM to <paramref name="pids"/>, as ECS stops a task, and waits up to 60 s for <paramref name="process"/> to
+/// exit; true when it did.
+/// </summary>
+static async Task<bool> TerminateAsync(Process process, IEnumerable<string> pids)
+{
+    foreach (var pid in pids)
+    {
+        Process.Start("kill", ["-TERM", pid])?.WaitForExit();
+    }
+
+    using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+    await process.WaitForExitAsync(grace.Token).ContinueWith(_ => { }, CancellationToken.None);
+    return process.HasExited;
 }
 
 /// <summary>
@@ -1063,8 +1065,9 @@ static async Task<string> JitCompiledAtStartAsync(ServiceLaunch api, Cancellatio
 
         // "JIT compiled <method>(<parameters>) [<tier>, IL size=…, code size=…]"; the method with its parameters names
         // it, and a dynamic method's owner is "(dynamicClass)".
-        var compilations = File.ReadAllLines(file).Where(l => l.Contains("JIT compiled ", StringComparison.Ordinal))
-            .Select(l => l[(l.IndexOf("JIT compiled ", StringComparison.Ordinal) + 13)..l.LastIndexOf(" [", StringComparison.Ordinal)])
+        const string Compiled = "JIT compiled ";
+        var compilations = File.ReadAllLines(file).Where(l => l.Contains(Compiled, StringComparison.Ordinal))
+            .Select(l => l[(l.IndexOf(Compiled, StringComparison.Ordinal) + Compiled.Length)..l.LastIndexOf(" [", StringComparison.Ordinal)])
             .ToList();
         static string Name(string signature)
         {
@@ -1083,8 +1086,9 @@ static async Task<string> JitCompiledAtStartAsync(ServiceLaunch api, Cancellatio
         static bool Generic(string m) => m.Contains('[', StringComparison.Ordinal);
         // Stubs and generated methods are compiled once each, but many print alike (every DI resolver has the same
         // signature), so each line is one; any other method is one per signature, its later lines its recompilations.
-        var once = compilations.Where(c => Stub(Name(c)) || Generated(Name(c))).Select(Name).ToList();
-        var tiered = compilations.Where(c => !Stub(Name(c)) && !Generated(Name(c))).ToList();
+        var compiledOnce = compilations.ToLookup(c => Stub(Name(c)) || Generated(Name(c)));
+        var once = compiledOnce[true].Select(Name).ToList();
+        var tiered = compiledOnce[false].ToList();
         var tieredMethods = tiered.Distinct(StringComparer.Ordinal).Select(Name).ToList();
         var async = tieredMethods.Count(Async);
         var generic = tieredMethods.Count(m => !Async(m) && Generic(m));
