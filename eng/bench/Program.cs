@@ -408,8 +408,7 @@ if (Selected("devlist"))
         // eng/run.sh runs in a session of its own (setsid): SIGTERM to its process group stops the AppHost, which stops the rest.
         if (!run.HasExited)
         {
-            Process.Start("kill", ["-TERM", "--", $"-{run.Id}"])?.WaitForExit();
-            await run.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token).ContinueWith(_ => { }, CancellationToken.None);
+            await TerminateAsync(run, [$"-{run.Id}"]);
         }
 
         try
@@ -1033,14 +1032,14 @@ static async Task<ColdStart> ColdStartAsync(ServiceLaunch launch, Dictionary<str
 }
 
 /// <summary>
-/// Sends SIGTERM to <paramref name="pids"/>, as ECS stops a task, and waits up to 60 s for <paramref name="process"/> to
-/// exit; true when it did.
+/// Sends SIGTERM to <paramref name="targets"/> (process IDs, or a process group as its negated ID), as ECS stops a task,
+/// and waits up to 60 s for <paramref name="process"/> to exit; true when it did.
 /// </summary>
-static async Task<bool> TerminateAsync(Process process, IEnumerable<string> pids)
+static async Task<bool> TerminateAsync(Process process, IReadOnlyCollection<string> targets)
 {
-    foreach (var pid in pids)
+    if (targets.Count > 0)
     {
-        Process.Start("kill", ["-TERM", pid])?.WaitForExit();
+        Process.Start("kill", ["-TERM", "--", .. targets])?.WaitForExit();
     }
 
     using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -1071,12 +1070,13 @@ static async Task<string> JitCompiledAtStartAsync(ServiceLaunch api, Cancellatio
         // "JIT compiled <method>(<parameters>) [<tier>, IL size=…, code size=…]"; the method with its parameters names
         // it, and a dynamic method's owner is "(dynamicClass)".
         const string Compiled = "JIT compiled ";
+        const string DynamicOwner = "(dynamicClass)";
         var compilations = File.ReadAllLines(file).Where(l => l.Contains(Compiled, StringComparison.Ordinal))
             .Select(l => l[(l.IndexOf(Compiled, StringComparison.Ordinal) + Compiled.Length)..l.LastIndexOf(" [", StringComparison.Ordinal)])
             .ToList();
         static string Name(string signature)
         {
-            var parameters = signature.IndexOf('(', signature.StartsWith("(dynamicClass)", StringComparison.Ordinal) ? 14 : 0);
+            var parameters = signature.IndexOf('(', signature.StartsWith(DynamicOwner, StringComparison.Ordinal) ? DynamicOwner.Length : 0);
             return parameters < 0 ? signature : signature[..parameters];
         }
 
@@ -1085,7 +1085,7 @@ static async Task<string> JitCompiledAtStartAsync(ServiceLaunch api, Cancellatio
         static bool Stub(string m) => m.Contains("IL_STUB", StringComparison.Ordinal);
         // Expression trees and reflection invoke stubs show "(dynamicClass)" as their owner; the DI container's
         // IL-emitted resolvers show the type that emits them.
-        static bool Generated(string m) => m.StartsWith("(dynamicClass)", StringComparison.Ordinal)
+        static bool Generated(string m) => m.StartsWith(DynamicOwner, StringComparison.Ordinal)
             || m.StartsWith("Microsoft.Extensions.DependencyInjection.ServiceLookup.ILEmitResolverBuilder:", StringComparison.Ordinal);
         // A generic instantiation shows its type arguments in brackets in its name.
         static bool Generic(string m) => m.Contains('[', StringComparison.Ordinal);
